@@ -1,0 +1,109 @@
+"""Bronze: move landing files into immutable, content-addressed objects with a manifest row.
+
+Order of effects, chosen so that a crash anywhere can simply be retried: write the bronze object
+(write-once), commit its manifest row, and only then delete the landing file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from shared.objectstore import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+LANDING_PREFIX = "landing"
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A bronze object and its manifest row."""
+
+    bronze_file_id: int
+    entity: str
+    sha256: str
+    bronze_key: str
+    rows: int
+    newly_landed: bool
+
+
+def describe_csv(data: bytes) -> tuple[list[str], int]:
+    """The header columns and number of data records of a CSV payload."""
+    text = data.removeprefix(BOM).decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    return [column.strip() for column in header], sum(1 for _ in reader)
+
+
+def schema_fingerprint(columns: list[str]) -> str:
+    """A stable hash of a file's column list (order matters: reordering is drift too)."""
+    return hashlib.sha256("\x1f".join(columns).encode()).hexdigest()
+
+
+def bronze_key_for(entity: str, sha256: str, landed_at: datetime, original_name: str) -> str:
+    """Where an object of `entity` with this content lives in bronze."""
+    extension = original_name.rsplit(".", 1)[-1] if "." in original_name else "bin"
+    return f"bronze/{entity}/ingest_date={landed_at:%Y-%m-%d}/{sha256}.{extension}"
+
+
+async def land_file_in_bronze(
+    store: ObjectStore, connection: asyncpg.Connection, landing_key: str
+) -> LandedFile:
+    """Land one landing file in bronze and record it; the same content is recorded once."""
+    _, entity, original_name = landing_key.split("/", 2)
+    data = store.read_bytes(landing_key)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = await connection.fetchrow(
+        "SELECT bronze_file_id, bronze_path, rows FROM ops.bronze_files"
+        " WHERE entity = $1 AND sha256 = $2",
+        entity,
+        sha256,
+    )
+    if existing is not None:
+        store.delete(landing_key)
+        logger.info("%s: content already in bronze, landing copy removed", landing_key)
+        return LandedFile(
+            existing["bronze_file_id"],
+            entity,
+            sha256,
+            existing["bronze_path"],
+            existing["rows"],
+            False,
+        )
+    landed_at = datetime.now(UTC)
+    bronze_key = bronze_key_for(entity, sha256, landed_at, original_name)
+    store.create_new(bronze_key, data)  # False means a crashed earlier attempt wrote it: same bytes
+    columns, rows = describe_csv(data)
+    bronze_file_id = await connection.fetchval(
+        """
+        INSERT INTO ops.bronze_files
+            (entity, sha256, bytes, rows, original_name, bronze_path, schema_fingerprint, landed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (entity, sha256) DO UPDATE SET entity = EXCLUDED.entity
+        RETURNING bronze_file_id
+        """,
+        entity,
+        sha256,
+        len(data),
+        rows,
+        original_name,
+        bronze_key,
+        schema_fingerprint(columns),
+        landed_at,
+    )
+    store.delete(landing_key)
+    logger.info("%s -> %s (%d rows)", landing_key, bronze_key, rows)
+    return LandedFile(bronze_file_id, entity, sha256, bronze_key, rows, True)
+
+
+def pending_landing_keys(store: ObjectStore) -> list[str]:
+    """Landing files waiting to be landed, oldest name first."""
+    return [key for key in store.list(LANDING_PREFIX) if key.count("/") == 2]

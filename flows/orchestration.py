@@ -1,0 +1,137 @@
+"""Prefect flows and deployments: thin task wrappers around the plain pipeline steps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from prefect import flow, serve, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments import run_deployment
+from prefect.deployments.runner import RunnerDeployment
+from prefect.runtime import flow_run
+
+from flows.bronze import LandedFile
+from flows.generator import GeneratedBatch, generate_orders_batch
+from flows.gold import MartBuild
+from flows.pipeline import (
+    PipelineSteps,
+    gold_step,
+    land_step,
+    load_step,
+    run_data_pipeline,
+)
+from flows.settings import FlowSettings
+from flows.silver import FileOutcome
+from shared.objectstore import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+# Connection loss and I/O hiccups are worth a retry; bad data never is.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+)
+
+
+async def _is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    error = await state.aresult(raise_on_failure=False)
+    return isinstance(error, TRANSIENT_ERRORS)
+
+
+RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": [1, 5, 15],
+    "retry_condition_fn": _is_transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+@task(name="land_in_bronze", task_run_name="land {landing_key}", **RETRIES)
+async def land_in_bronze(settings: FlowSettings, dsn: str, landing_key: str) -> LandedFile:
+    """Prefect task: land one landing file in bronze."""
+    return await land_step(settings, dsn, landing_key)
+
+
+@task(name="load_into_silver", task_run_name="load bronze file {bronze_file_id}", **RETRIES)
+async def load_into_silver(
+    settings: FlowSettings, dsn: str, bronze_file_id: int, bronze_key: str, run_id: uuid.UUID
+) -> FileOutcome:
+    """Prefect task: load one bronze file into silver with its ledger row."""
+    return await load_step(settings, dsn, bronze_file_id, bronze_key, run_id)
+
+
+@task(name="build_gold", **RETRIES)
+async def build_gold(settings: FlowSettings, dsn: str) -> list[MartBuild]:
+    """Prefect task: rebuild the marts for the days silver changed."""
+    return await gold_step(settings, dsn)
+
+
+PREFECT_STEPS = PipelineSteps(land=land_in_bronze, load=load_into_silver, gold=build_gold)
+
+
+@flow(name="data_pipeline", description="landing -> bronze -> silver -> gold")
+async def data_pipeline() -> str:
+    """Run the medallion pipeline once and return its summary line."""
+    settings = FlowSettings()
+    run_id = flow_run.get_id()
+    summary = await run_data_pipeline(settings, steps=PREFECT_STEPS, flow_run_id=run_id)
+    return summary.describe()
+
+
+@flow(name="generate_orders", description="Write a synthetic orders batch to landing/")
+def generate_orders(orders: int | None = None, seed: int | None = None) -> str:
+    """Generate one batch of orders into the landing area."""
+    settings = FlowSettings()
+    batch: GeneratedBatch = generate_orders_batch(
+        ObjectStore.from_settings(settings),
+        orders=orders or settings.batch_orders,
+        seed=seed,
+        currency=settings.base_currency,
+    )
+    return f"{batch.orders} orders -> {batch.key}"
+
+
+DATA_PIPELINE_DEPLOYMENT = "data_pipeline/data-pipeline"
+
+
+async def _trigger_after(minutes: int) -> None:
+    await asyncio.sleep(minutes * 60)
+    await run_deployment(DATA_PIPELINE_DEPLOYMENT, timeout=0)  # type: ignore[misc]
+
+
+def serve_deployments(settings: FlowSettings) -> None:
+    """Serve every deployment with its schedule until interrupted (used by `ecom flows serve`)."""
+    one_at_a_time = ConcurrencyLimitConfig(
+        limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+    )
+    # `to_deployment` is sync-or-async compatible; called from sync code it returns the object.
+    pipeline: RunnerDeployment = data_pipeline.to_deployment(  # type: ignore[assignment]
+        name="data-pipeline",
+        cron=settings.data_pipeline_schedule,
+        concurrency_limit=one_at_a_time,
+        description="Medallion pipeline (DATA_PIPELINE_SCHEDULE).",
+    )
+    generator: RunnerDeployment = generate_orders.to_deployment(  # type: ignore[assignment]
+        name="generate-orders",
+        interval=timedelta(minutes=settings.generate_interval_minutes),
+        concurrency_limit=one_at_a_time,
+        description="Synthetic orders into landing/.",
+    )
+    if settings.data_pipeline_start_offset_minutes:
+        # The seed's start offset: a first run shortly after boot, then the cron schedule.
+        delay = settings.data_pipeline_start_offset_minutes
+        threading.Thread(target=asyncio.run, args=(_trigger_after(delay),), daemon=True).start()
+        logger.info(
+            "first data_pipeline run in %d minute(s)", settings.data_pipeline_start_offset_minutes
+        )
+    serve(pipeline, generator, print_starting_message=True)

@@ -1,0 +1,21 @@
+-- Rebuild admin.mart_daily_revenue for the given order days (UTC) from silver.orders.
+INSERT INTO admin.mart_daily_revenue (
+    order_date, channel, region, orders, cancelled_orders, net_revenue, average_order_value,
+    currency, refreshed_at
+)
+SELECT
+    (o.order_ts AT TIME ZONE 'UTC')::date AS order_date,
+    o.channel,
+    o.region,
+    count(*) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')) AS orders,
+    count(*) FILTER (WHERE o.status IN ('cancelled', 'returned')) AS cancelled_orders,
+    coalesce(sum(o.total_amount) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 0)
+        AS net_revenue,
+    round(
+        avg(o.total_amount) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 2
+    ) AS average_order_value,
+    $2::text AS currency,
+    now() AS refreshed_at
+FROM silver.orders o
+WHERE (o.order_ts AT TIME ZONE 'UTC')::date = ANY($1::date[])
+GROUP BY 1, 2, 3

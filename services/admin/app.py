@@ -1,0 +1,19 @@
+"""The admin service: `create_app(settings)`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.admin.routes import kpis
+from services.admin.settings import AdminSettings
+from shared.service import create_service_app
+
+
+def create_app(settings: AdminSettings | None = None) -> FastAPI:
+    """The admin API; settings default to the environment."""
+    return create_service_app(
+        settings or AdminSettings(),
+        title="Admin service",
+        description="Back office, audit log, exports and revenue KPIs.",
+        routers=[kpis.router],
+    )

@@ -1,0 +1,50 @@
+"""Admin tables and their public shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
+
+
+class DailyRevenueBase(SQLModel):
+    """One day x channel x region of revenue."""
+
+    order_date: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    region: str = Field(primary_key=True)
+    orders: int
+    cancelled_orders: int
+    net_revenue: Decimal
+    average_order_value: Decimal | None
+    currency: str
+    refreshed_at: datetime
+
+
+class MartDailyRevenue(DailyRevenueBase, table=True):
+    """`admin.mart_daily_revenue`, written by the pipeline, read here."""
+
+    __tablename__ = "mart_daily_revenue"
+    __table_args__ = {"schema": "admin"}
+
+
+class DailyRevenuePublic(DailyRevenueBase):
+    """A revenue row as the API returns it."""
+
+    model_config = SQLModelConfig(
+        json_schema_extra={
+            "example": {
+                "order_date": "2026-11-26",
+                "channel": "web",
+                "region": "north",
+                "orders": 12,
+                "cancelled_orders": 1,
+                "net_revenue": "1234.50",
+                "average_order_value": "102.88",
+                "currency": "USD",
+                "refreshed_at": "2026-11-26T21:00:00Z",
+            }
+        }
+    )

@@ -1,0 +1,5 @@
+"""Alembic environment of the transparency owner; the shared runner does the work."""
+
+from shared.migrations import run_env
+
+run_env()

@@ -1,0 +1,187 @@
+"""`ecom`: set up the database, mint tokens, generate data, run the pipeline, start everything."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from shared.database import embedded_server, resolve_database_url
+from shared.identity import DEFAULT_TOKEN_TTL_S, Role, issue_token
+from shared.log import configure_logging
+from shared.settings import EcomSettings, RuntimeMode, SettingsError
+
+app = typer.Typer(
+    help="Ecommerce analytics platform.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
+token_app = typer.Typer(help="Caller tokens.", no_args_is_help=True)
+pipeline_app = typer.Typer(help="The medallion pipeline.", no_args_is_help=True)
+flows_app = typer.Typer(help="Prefect deployments.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(flows_app, name="flows")
+
+
+class Component(StrEnum):
+    """A process `ecom serve` can run."""
+
+    ADMIN = "admin"
+    GATEWAY = "gateway"
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def local_database(settings: EcomSettings) -> Iterator[None]:
+    """Run the embedded PostgreSQL for the duration of a command unless it already runs."""
+    if settings.mode is not RuntimeMode.LOCAL or settings.database_url is not None:
+        yield
+        return
+    server = embedded_server(settings)
+    started_here = not server.is_running()
+    if started_here:
+        typer.echo(f"starting embedded PostgreSQL on 127.0.0.1:{server.port} ...", err=True)
+        server.start()
+    try:
+        yield
+    finally:
+        if started_here:
+            server.stop()
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create the database, schemas and roles and migrate every owner (safe to repeat)."""
+    from shared.bootstrap import init_database
+    from shared.cli.settings import PlatformSettings
+
+    settings = PlatformSettings()
+    configure_logging(settings.log_level)
+    with local_database(settings):
+        superuser_url = resolve_database_url(settings, None)
+        asyncio.run(init_database(superuser_url, settings.database_name, settings.role_passwords()))
+    typer.echo(f"database '{settings.database_name}' is initialised and migrated")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="Role the token grants.")],
+    sub: Annotated[str | None, typer.Option(help="Subject (customer id for customers).")] = None,
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = DEFAULT_TOKEN_TTL_S,
+) -> None:
+    """Print a signed caller token (HS256)."""
+    from shared.cli.settings import PlatformSettings
+
+    settings = PlatformSettings()
+    typer.echo(issue_token(settings.secret("jwt_secret"), role, sub or f"local-{role.value}", ttl))
+
+
+@app.command("generate")
+def generate(
+    orders: Annotated[int | None, typer.Option(min=1, help="Orders in the batch.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible batch.")] = None,
+) -> None:
+    """Write one batch of synthetic orders into landing/."""
+    from flows.generator import generate_orders_batch
+    from flows.settings import FlowSettings
+    from shared.objectstore import ObjectStore
+
+    settings = FlowSettings()
+    batch = generate_orders_batch(
+        ObjectStore.from_settings(settings),
+        orders=orders or settings.batch_orders,
+        seed=seed,
+        currency=settings.base_currency,
+    )
+    typer.echo(f"wrote {batch.orders} orders to {batch.key}")
+
+
+@pipeline_app.command("run")
+def pipeline_run() -> None:
+    """Run the data_pipeline flow once (landing -> bronze -> silver -> gold)."""
+    from flows.settings import FlowSettings
+    from shared.cli.prefect_env import apply_prefect_environment
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    apply_prefect_environment(settings.data_path)
+    from flows.orchestration import data_pipeline
+
+    with local_database(settings):
+        summary = asyncio.run(data_pipeline())
+    typer.echo(summary)
+
+
+@flows_app.command("serve")
+def flows_serve() -> None:
+    """Serve every Prefect deployment with its schedule until interrupted."""
+    from flows.settings import FlowSettings
+    from shared.cli.prefect_env import apply_prefect_environment
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    apply_prefect_environment(settings.data_path)
+    from flows.orchestration import serve_deployments
+
+    serve_deployments(settings)
+
+
+@app.command("serve")
+def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) -> None:
+    """Run one service or the gateway in the foreground."""
+    import uvicorn
+
+    if component is Component.GATEWAY:
+        from gateway.app import create_app as create_gateway
+        from gateway.settings import GatewaySettings
+
+        gateway_settings = GatewaySettings()
+        configure_logging(gateway_settings.log_level)
+        uvicorn.run(
+            create_gateway(gateway_settings),
+            host=gateway_settings.host,
+            port=gateway_settings.port,
+            log_level="warning",
+        )
+        return
+    from services.admin.app import create_app as create_admin
+    from services.admin.settings import AdminSettings
+
+    admin_settings = AdminSettings()
+    uvicorn.run(
+        create_admin(admin_settings),
+        host=admin_settings.host,
+        port=admin_settings.listen_port,
+        log_level="warning",
+    )
+
+
+@app.command("up")
+def up() -> None:
+    """Start PostgreSQL, Prefect, the flows, the services and the gateway; Ctrl-C stops all."""
+    from shared.cli.settings import PlatformSettings
+    from shared.cli.up import LocalStack
+
+    settings = PlatformSettings()
+    configure_logging(settings.log_level)
+    LocalStack(settings).run()
+
+
+def main() -> None:
+    """Console entry point that turns settings errors into one readable line."""
+    try:
+        app()
+    except (SettingsError, ValidationError) as error:
+        _fail(f"invalid settings: {error}")
+    except Exception as error:  # one readable line instead of a traceback for operators
+        _fail(f"{type(error).__name__}: {error}")

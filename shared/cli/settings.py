@@ -1,0 +1,44 @@
+"""Settings of the `ecom` command line: it bootstraps the database and runs everything locally."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
+
+from shared.database import role_password_field
+from shared.owners import Owner
+from shared.settings import ObjectStoreSettings
+
+
+class PlatformSettings(ObjectStoreSettings):
+    """What `ecom` reads: the bootstrap database URL, secrets, role passwords, ports."""
+
+    local_secret_fields: ClassVar[tuple[str, ...]] = (
+        "jwt_secret",
+        "internal_secret",
+        *(role_password_field(owner) for owner in Owner),
+    )
+
+    jwt_secret: SecretStr | None = Field(default=None, description="Signs caller tokens (HS256).")
+    internal_secret: SecretStr | None = Field(
+        default=None, description="Signs gateway identity assertions."
+    )
+    db_password_flows: SecretStr | None = Field(default=None, description="ecom_flows password.")
+    db_password_loyalty: SecretStr | None = Field(
+        default=None, description="ecom_loyalty password."
+    )
+    db_password_transparency: SecretStr | None = Field(
+        default=None, description="ecom_transparency password."
+    )
+    db_password_reminders: SecretStr | None = Field(
+        default=None, description="ecom_reminders password."
+    )
+    db_password_admin: SecretStr | None = Field(default=None, description="ecom_admin password.")
+    prefect_port: int = Field(default=4200, description="Port of the local Prefect server (UI).")
+    gateway_port: int = Field(default=8000, description="Port of the gateway in `ecom up`.")
+    admin_port: int = Field(default=8001, description="Port of the admin service in `ecom up`.")
+
+    def role_passwords(self) -> dict[Owner, str]:
+        """Every owner's database password."""
+        return {owner: self.secret(role_password_field(owner)) for owner in Owner}

@@ -1,0 +1,292 @@
+"""`ecom up`: the whole platform on one machine, each component its own process.
+
+Order: embedded PostgreSQL -> `db init` -> Prefect server -> services, gateway, flows runner ->
+a first generated batch through the pipeline -> URLs and an admin token. Ctrl-C (or SIGTERM)
+stops every process started here, PostgreSQL last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+import typer
+
+from shared.bootstrap import init_database
+from shared.cli.prefect_env import prefect_environment
+from shared.cli.settings import PlatformSettings
+from shared.database import embedded_server, resolve_database_url, with_login
+from shared.embedded_postgres import EmbeddedPostgres
+from shared.identity import Role, issue_token
+from shared.owners import OWNERSHIP, Owner
+
+STARTUP_TIMEOUT_S = 90
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: receive SIGTERM if `ecom up` itself dies (Linux), so nothing is orphaned."""
+    with suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.setpgrp()
+
+
+@dataclass
+class Child:
+    """A process started by `ecom up`."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+class StartupError(RuntimeError):
+    """A component did not come up; the message says which and where its log is."""
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class LocalStack:
+    """Starts, watches and stops the local platform."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_path
+        self.log_dir = self.data_dir / "logs"
+        self.children: list[Child] = []
+        self.server: EmbeddedPostgres | None = None
+        self.prefect_url = f"http://127.0.0.1:{settings.prefect_port}/api"
+        self.gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
+        self.admin_url = f"http://127.0.0.1:{settings.admin_port}"
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _say(self, message: str) -> None:
+        typer.secho(f"[ecom up] {message}", fg=typer.colors.CYAN, err=True)
+
+    def _check_ports(self) -> None:
+        ports = {
+            "gateway": self.settings.gateway_port,
+            "admin service": self.settings.admin_port,
+            "Prefect": self.settings.prefect_port,
+        }
+        taken = [f"{name} ({port})" for name, port in ports.items() if not _port_is_free(port)]
+        if taken:
+            raise StartupError(
+                "ports already in use: " + ", ".join(taken) + ". Stop what holds them (another "
+                "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_PREFECT_PORT."
+            )
+
+    def _start_database(self) -> str:
+        if self.settings.database_url is None:
+            self.server = embedded_server(self.settings)
+            self._say(f"PostgreSQL (embedded) on 127.0.0.1:{self.server.port} ...")
+            self.server.start()
+        superuser_url = resolve_database_url(self.settings, None)
+        self._say("initialising database, roles and migrations ...")
+        asyncio.run(
+            init_database(
+                superuser_url, self.settings.database_name, self.settings.role_passwords()
+            )
+        )
+        return superuser_url
+
+    def _base_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(prefect_environment(self.data_dir, self.prefect_url))
+        env["ECOM_DATA_DIR"] = str(self.data_dir)
+        env["ECOM_MODE"] = self.settings.mode.value
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _role_env(self, superuser_url: str, owner: Owner) -> dict[str, str]:
+        url = with_login(
+            superuser_url,
+            OWNERSHIP[owner].role,
+            self.settings.role_passwords()[owner],
+            self.settings.database_name,
+        )
+        return {**self._base_env(), "ECOM_DATABASE_URL": url}
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / f"{name}.log"
+        with open(log, "ab") as handle:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                args,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,  # no threads run yet in this process
+            )
+        child = Child(name, process, log)
+        self.children.append(child)
+        return child
+
+    def _ecom(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "shared.cli", *args]
+
+    def _wait_healthy(self, child: Child, url: str, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if child.process.poll() is not None:
+                raise StartupError(f"{child.name} exited early; see {child.log}")
+            try:
+                if httpx.get(url, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StartupError(f"{child.name} not healthy at {url} in time; see {child.log}")
+
+    def _run_first_batch(self, superuser_url: str) -> None:
+        env = self._role_env(superuser_url, Owner.FLOWS)
+        self._say("generating a first batch and running data_pipeline ...")
+        for args in (self._ecom("generate"), self._ecom("pipeline", "run")):
+            result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                args, env=env, capture_output=True, text=True, check=False, timeout=300
+            )
+            if result.returncode != 0:
+                raise StartupError(f"`{' '.join(args[2:])}` failed:\n{result.stderr[-3000:]}")
+            self._say(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "done")
+
+    def _print_ready(self) -> None:
+        token = issue_token(self.settings.secret("jwt_secret"), Role.ADMIN, "local-admin")
+        lines = [
+            "",
+            "The platform is up.",
+            f"  gateway        {self.gateway_url}  (API under /api, docs at /docs)",
+            f"  revenue KPIs   {self.gateway_url}/api/admin/kpis/daily-revenue",
+            f"  admin service  {self.admin_url}",
+            f"  Prefect UI     http://127.0.0.1:{self.settings.prefect_port}",
+            f"  logs           {self.log_dir}",
+            "",
+            "Admin token (12 h; `ecom token create --role viewer` makes others):",
+            f"  {token}",
+            "",
+            "Try:",
+            f'  curl -H "Authorization: Bearer {token}" \\',
+            f"       {self.gateway_url}/api/admin/kpis/daily-revenue",
+            "",
+            "Ctrl-C stops everything.",
+        ]
+        typer.echo("\n".join(lines))
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bring every component up, or raise StartupError."""
+        started = time.monotonic()
+        deadline = started + STARTUP_TIMEOUT_S
+        self._check_ports()
+        superuser_url = self._start_database()
+        prefect = self._spawn(
+            "prefect-server",
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.settings.prefect_port),
+                "--analytics-off",
+            ],
+            self._base_env(),
+        )
+        admin = self._spawn(
+            "admin",
+            self._ecom("serve", "admin"),
+            {
+                **self._role_env(superuser_url, Owner.ADMIN),
+                "ECOM_PORT": str(self.settings.admin_port),
+            },
+        )
+        gateway = self._spawn(
+            "gateway",
+            self._ecom("serve", "gateway"),
+            {
+                **self._base_env(),
+                "ECOM_PORT": str(self.settings.gateway_port),
+                "ECOM_ADMIN_SERVICE_URL": self.admin_url,
+            },
+        )
+        self._say("waiting for the Prefect server, the admin service and the gateway ...")
+        self._wait_healthy(prefect, f"{self.prefect_url}/health", deadline)
+        self._wait_healthy(admin, f"{self.admin_url}/readyz", deadline)
+        self._wait_healthy(gateway, f"{self.gateway_url}/healthz", deadline)
+        self._spawn(
+            "flows", self._ecom("flows", "serve"), self._role_env(superuser_url, Owner.FLOWS)
+        )
+        self._run_first_batch(superuser_url)
+        self._say(f"ready in {time.monotonic() - started:.0f} s")
+
+    def watch(self) -> None:
+        """Block until a child dies or we are told to stop."""
+        while True:
+            for child in self.children:
+                if child.process.poll() is not None:
+                    raise StartupError(
+                        f"{child.name} stopped (exit {child.process.returncode}); see {child.log}"
+                    )
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop every child (whole process groups), then PostgreSQL if we started it."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signal.SIGTERM)
+        for child in reversed(self.children):
+            try:
+                child.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+            # The group may outlive its leader (e.g. Prefect's worker processes).
+            with suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signal.SIGKILL)
+        if self.server is not None:  # `ecom up` owns the embedded server
+            self._say("stopping PostgreSQL ...")
+            self.server.stop()
+
+    def run(self) -> None:
+        """Start, print how to use it, watch; always stop what was started."""
+
+        def on_terminate(_signum: int, _frame: FrameType | None) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, on_terminate)
+        try:
+            self.start()
+            self._print_ready()
+            self.watch()
+        except KeyboardInterrupt:
+            self._say("stopping ...")
+        except StartupError as error:
+            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1) from error
+        finally:
+            self.stop()
+            self._say("stopped")

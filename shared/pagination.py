@@ -1,0 +1,75 @@
+"""Pagination and sorting written once: capped pages, sorting only by allow-listed keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.problems import ProblemError
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list: the items and the total matching the filters."""
+
+    data: list[ItemT]
+    count: int
+    limit: int
+    offset: int
+
+
+class PageParams(BaseModel):
+    """Where a page starts and how long it is."""
+
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (at most 500).")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")] = 0,
+) -> PageParams:
+    """Dependency reading `limit` and `offset`."""
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def order_by_clause(
+    sort: str, allowed: Mapping[str, ColumnElement[Any]]
+) -> list[ColumnElement[Any]]:
+    """Turn `key,-other` into ORDER BY terms; unknown keys are a 422, never SQL."""
+    terms: list[ColumnElement[Any]] = []
+    for raw in filter(None, (part.strip() for part in sort.split(","))):
+        descending = raw.startswith("-")
+        key = raw.lstrip("+-")
+        if key not in allowed:
+            raise ProblemError(
+                422, f"Cannot sort by '{key}'; allowed keys: {', '.join(sorted(allowed))}."
+            )
+        column = allowed[key]
+        terms.append(column.desc() if descending else column.asc())
+    return terms
+
+
+async def fetch_page(
+    session: AsyncSession, statement: Select[Any], page: PageParams
+) -> tuple[list[Any], int]:
+    """The rows of one page of `statement` and the total number of matching rows."""
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = (await session.scalars(statement.limit(page.limit).offset(page.offset))).all()
+    return list(rows), int(total or 0)

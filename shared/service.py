@@ -1,0 +1,202 @@
+"""What every FastAPI service shares: settings, lifespan, session, identity, health, metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, ClassVar
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from pydantic import Field, SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.database import create_engine, resolve_database_url
+from shared.identity import ASSERTION_HEADER, IdentityError, Principal, Role, verify_assertion
+from shared.log import configure_logging
+from shared.migrations import is_at_head
+from shared.owners import Owner
+from shared.problems import ProblemError, install_problem_handlers, problem_responses
+from shared.settings import EcomSettings
+
+
+class ServiceSettings(EcomSettings):
+    """Base of each service's settings class."""
+
+    local_secret_fields: ClassVar[tuple[str, ...]] = ("internal_secret",)
+    owner: ClassVar[Owner]
+    default_port: ClassVar[int]
+
+    internal_secret: SecretStr | None = Field(
+        default=None, description="Shared secret that signs gateway identity assertions."
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the service listens on.")
+    port: int | None = Field(default=None, description="Port; each service has its own default.")
+
+    @property
+    def listen_port(self) -> int:
+        """The port to serve on."""
+        return self.port if self.port is not None else self.default_port
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; the only place that commits (or rolls back)."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_principal(request: Request) -> Principal | None:
+    """The caller named by the gateway's signed assertion; None (anonymous) without one."""
+    assertion = request.headers.get(ASSERTION_HEADER)
+    if not assertion:
+        return None
+    settings: ServiceSettings = request.app.state.settings
+    try:
+        return verify_assertion(assertion, settings.secret("internal_secret"))
+    except IdentityError:
+        return None
+
+
+def require_role(role: Role) -> Callable[[Request], Principal]:
+    """A dependency admitting callers holding `role` (staff roles include lower ones)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = get_principal(request)
+        if principal is None:
+            raise ProblemError(
+                401,
+                "Sign in: send a bearer token through the gateway.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not principal.has_at_least(role):
+            raise ProblemError(403, f"This needs the '{role.value}' role.")
+        return principal
+
+    return dependency
+
+
+class _Metrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "Requests served.",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Request latency.",
+            ["service", "route"],
+            registry=self.registry,
+        )
+        self.service = service
+
+
+def _metrics_middleware(
+    metrics: _Metrics,
+) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    async def middleware(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.requests.labels(metrics.service, request.method, route, response.status_code).inc()
+        metrics.latency.labels(metrics.service, route).observe(time.perf_counter() - started)
+        return response
+
+    return middleware
+
+
+def _operations_router(settings: ServiceSettings, metrics: _Metrics) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    name = settings.owner.value
+
+    @router.get("/healthz", operation_id=f"{name}_get_health", summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        operation_id=f"{name}_get_readiness",
+        summary="The database answers and migrations are at head",
+        responses=problem_responses(503),
+    )
+    async def readyz(request: Request) -> dict[str, str]:
+        try:
+            async with request.app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            at_head = await is_at_head(request.app.state.database_url, settings.owner)
+        except Exception as error:
+            raise ProblemError(503, f"Database unreachable: {type(error).__name__}") from error
+        if not at_head:
+            raise ProblemError(503, "Migrations are not at head; run `ecom db init`.")
+        return {"status": "ready"}
+
+    @router.get(
+        "/metrics",
+        operation_id=f"{name}_get_metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+    )
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    """A FastAPI app with the shared lifespan, error handling, health and metrics."""
+    configure_logging(settings.log_level)
+    database_url = resolve_database_url(settings, settings.owner)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=problem_responses(422),
+    )
+    app.state.settings = settings
+    app.state.database_url = database_url
+    install_problem_handlers(app)
+    metrics = _Metrics(settings.owner.value)
+    app.middleware("http")(_metrics_middleware(metrics))
+    app.include_router(_operations_router(settings, metrics))
+    for router in routers:
+        app.include_router(router)
+    return app
