@@ -42,7 +42,7 @@ async def _ensure_role(connection: asyncpg.Connection, role: str, password: str)
     await connection.execute(statement)
 
 
-async def _ensure_schemas_and_grants(connection: asyncpg.Connection, database: str) -> None:
+async def ensure_schemas_and_grants(connection: asyncpg.Connection, database: str) -> None:
     quoted_db = await connection.fetchval("SELECT quote_ident($1)", database)
     await connection.execute(f"REVOKE ALL ON DATABASE {quoted_db} FROM PUBLIC")
     await connection.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
@@ -74,7 +74,7 @@ async def init_database(superuser_url: str, database: str, passwords: Mapping[Ow
                 await _ensure_role(maintenance, ownership.role, passwords[owner])
             target = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, database)))
             try:
-                await _ensure_schemas_and_grants(target, database)
+                await ensure_schemas_and_grants(target, database)
             finally:
                 await target.close()
             for owner, ownership in OWNERSHIP.items():

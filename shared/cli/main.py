@@ -142,17 +142,10 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
     import uvicorn
 
     if component is Component.GATEWAY:
-        from gateway.app import create_app as create_gateway
+        from gateway.app import serve as serve_gateway
         from gateway.settings import GatewaySettings
 
-        gateway_settings = GatewaySettings()
-        configure_logging(gateway_settings.log_level)
-        uvicorn.run(
-            create_gateway(gateway_settings),
-            host=gateway_settings.host,
-            port=gateway_settings.port,
-            log_level="warning",
-        )
+        serve_gateway(GatewaySettings())
         return
     from services.admin.app import create_app as create_admin
     from services.admin.settings import AdminSettings

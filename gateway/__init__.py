@@ -1,0 +1,1 @@
+"""The gateway: the single front door for `/api` (routing, authentication, merged OpenAPI)."""

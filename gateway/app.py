@@ -1,0 +1,127 @@
+"""The gateway app: one front door that authenticates callers and routes `/api/<service>/...`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import uvicorn
+from fastapi import FastAPI, Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.auth import authenticate
+from gateway.openapi import build_merged_openapi
+from gateway.proxy import forward
+from gateway.request_id import RequestIdMiddleware
+from gateway.settings import GatewaySettings
+from gateway.upstreams import check_all, open_upstream_session
+from shared.log import configure_logging
+from shared.problems import (
+    ProblemError,
+    install_problem_handlers,
+    problem_response,
+    problem_responses,
+)
+
+PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _session(request: Request) -> aiohttp.ClientSession:
+    session: aiohttp.ClientSession = request.app.state.upstream_session
+    return session
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    """The gateway for `settings`; its upstream client lives exactly as long as the app."""
+    configure_logging(settings.log_level)
+    upstreams = settings.upstreams()
+    # Read once: validation guarantees both are set, and the hot path should not re-check.
+    jwt_secret = settings.secret("jwt_secret")
+    internal_secret = settings.secret("internal_secret")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.upstream_session = open_upstream_session(settings.upstream_timeout_s)
+        try:
+            yield
+        finally:
+            await app.state.upstream_session.close()
+
+    app = FastAPI(
+        title="Ecom gateway",
+        description="Routes /api/<service>/... to the services; see /api/openapi.json.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Every service answers its health check",
+        responses=problem_responses(503),
+    )
+    async def readyz(request: Request) -> Response:
+        health = await check_all(_session(request), upstreams, settings.upstream_timeout_s)
+        down = sorted(name for name, healthy in health.items() if not healthy)
+        if down:
+            return problem_response(
+                503,
+                f"Unavailable: {', '.join(down)}.",
+                request,
+                errors=[{"service": name, "status": "unavailable"} for name in down],
+            )
+        return JSONResponse({"status": "ready", "services": dict.fromkeys(sorted(health), "ok")})
+
+    @app.get(
+        "/api/openapi.json",
+        tags=["operations"],
+        summary="OpenAPI document of every service's routes, merged",
+    )
+    async def merged_openapi(request: Request) -> dict[str, Any]:
+        return await build_merged_openapi(_session(request), upstreams, settings.upstream_timeout_s)
+
+    async def forward_to_service(request: Request) -> Response:
+        service: str = request.path_params["service"]
+        base_url = upstreams.get(service)
+        if base_url is None:
+            raise ProblemError(404, "No service is routed at this path.")
+        # A dot segment could be resolved by a normalising hop into another service's routes.
+        if any(segment in {".", ".."} for segment in request.url.path.split("/")):
+            raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
+        principal = authenticate(request.headers.get("authorization"), jwt_secret)
+        return await forward(
+            request,
+            _session(request),
+            service=service,
+            base_url=base_url,
+            principal=principal,
+            internal_secret=internal_secret,
+        )
+
+    # A plain Starlette route: it skips FastAPI's parameter machinery on the hot path.
+    app.add_route(
+        "/api/{service}/{path:path}",
+        forward_to_service,
+        methods=PROXIED_METHODS,
+        include_in_schema=False,
+    )
+    return app
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Run the gateway under uvicorn on `settings.host`:`settings.port` until stopped."""
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )

@@ -1,0 +1,128 @@
+"""One OpenAPI document for the whole `/api`, merged from the services' own documents."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiohttp
+
+from gateway.upstreams import fetch_openapi, services_by_url
+
+OPENAPI_VERSION = "3.1.0"
+UNAVAILABLE_EXTENSION = "x-unavailable-services"
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    """A copy of `node` with every string equal to a renamed `$ref` target replaced."""
+    if isinstance(node, dict):
+        return {key: _rewrite_refs(value, renames) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite_refs(value, renames) for value in node]
+    if isinstance(node, str):
+        return renames.get(node, node)
+    return node
+
+
+def _sections(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    components = document.get("components")
+    if not isinstance(components, dict):
+        return {}
+    return {name: entries for name, entries in components.items() if isinstance(entries, dict)}
+
+
+def _conflict_free(
+    document: dict[str, Any], merged_components: dict[str, dict[str, Any]], label: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """`document` with components that clash with already merged ones renamed `<label>_<name>`.
+
+    Renaming one component changes the components that refer to it, which can make them clash in
+    turn, so renaming repeats until nothing new clashes (each round renames at least one more).
+    """
+    renames: dict[str, str] = {}
+    rewritten = document
+    while True:
+        clashes: dict[str, str] = {}
+        for section, entries in _sections(rewritten).items():
+            existing = merged_components.get(section, {})
+            for name, definition in entries.items():
+                ref = f"#/components/{section}/{name}"
+                if ref not in renames and name in existing and existing[name] != definition:
+                    clashes[ref] = f"#/components/{section}/{label}_{name}"
+        if not clashes:
+            return rewritten, renames
+        renames.update(clashes)
+        rewritten = _rewrite_refs(document, renames)
+
+
+def _merge_document(merged: dict[str, Any], document: dict[str, Any], names: Sequence[str]) -> None:
+    """Add one service's routes (only those the gateway forwards to it) and components."""
+    components: dict[str, dict[str, Any]] = merged["components"]
+    rewritten, renames = _conflict_free(document, components, names[0])
+    for section, entries in _sections(rewritten).items():
+        target = components.setdefault(section, {})
+        for name, definition in entries.items():
+            renamed = renames.get(f"#/components/{section}/{name}")
+            target[renamed.rsplit("/", 1)[1] if renamed else name] = definition
+    # Operational routes (/healthz, /metrics, ...) are not reachable through the gateway.
+    prefixes = tuple(f"/api/{name}/" for name in names)
+    paths = rewritten.get("paths")
+    if isinstance(paths, dict):
+        merged["paths"].update(
+            {path: item for path, item in paths.items() if path.startswith(prefixes)}
+        )
+    known_tags = {tag.get("name") for tag in merged["tags"]}
+    for tag in rewritten.get("tags") or []:
+        if isinstance(tag, dict) and tag.get("name") not in known_tags:
+            merged["tags"].append(tag)
+            known_tags.add(tag.get("name"))
+
+
+def merge_openapi(
+    documents: Sequence[tuple[Sequence[str], dict[str, Any]]], unavailable: Sequence[str]
+) -> dict[str, Any]:
+    """Merge (service names, OpenAPI document) pairs into one document for the gateway's API."""
+    merged: dict[str, Any] = {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Ecom platform API",
+            "version": "0.1.0",
+            "description": (
+                "Every service's routes as served through the gateway. Send a bearer token to "
+                "act as a signed-in caller; without one the call is anonymous."
+            ),
+        },
+        "paths": {},
+        # Declared before merging so that a service's own `bearerAuth` would be renamed instead.
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        # Signing in is optional at the gateway; the services decide per route.
+        "security": [{}, {"bearerAuth": []}],
+        "tags": [],
+    }
+    for names, document in documents:
+        # Deep copy: the merged document must not share (and later mutate) a service's objects.
+        _merge_document(merged, copy.deepcopy(document), names)
+    merged[UNAVAILABLE_EXTENSION] = sorted(unavailable)
+    return merged
+
+
+async def build_merged_openapi(
+    session: aiohttp.ClientSession, upstreams: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
+    """Fetch every service's document concurrently and merge the ones that answered."""
+    groups = services_by_url(upstreams)
+    fetched = await asyncio.gather(*(fetch_openapi(session, url, timeout_s) for url in groups))
+    documents: list[tuple[Sequence[str], dict[str, Any]]] = []
+    unavailable: list[str] = []
+    for names, document in zip(groups.values(), fetched, strict=True):
+        if document is None:
+            unavailable.extend(names)
+        else:
+            documents.append((names, document))
+    return merge_openapi(documents, unavailable)

@@ -1,0 +1,99 @@
+"""The shared upstream HTTP client and the calls the gateway makes to every service at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+# Generous: every in-flight client request holds one upstream connection (DESIGN.md's benchmark
+# drives 50 concurrent clients), and the pool is shared by all services.
+UPSTREAM_CONNECTION_LIMIT = 512
+# Below uvicorn's default 5 s keep-alive, so the gateway drops an idle connection before the
+# service does; otherwise a reused, just-closed connection fails a non-idempotent request.
+UPSTREAM_KEEPALIVE_S = 4.0
+# Probes (readiness, OpenAPI) must answer well within a load balancer's health-check timeout.
+PROBE_TIMEOUT_S = 5.0
+
+
+def open_upstream_session(timeout_s: float) -> aiohttp.ClientSession:
+    """The one client session of the process; call inside the running loop (the lifespan)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(
+            limit=UPSTREAM_CONNECTION_LIMIT, keepalive_timeout=UPSTREAM_KEEPALIVE_S
+        ),
+        # Bodies are relayed byte for byte; the client negotiated the encoding, not the gateway.
+        auto_decompress=False,
+        # A shared jar would hand one caller's cookies to the next caller.
+        cookie_jar=aiohttp.DummyCookieJar(),
+        # Without these aiohttp invents Accept-Encoding (breaking byte-for-byte relay for
+        # clients that never asked for gzip), a User-Agent and a Content-Type.
+        skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+        # No total limit: a long download that keeps flowing is fine; silence is not.
+        timeout=aiohttp.ClientTimeout(
+            total=None, connect=timeout_s, sock_connect=timeout_s, sock_read=timeout_s
+        ),
+    )
+
+
+def services_by_url(upstreams: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Service names grouped by base URL, so a service serving two prefixes is called once."""
+    grouped: dict[str, list[str]] = {}
+    for name, url in upstreams.items():
+        grouped.setdefault(url.rstrip("/"), []).append(name)
+    return {url: tuple(names) for url, names in grouped.items()}
+
+
+def _probe_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=min(PROBE_TIMEOUT_S, timeout_s))
+
+
+async def is_healthy(session: aiohttp.ClientSession, base_url: str, timeout_s: float) -> bool:
+    """Whether the service at `base_url` answers its `/healthz` with a 2xx."""
+    try:
+        async with session.get(
+            f"{base_url}/healthz", timeout=_probe_timeout(timeout_s), allow_redirects=False
+        ) as response:
+            return 200 <= response.status < 300
+    except (aiohttp.ClientError, TimeoutError) as error:
+        logger.info("health check of %s failed: %r", base_url, error)
+        return False
+
+
+async def fetch_openapi(
+    session: aiohttp.ClientSession, base_url: str, timeout_s: float
+) -> dict[str, Any] | None:
+    """The service's OpenAPI document, or None when it cannot be had."""
+    try:
+        async with session.get(
+            f"{base_url}/openapi.json",
+            timeout=_probe_timeout(timeout_s),
+            allow_redirects=False,
+            # The session does not decompress, so ask for the plain document.
+            headers={"Accept-Encoding": "identity"},
+        ) as response:
+            if response.status != 200:
+                return None
+            document = json.loads(await response.read())
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        logger.info("OpenAPI of %s unavailable: %r", base_url, error)
+        return None
+    return document if isinstance(document, dict) else None
+
+
+async def check_all(
+    session: aiohttp.ClientSession, upstreams: dict[str, str], timeout_s: float
+) -> dict[str, bool]:
+    """Health of every service (by name), each distinct URL probed once, all concurrently."""
+    groups = services_by_url(upstreams)
+    results = await asyncio.gather(*(is_healthy(session, url, timeout_s) for url in groups))
+    return {
+        name: healthy
+        for names, healthy in zip(groups.values(), results, strict=True)
+        for name in names
+    }

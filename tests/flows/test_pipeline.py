@@ -1,0 +1,255 @@
+"""The pipeline slice: landing -> bronze -> silver.orders -> admin.mart_daily_revenue."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from flows.bronze import pending_landing_keys
+from flows.generator import generate_orders_batch, render_orders_csv
+from flows.pipeline import PIPELINE_LOCK_KEY, RejectRateExceededError, run_data_pipeline
+from flows.settings import FlowSettings
+from shared.database import asyncpg_dsn
+from shared.objectstore import ObjectStore
+from tests.conftest import TestDatabase
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def order_row(order_id: str, **overrides: str) -> dict[str, str]:
+    row = {
+        "order_id": order_id,
+        "customer_id": "C00001",
+        "order_date": "2026-11-19T10:00:00+00:00",
+        "status": "paid",
+        "channel": "web",
+        "region": "north",
+        "currency": "USD",
+        "total_amount": "10.00",
+        "updated_at": "2026-11-19T10:05:00+00:00",
+    }
+    row.update(overrides)
+    return row
+
+
+async def fetch(database: TestDatabase, query: str, *args: object) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        rows: list[asyncpg.Record] = await connection.fetch(query, *args)
+        return rows
+    finally:
+        await connection.close()
+
+
+async def test_generated_batch_reaches_silver_and_the_revenue_mart(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    batch = generate_orders_batch(lake, orders=30, seed=7, as_of=AS_OF)
+    content = lake.read_bytes(batch.key)
+
+    summary = await run_data_pipeline(flow_settings)
+
+    assert summary.total("rows_read") == 30
+    assert summary.total("inserted") == 30
+    assert pending_landing_keys(lake) == []
+    [bronze] = await fetch(database, "SELECT * FROM ops.bronze_files")
+    assert bronze["sha256"] == hashlib.sha256(content).hexdigest()
+    assert bronze["bronze_path"].endswith(f"/{bronze['sha256']}.csv")
+    assert lake.read_bytes(bronze["bronze_path"]) == content
+    [ledger] = await fetch(database, "SELECT * FROM ops.file_ledger")
+    assert (ledger["rows_read"], ledger["rows_inserted"], ledger["rows_rejected"]) == (30, 30, 0)
+
+    [silver] = await fetch(
+        database,
+        "SELECT count(*) AS orders, sum(total_amount) FILTER (WHERE status NOT IN"
+        " ('cancelled', 'returned')) AS revenue FROM silver.orders",
+    )
+    [mart] = await fetch(
+        database,
+        "SELECT sum(orders + cancelled_orders) AS orders, sum(net_revenue) AS revenue"
+        " FROM admin.mart_daily_revenue",
+    )
+    assert silver["orders"] == mart["orders"] == 30
+    assert silver["revenue"] == mart["revenue"]
+    [run] = await fetch(database, "SELECT status, rows_read FROM ops.pipeline_runs")
+    assert (run["status"], run["rows_read"]) == ("succeeded", 30)
+
+
+async def test_same_content_landed_twice_is_recorded_once_and_changes_nothing(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    data = render_orders_csv([order_row("o-1"), order_row("o-2")])
+    lake.write_atomic("landing/orders/first.csv", data)
+    await run_data_pipeline(flow_settings)
+    before = await fetch(database, "SELECT * FROM silver.orders ORDER BY order_id")
+
+    lake.write_atomic("landing/orders/again.csv", data)
+    summary = await run_data_pipeline(flow_settings)
+
+    assert summary.loaded == []
+    assert [f.newly_landed for f in summary.landed] == [False]
+    assert len(await fetch(database, "SELECT 1 FROM ops.bronze_files")) == 1
+    assert await fetch(database, "SELECT * FROM silver.orders ORDER BY order_id") == before
+    assert pending_landing_keys(lake) == []
+
+
+async def test_latest_update_wins_and_older_updates_are_counted_stale(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic(
+        "landing/orders/1.csv",
+        render_orders_csv([order_row("o-1", status="paid", updated_at="2026-11-19T11:00:00Z")]),
+    )
+    await run_data_pipeline(flow_settings)
+    lake.write_atomic(
+        "landing/orders/2.csv",
+        render_orders_csv(
+            [
+                order_row("o-1", status="cancelled", updated_at="2026-11-19T09:00:00Z"),
+                order_row("o-1", status="delivered", updated_at="2026-11-19T12:00:00Z"),
+                order_row("o-1", status="shipped", updated_at="2026-11-19T11:30:00Z"),
+            ]
+        ),
+    )
+
+    summary = await run_data_pipeline(flow_settings)
+
+    [outcome] = summary.loaded
+    assert (outcome.updated, outcome.stale, outcome.rows_read) == (1, 2, 3)
+    [order] = await fetch(database, "SELECT status FROM silver.orders")
+    assert order["status"] == "delivered"
+
+    lake.write_atomic(
+        "landing/orders/3.csv",
+        render_orders_csv([order_row("o-1", status="placed", updated_at="2026-11-19T08:00:00Z")]),
+    )
+    [late] = (await run_data_pipeline(flow_settings)).loaded
+    assert (late.stale, late.updated) == (1, 0)
+    [order] = await fetch(database, "SELECT status FROM silver.orders")
+    assert order["status"] == "delivered"
+
+
+async def test_bad_rows_are_rejected_with_their_rule_and_raw_row(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic(
+        "landing/orders/mixed.csv",
+        render_orders_csv(
+            [
+                order_row("good"),
+                order_row("bad-amount", total_amount="12,50"),
+                order_row("bad-date", order_date="2026-02-30T10:00:00Z"),
+                order_row("", customer_id="C1"),
+                order_row("bad-currency", currency="XXX"),
+            ]
+        ),
+    )
+
+    tolerant = flow_settings.model_copy(update={"max_reject_rate": 1.0})
+    summary = await run_data_pipeline(tolerant)
+
+    [outcome] = summary.loaded
+    assert (outcome.rows_read, outcome.inserted, outcome.rejected) == (5, 1, 4)
+    rejects = await fetch(
+        database, "SELECT line_number, rule, raw_row->>'order_id' AS order_id FROM silver.rejects"
+    )
+    assert {(r["line_number"], r["rule"], r["order_id"]) for r in rejects} == {
+        (3, "BAD_NUMBER", "bad-amount"),
+        (4, "BAD_TIMESTAMP", "bad-date"),
+        (5, "MISSING_REQUIRED", None),  # an empty CSV field stages as NULL
+        (6, "UNSUPPORTED_CURRENCY", "bad-currency"),
+    }
+
+
+async def test_a_reject_rate_above_the_limit_fails_the_run_with_advice(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic(
+        "landing/orders/bad.csv",
+        render_orders_csv([order_row("a", total_amount="n/a"), order_row("b")]),
+    )
+    strict = flow_settings.model_copy(update={"max_reject_rate": 0.25})
+
+    with pytest.raises(RejectRateExceededError, match=r"50\.0% of the rows were rejected"):
+        await run_data_pipeline(strict)
+
+    [run] = await fetch(database, "SELECT status, message, rows_rejected FROM ops.pipeline_runs")
+    assert (run["status"], run["rows_rejected"]) == ("failed", 1)
+    assert "inspect silver.rejects" in run["message"]
+
+
+async def test_unknown_columns_are_kept_in_extras(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    data = b"discount_code,order_id,customer_id,order_date,status,channel,region,currency,"
+    data += b"total_amount,updated_at\nWELCOME10,o-1,C1,2026-11-19,paid,web,north,USD,5.5,"
+    data += b"2026-11-19T10:00:00Z\n"
+    lake.write_atomic("landing/orders/drift.csv", b"\xef\xbb\xbf" + data)
+
+    await run_data_pipeline(flow_settings)
+
+    [order] = await fetch(database, "SELECT extras::text, total_amount FROM silver.orders")
+    assert order["extras"] == '{"discount_code": "WELCOME10"}'
+    assert order["total_amount"] == Decimal("5.50")
+
+
+async def test_a_run_is_skipped_while_another_holds_the_lock(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    generate_orders_batch(lake, orders=5, seed=1, as_of=AS_OF)
+    holder = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", PIPELINE_LOCK_KEY)
+        summary = await run_data_pipeline(flow_settings)
+    finally:
+        await holder.close()
+
+    assert summary.skipped
+    assert len(pending_landing_keys(lake)) == 1
+    assert await fetch(database, "SELECT 1 FROM silver.orders") == []
+
+
+async def test_concurrent_runs_load_each_file_once(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    for seed in range(3):
+        generate_orders_batch(lake, orders=10, seed=seed, as_of=AS_OF)
+
+    summaries = await asyncio.gather(*(run_data_pipeline(flow_settings) for _ in range(3)))
+
+    assert sum(s.total("rows_read") for s in summaries) == 30
+    [counts] = await fetch(
+        database, "SELECT count(*) AS rows, count(DISTINCT order_id) AS keys FROM silver.orders"
+    )
+    assert counts["rows"] == counts["keys"] == 30
+
+
+async def test_mart_is_rebuilt_only_for_the_days_that_changed(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic(
+        "landing/orders/a.csv",
+        render_orders_csv([order_row("o-1", order_date="2026-11-01T10:00:00Z"), order_row("o-2")]),
+    )
+    first = await run_data_pipeline(flow_settings)
+    lake.write_atomic(
+        "landing/orders/b.csv",
+        render_orders_csv([order_row("o-2", total_amount="99.00", updated_at="2026-11-20T00:00Z")]),
+    )
+
+    second = await run_data_pipeline(flow_settings)
+
+    assert [str(d) for d in first.marts[0].days] == ["2026-11-01", "2026-11-19"]
+    assert [str(d) for d in second.marts[0].days] == ["2026-11-19"]
+    revenue = {
+        str(r["order_date"]): r["net_revenue"]
+        for r in await fetch(
+            database, "SELECT order_date, net_revenue FROM admin.mart_daily_revenue"
+        )
+    }
+    assert revenue == {"2026-11-01": Decimal("10.00"), "2026-11-19": Decimal("99.00")}

@@ -1,0 +1,115 @@
+"""`ecom db init`: idempotent, one least-privilege role per owner, versions inside each schema."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from shared.bootstrap import init_database
+from shared.database import asyncpg_dsn
+from shared.migrations import current_revision, head_revision
+from shared.owners import OWNERSHIP, PIPELINE_ROLE, Owner
+from tests.conftest import TEST_PASSWORDS, TestDatabase
+
+SCHEMAS = ("ops", "silver", "loyalty", "transparency", "reminders", "admin")
+
+
+async def test_init_twice_in_a_row_succeeds_and_keeps_data(database: TestDatabase) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.ADMIN)))
+    try:
+        await admin.execute(
+            "INSERT INTO admin.mart_daily_revenue (order_date, channel, region, orders,"
+            " cancelled_orders, net_revenue, currency) VALUES ('2026-11-01', 'web', 'north',"
+            " 1, 0, 10, 'USD')"
+        )
+    finally:
+        await admin.close()
+
+    await init_database(database.superuser_url, database.name, TEST_PASSWORDS)
+    await init_database(database.superuser_url, database.name, TEST_PASSWORDS)
+
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM admin.mart_daily_revenue") == 1
+        owners = dict(
+            await connection.fetch(
+                "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
+                " WHERE nspname = ANY($1::text[])",
+                list(SCHEMAS),
+            )
+        )
+    finally:
+        await connection.close()
+    assert owners == {
+        "ops": "ecom_flows",
+        "silver": "ecom_flows",
+        "loyalty": "ecom_loyalty",
+        "transparency": "ecom_transparency",
+        "reminders": "ecom_reminders",
+        "admin": "ecom_admin",
+    }
+
+
+async def test_every_owner_is_migrated_to_head_with_its_version_table_in_its_schema(
+    database: TestDatabase,
+) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        for owner, ownership in OWNERSHIP.items():
+            assert await current_revision(connection, owner) == head_revision(owner)
+            table = f"{ownership.version_schema}.alembic_version"
+            assert await connection.fetchval("SELECT to_regclass($1)::text", table) == table
+        assert await connection.fetchval("SELECT to_regclass('public.alembic_version')") is None
+    finally:
+        await connection.close()
+
+
+async def test_loyalty_role_cannot_select_from_admin(database: TestDatabase) -> None:
+    loyalty = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.LOYALTY)))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await loyalty.fetch("SELECT * FROM admin.mart_daily_revenue")
+    finally:
+        await loyalty.close()
+
+
+@pytest.mark.parametrize("owner", [o for o in Owner if o is not Owner.FLOWS])
+async def test_each_service_role_is_refused_every_other_schema(
+    database: TestDatabase, owner: Owner
+) -> None:
+    own = set(OWNERSHIP[owner].schemas)
+    connection = await asyncpg.connect(asyncpg_dsn(database.role_url(owner)))
+    try:
+        for schema in SCHEMAS:
+            can_use = await connection.fetchval("SELECT has_schema_privilege($1, 'USAGE')", schema)
+            assert can_use == (schema in own), f"{owner.value} on {schema}"
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await connection.execute("CREATE TABLE public.sneaky (id int)")
+    finally:
+        await connection.close()
+
+
+async def test_pipeline_role_writes_only_the_marts_granted_to_it(database: TestDatabase) -> None:
+    flows = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.FLOWS)))
+    try:
+        await flows.execute("DELETE FROM admin.mart_daily_revenue")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await flows.execute("CREATE TABLE admin.not_ours (id int)")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await flows.execute("DROP TABLE admin.mart_daily_revenue")
+    finally:
+        await flows.close()
+    assert PIPELINE_ROLE == "ecom_flows"
+
+
+async def test_roles_are_plain_logins_without_superpowers(database: TestDatabase) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        rows = await connection.fetch(
+            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+            " WHERE rolname LIKE 'ecom\\_%'"
+        )
+    finally:
+        await connection.close()
+    assert {row["rolname"] for row in rows} >= {o.role for o in OWNERSHIP.values()}
+    assert not any(row["rolsuper"] or row["rolcreatedb"] or row["rolcreaterole"] for row in rows)
