@@ -109,8 +109,8 @@ async def _trigger_after(minutes: int) -> None:
     await run_deployment(DATA_PIPELINE_DEPLOYMENT, timeout=0)  # type: ignore[misc]
 
 
-def serve_deployments(settings: FlowSettings) -> None:
-    """Serve every deployment with its schedule until interrupted (used by `ecom flows serve`)."""
+def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
+    """Every deployment with its schedule and concurrency limit."""
     one_at_a_time = ConcurrencyLimitConfig(
         limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
     )
@@ -127,6 +127,11 @@ def serve_deployments(settings: FlowSettings) -> None:
         concurrency_limit=one_at_a_time,
         description="Synthetic orders into landing/.",
     )
+    return [pipeline, generator]
+
+
+def serve_deployments(settings: FlowSettings) -> None:
+    """Serve every deployment with its schedule until interrupted (used by `ecom flows serve`)."""
     if settings.data_pipeline_start_offset_minutes:
         # The seed's start offset: a first run shortly after boot, then the cron schedule.
         delay = settings.data_pipeline_start_offset_minutes
@@ -134,4 +139,4 @@ def serve_deployments(settings: FlowSettings) -> None:
         logger.info(
             "first data_pipeline run in %d minute(s)", settings.data_pipeline_start_offset_minutes
         )
-    serve(pipeline, generator, print_starting_message=True)
+    serve(*build_deployments(settings), print_starting_message=True)

@@ -118,10 +118,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
 
 def serve(settings: GatewaySettings) -> None:
-    """Run the gateway under uvicorn on `settings.host`:`settings.port` until stopped."""
+    """Run the gateway under uvicorn on `settings.host`:`settings.gateway_port` until stopped."""
     uvicorn.run(
         create_app(settings),
         host=settings.host,
-        port=settings.port,
+        port=settings.gateway_port,
         log_level=settings.log_level.lower(),
     )

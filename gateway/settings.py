@@ -26,7 +26,7 @@ class GatewaySettings(EcomSettings):
         ),
     )
     host: str = Field(default="127.0.0.1", description="Interface the gateway listens on.")
-    port: int = Field(default=8000, description="Port the gateway listens on.")
+    gateway_port: int = Field(default=8000, description="Port the gateway listens on.")
     admin_service_url: str = Field(
         default="http://127.0.0.1:8001", description="Base URL of the admin service."
     )

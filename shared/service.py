@@ -33,18 +33,11 @@ class ServiceSettings(EcomSettings):
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("internal_secret",)
     owner: ClassVar[Owner]
-    default_port: ClassVar[int]
 
     internal_secret: SecretStr | None = Field(
         default=None, description="Shared secret that signs gateway identity assertions."
     )
     host: str = Field(default="127.0.0.1", description="Interface the service listens on.")
-    port: int | None = Field(default=None, description="Port; each service has its own default.")
-
-    @property
-    def listen_port(self) -> int:
-        """The port to serve on."""
-        return self.port if self.port is not None else self.default_port
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from shared.owners import Owner
 from shared.service import ServiceSettings
 
@@ -12,4 +14,5 @@ class AdminSettings(ServiceSettings):
     """Admin service: back office, audit, exports, revenue KPIs."""
 
     owner: ClassVar[Owner] = Owner.ADMIN
-    default_port: ClassVar[int] = 8001
+
+    admin_port: int = Field(default=8001, description="Port the admin service listens on.")

@@ -154,7 +154,7 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
     uvicorn.run(
         create_admin(admin_settings),
         host=admin_settings.host,
-        port=admin_settings.listen_port,
+        port=admin_settings.admin_port,
         log_level="warning",
     )
 

@@ -220,7 +220,7 @@ class LocalStack:
             self._ecom("serve", "admin"),
             {
                 **self._role_env(superuser_url, Owner.ADMIN),
-                "ECOM_PORT": str(self.settings.admin_port),
+                "ECOM_ADMIN_PORT": str(self.settings.admin_port),
             },
         )
         gateway = self._spawn(
@@ -228,7 +228,7 @@ class LocalStack:
             self._ecom("serve", "gateway"),
             {
                 **self._base_env(),
-                "ECOM_PORT": str(self.settings.gateway_port),
+                "ECOM_GATEWAY_PORT": str(self.settings.gateway_port),
                 "ECOM_ADMIN_SERVICE_URL": self.admin_url,
             },
         )
@@ -277,7 +277,9 @@ class LocalStack:
         def on_terminate(_signum: int, _frame: FrameType | None) -> None:
             raise KeyboardInterrupt
 
+        # Explicit for SIGINT too: a shell starting us in the background may have ignored it.
         signal.signal(signal.SIGTERM, on_terminate)
+        signal.signal(signal.SIGINT, on_terminate)
         try:
             self.start()
             self._print_ready()

@@ -1,0 +1,118 @@
+"""The `ecom` command line as a new user runs it: embedded defaults, real processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+STARTUP_BUDGET_S = 120
+
+
+def ecom_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a fresh machine: no ECOM_ settings but the ones given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "PREFECT_"))}
+    env.update({"ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING", **extra})
+    return env
+
+
+def ecom(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes whose command line or environment contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and (text in cmdline or text in environ):
+            found.append(cmdline)
+    return found
+
+
+def test_db_init_twice_in_a_row_on_the_embedded_server(tmp_path: Path) -> None:
+    env = ecom_env(tmp_path, ECOM_EMBEDDED_PG_PORT=str(free_port()))
+    first = ecom("db", "init", env=env)
+    second = ecom("db", "init", env=env)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "initialised and migrated" in second.stdout
+    assert processes_mentioning(str(tmp_path)) == [], "db init stops the server it started"
+
+
+def test_token_create_prints_a_token_the_platform_accepts(tmp_path: Path) -> None:
+    result = ecom("token", "create", "--role", "viewer", env=ecom_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+\n", result.stdout)
+
+
+def test_unknown_role_is_refused_with_the_choices(tmp_path: Path) -> None:
+    result = ecom("token", "create", "--role", "root", env=ecom_env(tmp_path))
+    assert result.returncode != 0
+    assert "viewer" in result.stderr
+
+
+def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
+    tmp_path: Path,
+) -> None:
+    gateway_port = free_port()
+    env = ecom_env(
+        tmp_path,
+        ECOM_EMBEDDED_PG_PORT=str(free_port()),
+        ECOM_GATEWAY_PORT=str(gateway_port),
+        ECOM_ADMIN_PORT=str(free_port()),
+        ECOM_PREFECT_PORT=str(free_port()),
+    )
+    log = tmp_path / "up.out"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "up"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        started = time.monotonic()
+        while "Ctrl-C stops everything" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() - started < STARTUP_BUDGET_S, log.read_text()
+            time.sleep(0.5)
+        token = re.search(r"^  (eyJ\S+)$", log.read_text(), re.MULTILINE)
+        assert token, log.read_text()
+        url = f"http://127.0.0.1:{gateway_port}/api/admin/kpis/daily-revenue"
+        served = httpx.get(url, headers={"Authorization": f"Bearer {token.group(1)}"})
+        anonymous = httpx.get(url)
+    finally:
+        process.send_signal(signal.SIGINT)
+        exit_code = process.wait(timeout=60)
+
+    assert served.status_code == 200, served.text
+    assert served.json()["data"], "the first batch reached the mart"
+    assert anonymous.status_code == 401
+    assert exit_code == 0, log.read_text()
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []

@@ -1,0 +1,67 @@
+"""The Prefect side: deployments load with their schedules; the flow runs on a Prefect server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.generator import generate_orders_batch
+from flows.orchestration import build_deployments, data_pipeline
+from flows.settings import FlowSettings
+from shared.database import asyncpg_dsn
+from shared.objectstore import ObjectStore
+from shared.owners import Owner
+from tests.conftest import TestDatabase
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    """A temporary Prefect server (and database) for this module's flow runs."""
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
+    settings = FlowSettings(
+        _env_file=None,
+        data_dir=tmp_path,
+        data_pipeline_schedule="*/2 * * * *",
+        generate_interval_minutes=7,
+    )
+    pipeline, generator = build_deployments(settings)
+    assert (pipeline.name, generator.name) == ("data-pipeline", "generate-orders")
+    assert pipeline.schedules
+    assert generator.schedules
+    assert pipeline.schedules[0].schedule.cron == "*/2 * * * *"  # type: ignore[union-attr]
+    assert generator.schedules[0].schedule.interval.total_seconds() == 420  # type: ignore[union-attr]
+    assert pipeline.concurrency_limit == 1
+
+
+async def test_data_pipeline_flow_loads_a_batch(
+    prefect_server: None,
+    database: TestDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lake_url = (tmp_path / "lake").as_uri()
+    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
+    generate_orders_batch(ObjectStore(lake_url), orders=12, seed=5, as_of=datetime.now(UTC))
+
+    summary = await data_pipeline()
+
+    assert "read 12, inserted 12" in summary
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        run = await connection.fetchrow("SELECT status, flow_run_id FROM ops.pipeline_runs")
+    finally:
+        await connection.close()
+    assert run is not None
+    assert run["status"] == "succeeded"
+    assert run["flow_run_id"], "the run records which Prefect flow run it was"
