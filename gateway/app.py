@@ -9,6 +9,8 @@ from typing import Any
 import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from starlette.responses import JSONResponse, Response
 
 from gateway.auth import authenticate
@@ -54,6 +56,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         description="Routes /api/<service>/... to the services; see /api/openapi.json.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs shows the merged API of every service instead; see below
     )
     app.state.settings = settings
     install_problem_handlers(app)
@@ -88,6 +91,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     async def merged_openapi(request: Request) -> dict[str, Any]:
         return await build_merged_openapi(_session(request), upstreams, settings.upstream_timeout_s)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Ecom API")
 
     async def forward_to_service(request: Request) -> Response:
         service: str = request.path_params["service"]

@@ -18,14 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
 from shared.bootstrap import ensure_schemas_and_grants, init_database
+from shared.cli.prefect_env import prefect_environment
 from shared.database import asyncpg_dsn, with_database, with_login
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.owners import OWNERSHIP, Owner
 
 TEST_PASSWORDS = {owner: f"test-{owner.value}-pw" for owner in Owner}
+
+# Prefect offline and out of the user's ~/.prefect, before any test imports it.
+for _name, _value in prefect_environment(
+    Path(tempfile.mkdtemp(prefix="ecom-test-prefect-"))
+).items():
+    os.environ.setdefault(_name, _value)
 
 
 def free_port() -> int:
@@ -107,3 +116,32 @@ async def database(
         await maintenance.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await maintenance.close()
+
+
+S3_BUCKET = "ecom-lake"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API (moto's server) on 127.0.0.1 with one bucket; any key pair works."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=S3_BUCKET)
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_lake_url(s3_endpoint: str) -> str:
+    """A lake root no other test uses, in the S3 bucket."""
+    return f"s3://{S3_BUCKET}/{uuid.uuid4().hex}"

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 
 from flows.bronze import pending_landing_keys
 from flows.generator import generate_orders_batch, render_orders_csv
@@ -253,3 +254,25 @@ async def test_mart_is_rebuilt_only_for_the_days_that_changed(
         )
     }
     assert revenue == {"2026-11-01": Decimal("10.00"), "2026-11-19": Decimal("99.00")}
+
+
+async def test_pipeline_runs_on_s3(
+    flow_settings: FlowSettings, database: TestDatabase, s3_lake_url: str, s3_endpoint: str
+) -> None:
+    settings = flow_settings.model_copy(
+        update={
+            "object_store_url": s3_lake_url,
+            "s3_endpoint_url": s3_endpoint,
+            "s3_access_key_id": SecretStr("testing"),
+            "s3_secret_access_key": SecretStr("testing"),
+        }
+    )
+    lake = ObjectStore.from_settings(settings)
+    batch = generate_orders_batch(lake, orders=8, seed=11, as_of=AS_OF)
+
+    summary = await run_data_pipeline(settings)
+
+    assert summary.total("inserted") == 8
+    assert not lake.exists(batch.key)
+    [bronze] = await fetch(database, "SELECT bronze_path FROM ops.bronze_files")
+    assert lake.exists(bronze["bronze_path"])

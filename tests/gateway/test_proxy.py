@@ -609,6 +609,12 @@ async def test_merged_openapi_holds_every_service_route(client: httpx.AsyncClien
     assert set(_item_schema(document, "/api/trust/item")["properties"]) == {"b"}
 
 
+async def test_docs_page_shows_the_merged_api(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/api/openapi.json" in page.text
+
+
 async def test_merged_openapi_lists_unreachable_services(
     degraded_client: httpx.AsyncClient,
 ) -> None:

@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from shared.objectstore import ObjectStore
-from tests.conftest import free_port
-
-BUCKET = "ecom-lake"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on 127.0.0.1 with one bucket."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    try:
-        yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["file", "s3"])
@@ -42,9 +15,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     if request.param == "file":
         return ObjectStore((tmp_path / "lake").as_uri())
     endpoint = request.getfixturevalue("s3_endpoint")
-    prefix = tmp_path.name  # a fresh prefix per test
     return ObjectStore(
-        f"s3://{BUCKET}/{prefix}",
+        request.getfixturevalue("s3_lake_url"),
         {
             "key": "testing",
             "secret": "testing",
