@@ -43,7 +43,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-async def _is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+async def is_transient_failure(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry condition: only a failure caused by a transient error is worth another try."""
     error = await state.aresult(raise_on_failure=False)
     return isinstance(error, TRANSIENT_ERRORS)
 
@@ -51,7 +52,7 @@ async def _is_transient(_task: Any, _task_run: Any, state: Any) -> bool:
 RETRIES: dict[str, Any] = {
     "retries": 3,
     "retry_delay_seconds": [1, 5, 15],
-    "retry_condition_fn": _is_transient,
+    "retry_condition_fn": is_transient_failure,
     "cache_policy": NO_CACHE,
 }
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.generator import generate_orders_batch
-from flows.orchestration import build_deployments, data_pipeline
+from flows.orchestration import is_transient_failure, build_deployments, data_pipeline
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
@@ -65,3 +66,17 @@ async def test_data_pipeline_flow_loads_a_batch(
     assert run is not None
     assert run["status"] == "succeeded"
     assert run["flow_run_id"], "the run records which Prefect flow run it was"
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (ConnectionResetError("peer went away"), True),
+        (asyncpg.CannotConnectNowError("starting up"), True),
+        (ValueError("bad row"), False),
+        (asyncpg.UniqueViolationError("duplicate key"), False),
+    ],
+)
+async def test_tasks_retry_only_transient_errors(error: Exception, retried: bool) -> None:
+    failed = Failed(data=error)
+    assert await is_transient_failure(None, None, failed) is retried
