@@ -12,7 +12,7 @@ from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.generator import generate_orders_batch
-from flows.orchestration import is_transient_failure, build_deployments, data_pipeline
+from flows.orchestration import build_deployments, data_pipeline, is_transient_failure
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
