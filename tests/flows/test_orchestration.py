@@ -78,5 +78,4 @@ async def test_data_pipeline_flow_loads_a_batch(
     ],
 )
 async def test_tasks_retry_only_transient_errors(error: Exception, retried: bool) -> None:
-    failed = Failed(data=error)
-    assert await is_transient_failure(None, None, failed) is retried
+    assert await is_transient_failure(None, None, Failed(data=error)) is retried
