@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from starlette.responses import JSONResponse, Response
 
-from gateway.auth import authenticate
+from gateway.auth import Authenticator
 from gateway.openapi import build_merged_openapi
 from gateway.proxy import forward
 from gateway.request_id import RequestIdMiddleware
@@ -40,8 +40,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     configure_logging(settings.log_level)
     upstreams = settings.upstreams()
     # Read once: validation guarantees both are set, and the hot path should not re-check.
-    jwt_secret = settings.secret("jwt_secret")
-    internal_secret = settings.secret("internal_secret")
+    authenticator = Authenticator(settings.secret("jwt_secret"), settings.secret("internal_secret"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,14 +103,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # A dot segment could be resolved by a normalising hop into another service's routes.
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = authenticate(request.headers.get("authorization"), jwt_secret)
+        principal = authenticator.authenticate(request.headers.get("authorization"))
         return await forward(
             request,
             _session(request),
             service=service,
             base_url=base_url,
-            principal=principal,
-            internal_secret=internal_secret,
+            assertion=authenticator.assertion_for(principal) if principal else None,
         )
 
     # A plain Starlette route: it skips FastAPI's parameter machinery on the hot path.

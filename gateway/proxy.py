@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from gateway.request_id import REQUEST_ID_HEADER
-from shared.identity import ASSERTION_HEADER, CLIENT_IDENTITY_HEADERS, Principal, sign_assertion
+from shared.identity import ASSERTION_HEADER, CLIENT_IDENTITY_HEADERS
 from shared.problems import ProblemError
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _connection_listed(values: list[str]) -> set[str]:
 
 
 def upstream_request_headers(
-    request: Request, *, principal: Principal | None, internal_secret: str, request_id: str
+    request: Request, *, assertion: str | None, request_id: str
 ) -> list[tuple[str, str]]:
     """The headers sent upstream: the client's minus identity and hop-by-hop ones, plus ours."""
     raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
@@ -75,8 +75,8 @@ def upstream_request_headers(
     if host := request.headers.get("host"):
         headers.append(("x-forwarded-host", host))
     headers.append((REQUEST_ID_HEADER, request_id))
-    if principal is not None:
-        headers.append((ASSERTION_HEADER, sign_assertion(principal, internal_secret)))
+    if assertion is not None:
+        headers.append((ASSERTION_HEADER, assertion))
     return headers
 
 
@@ -167,14 +167,12 @@ async def forward(
     *,
     service: str,
     base_url: str,
-    principal: Principal | None,
-    internal_secret: str,
+    assertion: str | None,
 ) -> Response:
     """Send `request` to the service at `base_url` and relay its answer (or a problem)."""
     headers = upstream_request_headers(
         request,
-        principal=principal,
-        internal_secret=internal_secret,
+        assertion=assertion,
         request_id=request.state.request_id,
     )
     body = await _request_body(request)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, RowMapping, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.problems import ProblemError
@@ -34,13 +34,13 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (at most 500).")
     ] = DEFAULT_PAGE_SIZE,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")] = 0,
 ) -> PageParams:
-    """Dependency reading `limit` and `offset`."""
+    """Dependency reading `limit` and `offset` (async: no thread pool hop per request)."""
     return PageParams(limit=limit, offset=offset)
 
 
@@ -66,10 +66,14 @@ def order_by_clause(
 
 async def fetch_page(
     session: AsyncSession, statement: Select[Any], page: PageParams
-) -> tuple[list[Any], int]:
-    """The rows of one page of `statement` and the total number of matching rows."""
+) -> tuple[list[RowMapping], int]:
+    """One page of `statement` as column mappings, and the total number of matching rows.
+
+    Mappings rather than ORM instances: a list endpoint only reads, and skipping the identity
+    map is much cheaper per row.
+    """
     total = await session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
-    rows = (await session.scalars(statement.limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+    result = await session.execute(statement.limit(page.limit).offset(page.offset))
+    return list(result.mappings().all()), int(total or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -18,9 +19,17 @@ from prometheus_client import (
 from pydantic import Field, SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.database import create_engine, resolve_database_url
-from shared.identity import ASSERTION_HEADER, IdentityError, Principal, Role, verify_assertion
+from shared.identity import (
+    ASSERTION_HEADER,
+    IdentityError,
+    Principal,
+    Role,
+    VerifiedTokens,
+    verify_assertion_until,
+)
 from shared.log import configure_logging
 from shared.migrations import is_at_head
 from shared.owners import Owner
@@ -55,23 +64,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_principal(request: Request) -> Principal | None:
+async def get_principal(request: Request) -> Principal | None:
     """The caller named by the gateway's signed assertion; None (anonymous) without one."""
     assertion = request.headers.get(ASSERTION_HEADER)
     if not assertion:
         return None
-    settings: ServiceSettings = request.app.state.settings
+    assertions: VerifiedTokens = request.app.state.assertions
     try:
-        return verify_assertion(assertion, settings.secret("internal_secret"))
+        return assertions.principal(assertion)
     except IdentityError:
         return None
 
 
-def require_role(role: Role) -> Callable[[Request], Principal]:
+def require_role(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting callers holding `role` (staff roles include lower ones)."""
 
-    def dependency(request: Request) -> Principal:
-        principal = get_principal(request)
+    # async on purpose: FastAPI runs plain `def` dependencies in a thread pool, per request.
+    async def dependency(request: Request) -> Principal:
+        principal = await get_principal(request)
         if principal is None:
             raise ProblemError(
                 401,
@@ -103,20 +113,33 @@ class _Metrics:
         self.service = service
 
 
-def _metrics_middleware(
-    metrics: _Metrics,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.requests.labels(metrics.service, request.method, route, response.status_code).inc()
-        metrics.latency.labels(metrics.service, route).observe(time.perf_counter() - started)
-        return response
+class _MetricsMiddleware:
+    """Counts requests and their latency per route (pure ASGI: nothing buffered)."""
 
-    return middleware
+    def __init__(self, app: ASGIApp, metrics: _Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics = self.metrics
+            metrics.requests.labels(metrics.service, scope["method"], route, status).inc()
+            metrics.latency.labels(metrics.service, route).observe(time.perf_counter() - started)
 
 
 def _operations_router(settings: ServiceSettings, metrics: _Metrics) -> APIRouter:
@@ -186,9 +209,12 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.database_url = database_url
+    app.state.assertions = VerifiedTokens(
+        partial(verify_assertion_until, internal_secret=settings.secret("internal_secret"))
+    )
     install_problem_handlers(app)
     metrics = _Metrics(settings.owner.value)
-    app.middleware("http")(_metrics_middleware(metrics))
+    app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
-from sqlmodel._compat import SQLModelConfig
 
 
-class DailyRevenueBase(SQLModel):
-    """One day x channel x region of revenue."""
+class MartDailyRevenue(SQLModel, table=True):
+    """`admin.mart_daily_revenue`: one day x channel x region, written by the pipeline."""
+
+    __tablename__ = "mart_daily_revenue"
+    __table_args__ = {"schema": "admin"}
 
     order_date: date = Field(primary_key=True)
     channel: str = Field(primary_key=True)
@@ -23,17 +26,10 @@ class DailyRevenueBase(SQLModel):
     refreshed_at: datetime
 
 
-class MartDailyRevenue(DailyRevenueBase, table=True):
-    """`admin.mart_daily_revenue`, written by the pipeline, read here."""
+class DailyRevenuePublic(BaseModel):
+    """A revenue row as the API returns it (plain pydantic: cheap to build per row)."""
 
-    __tablename__ = "mart_daily_revenue"
-    __table_args__ = {"schema": "admin"}
-
-
-class DailyRevenuePublic(DailyRevenueBase):
-    """A revenue row as the API returns it."""
-
-    model_config = SQLModelConfig(
+    model_config = ConfigDict(
         json_schema_extra={
             "example": {
                 "order_date": "2026-11-26",
@@ -48,3 +44,13 @@ class DailyRevenuePublic(DailyRevenueBase):
             }
         }
     )
+
+    order_date: date
+    channel: str
+    region: str
+    orders: int
+    cancelled_orders: int
+    net_revenue: Decimal
+    average_order_value: Decimal | None
+    currency: str
+    refreshed_at: datetime

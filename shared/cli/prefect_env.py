@@ -12,6 +12,8 @@ def prefect_environment(data_dir: Path, api_url: str | None = None) -> dict[str,
         "PREFECT_HOME": str(data_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "flows,shared",
+        # Our loggers also run outside flow runs (CLI, tests); there they just log locally.
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_CLI_PROMPT": "false",
