@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from flows.settings import FlowSettings
 from shared.objectstore import ObjectStore
 
 ORDER_COLUMNS = (
@@ -87,3 +88,15 @@ def generate_orders_batch(
     key = f"landing/orders/orders_{clock:%Y%m%dT%H%M%SZ}_{rng.getrandbits(32):08x}.csv"
     store.write_atomic(key, data)
     return GeneratedBatch(key=key, orders=orders)
+
+
+def generate_configured_batch(
+    settings: FlowSettings, *, orders: int | None = None, seed: int | None = None
+) -> GeneratedBatch:
+    """One batch into the configured lake, sized and priced as the settings say."""
+    return generate_orders_batch(
+        ObjectStore.from_settings(settings),
+        orders=orders or settings.batch_orders,
+        seed=seed,
+        currency=settings.base_currency,
+    )

@@ -18,7 +18,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
 
 from flows.bronze import LandedFile
-from flows.generator import GeneratedBatch, generate_orders_batch
+from flows.generator import generate_configured_batch
 from flows.gold import MartBuild
 from flows.pipeline import (
     PipelineSteps,
@@ -29,7 +29,6 @@ from flows.pipeline import (
 )
 from flows.settings import FlowSettings
 from flows.silver import FileOutcome
-from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +91,7 @@ async def data_pipeline() -> str:
 @flow(name="generate_orders", description="Write a synthetic orders batch to landing/")
 def generate_orders(orders: int | None = None, seed: int | None = None) -> str:
     """Generate one batch of orders into the landing area."""
-    settings = FlowSettings()
-    batch: GeneratedBatch = generate_orders_batch(
-        ObjectStore.from_settings(settings),
-        orders=orders or settings.batch_orders,
-        seed=seed,
-        currency=settings.base_currency,
-    )
+    batch = generate_configured_batch(FlowSettings(), orders=orders, seed=seed)
     return f"{batch.orders} orders -> {batch.key}"
 
 

@@ -92,17 +92,10 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Seed for a reproducible batch.")] = None,
 ) -> None:
     """Write one batch of synthetic orders into landing/."""
-    from flows.generator import generate_orders_batch
+    from flows.generator import generate_configured_batch
     from flows.settings import FlowSettings
-    from shared.objectstore import ObjectStore
 
-    settings = FlowSettings()
-    batch = generate_orders_batch(
-        ObjectStore.from_settings(settings),
-        orders=orders or settings.batch_orders,
-        seed=seed,
-        currency=settings.base_currency,
-    )
+    batch = generate_configured_batch(FlowSettings(), orders=orders, seed=seed)
     typer.echo(f"wrote {batch.orders} orders to {batch.key}")
 
 
