@@ -18,7 +18,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
 
 from flows.bronze import LandedFile
-from flows.generator import generate_configured_batch
+from flows.generator import GenerateRequest, generate
 from flows.gold import MartBuild
 from flows.pipeline import (
     PipelineSteps,
@@ -88,11 +88,14 @@ async def data_pipeline() -> str:
     return summary.describe()
 
 
-@flow(name="generate_orders", description="Write a synthetic orders batch to landing/")
-def generate_orders(orders: int | None = None, seed: int | None = None) -> str:
-    """Generate one batch of orders into the landing area."""
-    batch = generate_configured_batch(FlowSettings(), orders=orders, seed=seed)
-    return f"{batch.orders} orders -> {batch.key}"
+@flow(name="generate_orders", description="Write the next synthetic commerce batch to landing/")
+def generate_orders(orders: int | None = None, clean: bool = False) -> str:
+    """Generate the next batch (new orders and the events of earlier ones) into landing/."""
+    results = generate(FlowSettings(), GenerateRequest(orders=orders, clean=clean))
+    return "; ".join(
+        f"batch {r.plan.batch_id}: {r.new_orders} new orders, {r.rows} rows in {len(r.files)} files"
+        for r in results
+    )
 
 
 DATA_PIPELINE_DEPLOYMENT = "data_pipeline/data-pipeline"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field
 
-from shared.settings import ObjectStoreSettings
+from flows.generator.settings import GeneratorSettings
 
 
-class FlowSettings(ObjectStoreSettings):
-    """What the flows read from the environment."""
+class FlowSettings(GeneratorSettings):
+    """What the flows read from the environment (the generator's settings included)."""
 
     data_pipeline_schedule: str = Field(
         default="*/5 * * * *",
@@ -23,13 +23,6 @@ class FlowSettings(ObjectStoreSettings):
         ),
         description="Minutes after the flows runner starts before the first pipeline run.",
     )
-    generate_interval_minutes: int = Field(
-        default=3, ge=1, description="Interval of the generate_orders deployment."
-    )
-    batch_orders: int = Field(default=30, ge=1, description="Orders per generated batch.")
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
-    )
-    base_currency: str = Field(
-        default="USD", min_length=3, max_length=3, description="Currency the marts report in."
     )

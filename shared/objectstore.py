@@ -8,6 +8,8 @@ never overwrites (hard link locally, a conditional PUT with If-None-Match on S3)
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -108,6 +110,41 @@ class ObjectStore:
         target = Path(path)
         tmp = _write_temporary_beside(target, data)
         tmp.replace(target)
+
+    @contextmanager
+    def atomic_writer(self, key: str) -> Iterator[IO[bytes]]:
+        """A binary file that becomes `key` whole when the block exits cleanly, else nothing.
+
+        For large objects written in a stream: a hidden temporary file beside the target that is
+        renamed into place locally; a local spool file sent as one upload on S3 (a multipart
+        upload is invisible until it completes).
+        """
+        path = self._path(key)
+        if self.is_local:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                with open(tmp, "wb") as handle:
+                    yield handle
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                tmp.replace(target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            return
+        with tempfile.NamedTemporaryFile(prefix="ecom-upload-", suffix=".tmp") as spool:
+            yield spool
+            spool.flush()
+            self.fs.put_file(spool.name, path)
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy `source` to `target` atomically (a server-side copy on S3)."""
+        if not self.is_local:
+            self.fs.copy(self._path(source), self._path(target))
+            return
+        with open(self._path(source), "rb") as reader, self.atomic_writer(target) as writer:
+            shutil.copyfileobj(reader, writer, 1 << 20)
 
     def create_new(self, key: str, data: bytes) -> bool:
         """Write `key` only if it does not exist; False when it already did (never overwrites)."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -88,15 +90,78 @@ def token_create(
 
 @app.command("generate")
 def generate(
-    orders: Annotated[int | None, typer.Option(min=1, help="Orders in the batch.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed for a reproducible batch.")] = None,
+    orders: Annotated[
+        int | None, typer.Option(min=1, help="New orders (default ECOM_BATCH_ORDERS, 30).")
+    ] = None,
+    days: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Backfill this many days of history ending at --as-of."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of a new lake; the same seed gives the same files.")
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+            help="The batch's clock (UTC unless an offset is given); default now.",
+        ),
+    ] = None,
+    clean: Annotated[bool, typer.Option(help="Inject no faults.")] = False,
+    backfill_if_new: Annotated[
+        bool, typer.Option(help="On an empty lake, backfill ECOM_HISTORY_DAYS of history first.")
+    ] = False,
 ) -> None:
-    """Write one batch of synthetic orders into landing/."""
-    from flows.generator import generate_configured_batch
+    """Write the next batch of synthetic commerce data into landing/ (one CSV per entity)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from flows.generator import GenerateRequest, GeneratorStateError
+    from flows.generator import generate as generate_batches
     from flows.settings import FlowSettings
 
-    batch = generate_configured_batch(FlowSettings(), orders=orders, seed=seed)
-    typer.echo(f"wrote {batch.orders} orders to {batch.key}")
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    request = GenerateRequest(orders, days, seed, as_of, clean, backfill_if_new)
+    columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, BarColumn(bar_width=None), transient=True) as progress:
+        task = progress.add_task("orders", total=None)
+
+        def show_plan(plan: Any) -> None:
+            progress.update(
+                task, description=f"batch {plan.batch_id}", total=plan.orders, completed=0
+            )
+
+        try:
+            results = generate_batches(
+                settings,
+                request,
+                progress=lambda done: progress.advance(task, done),
+                on_plan=show_plan,
+            )
+        except (GeneratorStateError, FileNotFoundError, ValueError) as error:
+            raise typer.BadParameter(str(error)) from error
+    for result in results:
+        faults = sum(result.fault_counts.values())
+        redone = " (finished after an interruption)" if result.redone else ""
+        typer.echo(
+            f"batch {result.plan.batch_id}{redone}:"
+            f" {result.new_orders} new orders, {result.rows} rows in {len(result.files)} files,"
+            f" {faults} faults on purpose (manifest {result.summary_key})"
+        )
+
+
+@app.command("generate-reference")
+def generate_reference(
+    out: Annotated[Path, typer.Option(help="Folder to write the reference CSVs into.")],
+) -> None:
+    """Write the reference CSVs (products, distributors, stockists, carriers, CSRs, FX)."""
+    from flows.generator.reference import write_reference_data
+
+    for path in write_reference_data(out):
+        typer.echo(f"wrote {path}")
 
 
 @pipeline_app.command("run")

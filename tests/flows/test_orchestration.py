@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -11,13 +10,13 @@ import pytest
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.generator import generate_orders_batch
 from flows.orchestration import build_deployments, data_pipeline, is_transient_failure
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase
+from tests.flows.orders_csv import land_orders
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +52,7 @@ async def test_data_pipeline_flow_loads_a_batch(
     monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
     monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
-    generate_orders_batch(ObjectStore(lake_url), orders=12, seed=5, as_of=datetime.now(UTC))
+    land_orders(ObjectStore(lake_url), "batch", 12)
 
     summary = await data_pipeline()
 

@@ -12,30 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from flows.bronze import pending_landing_keys
-from flows.generator import generate_orders_batch, render_orders_csv
 from flows.pipeline import PIPELINE_LOCK_KEY, RejectRateExceededError, run_data_pipeline
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
+from tests.flows.orders_csv import land_orders, order_row, render_orders_csv
 
 AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def order_row(order_id: str, **overrides: str) -> dict[str, str]:
-    row = {
-        "order_id": order_id,
-        "customer_id": "C00001",
-        "order_date": "2026-11-19T10:00:00+00:00",
-        "status": "paid",
-        "channel": "web",
-        "region": "north",
-        "currency": "USD",
-        "total_amount": "10.00",
-        "updated_at": "2026-11-19T10:05:00+00:00",
-    }
-    row.update(overrides)
-    return row
 
 
 async def fetch(database: TestDatabase, query: str, *args: object) -> list[asyncpg.Record]:
@@ -50,8 +34,8 @@ async def fetch(database: TestDatabase, query: str, *args: object) -> list[async
 async def test_generated_batch_reaches_silver_and_the_revenue_mart(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
-    batch = generate_orders_batch(lake, orders=30, seed=7, as_of=AS_OF)
-    content = lake.read_bytes(batch.key)
+    key = land_orders(lake, "batch", 30)
+    content = lake.read_bytes(key)
 
     summary = await run_data_pipeline(flow_settings)
 
@@ -202,7 +186,7 @@ async def test_unknown_columns_are_kept_in_extras(
 async def test_a_run_is_skipped_while_another_holds_the_lock(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
-    generate_orders_batch(lake, orders=5, seed=1, as_of=AS_OF)
+    land_orders(lake, "batch", 5)
     holder = await asyncpg.connect(asyncpg_dsn(database.url))
     try:
         await holder.execute("SELECT pg_advisory_lock($1)", PIPELINE_LOCK_KEY)
@@ -218,8 +202,8 @@ async def test_a_run_is_skipped_while_another_holds_the_lock(
 async def test_concurrent_runs_load_each_file_once(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
-    for seed in range(3):
-        generate_orders_batch(lake, orders=10, seed=seed, as_of=AS_OF)
+    for number in range(3):
+        land_orders(lake, f"batch-{number}", 10, prefix=f"o{number}")
 
     summaries = await asyncio.gather(*(run_data_pipeline(flow_settings) for _ in range(3)))
 
@@ -268,11 +252,11 @@ async def test_pipeline_runs_on_s3(
         }
     )
     lake = ObjectStore.from_settings(settings)
-    batch = generate_orders_batch(lake, orders=8, seed=11, as_of=AS_OF)
+    key = land_orders(lake, "batch", 8)
 
     summary = await run_data_pipeline(settings)
 
     assert summary.total("inserted") == 8
-    assert not lake.exists(batch.key)
+    assert not lake.exists(key)
     [bronze] = await fetch(database, "SELECT bronze_path FROM ops.bronze_files")
     assert lake.exists(bronze["bronze_path"])
