@@ -262,6 +262,7 @@ def _new_orders(run: _Run, progress: Progress | None) -> int:
     faults_rng = random.Random(mix(plan.seed, 14, plan.batch_no))  # noqa: S311 - synthetic data
     csrs = catalog.reference.csrs
     placed_orders = 0
+    held_back = set(run.state.deferred_customers)
     for piece in order_slices(run.lo, run.hi, plan.orders):
         times = sorted(rng.randint(piece.start + 1, piece.end) for _ in range(piece.orders))
         for at in times:
@@ -272,11 +273,13 @@ def _new_orders(run: _Run, progress: Progress | None) -> int:
                 if faults_rng.random() < run.orphan_rate:
                     orphan = True
                     run.state.deferred_customers.append(number)
+                    held_back.add(number)
                 else:
                     out.write(CUSTOMERS, customer_row(plan.seed, number, 0, created, created))
             else:
                 number = customers.pick_returning(plan.seed, rng, at)
-                if rng.random() < 0.02:
+                # A changed address or channel; never for a customer whose first row is held back.
+                if rng.random() < 0.02 and number not in held_back:
                     version = customers.change_details(number)
                     row = customer_row(
                         plan.seed, number, version, customers.created[number - 1], at - 30

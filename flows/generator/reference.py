@@ -1,6 +1,6 @@
 """Reference data: products, distributors, stockists, carriers, CSRs and FX base rates.
 
-The CSVs in `reference_data/` are written by `write_reference_data` (`ecom generate reference`),
+The CSVs in `reference_data/` are written by `write_reference_data` (`ecom generate-reference`),
 never by hand; a test proves the shipped files equal what this module generates. The generator
 reads them from `DATA_PIPELINE_SOURCE_DIR` when that is set, so a demo can swap the catalogue.
 """
@@ -335,7 +335,7 @@ def _read_table(directory: Path, table: str, row_type: type[RowT]) -> tuple[RowT
     if not path.exists():
         raise FileNotFoundError(
             f"{path} is missing: point DATA_PIPELINE_SOURCE_DIR at a folder written by "
-            "`ecom generate reference --out DIR`, or unset it to use the packaged data"
+            "`ecom generate-reference --out DIR`, or unset it to use the packaged data"
         )
     fields = {field.name: str(field.type) for field in dataclasses.fields(row_type)}  # type: ignore[arg-type]
     with path.open(newline="", encoding="utf-8-sig") as handle:

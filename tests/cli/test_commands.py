@@ -116,3 +116,41 @@ def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
     while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_generate_writes_a_reproducible_batch_and_reports_it(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("one", "two"):
+        env = ecom_env(tmp_path / name)
+        result = ecom(
+            "generate", "--orders", "40", "--seed", "8", "--as-of", "2026-11-20T12:00:00Z", env=env
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+        orders = sorted((tmp_path / name / "lake" / "landing" / "orders").iterdir())
+        assert orders[0].name == "orders_000001-20261120T120000Z.csv"
+
+    assert outputs[0] == outputs[1]
+    assert "batch 000001-20261120T120000Z: 40 new orders" in outputs[0]
+    one, two = (tmp_path / n / "lake" / "landing" / "orders" for n in ("one", "two"))
+    assert [p.read_bytes() for p in sorted(one.iterdir())] == [
+        p.read_bytes() for p in sorted(two.iterdir())
+    ]
+
+
+def test_generate_explains_a_clock_that_goes_backwards(tmp_path: Path) -> None:
+    env = ecom_env(tmp_path)
+    assert ecom("generate", "--seed", "1", "--as-of", "2026-11-20", env=env).returncode == 0
+
+    again = ecom("generate", "--as-of", "2026-11-19", env=env)
+
+    assert again.returncode == 2
+    assert "not after the previous batch" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_generate_reference_writes_the_reference_csvs(tmp_path: Path) -> None:
+    result = ecom("generate-reference", "--out", str(tmp_path / "ref"), env=ecom_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "ref" / "products.csv").read_text().startswith("product_id,sku,name,")

@@ -10,7 +10,12 @@ import pytest
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.orchestration import build_deployments, data_pipeline, is_transient_failure
+from flows.orchestration import (
+    build_deployments,
+    data_pipeline,
+    generate_orders,
+    is_transient_failure,
+)
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
@@ -65,6 +70,25 @@ async def test_data_pipeline_flow_loads_a_batch(
     assert run is not None
     assert run["status"] == "succeeded"
     assert run["flow_run_id"], "the run records which Prefect flow run it was"
+
+
+def test_generate_orders_flow_writes_the_next_batch(
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake = ObjectStore((tmp_path / "lake").as_uri())
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOM_BATCH_ORDERS", "12")
+    monkeypatch.setenv("ECOM_GENERATOR_SEED", "4")
+    monkeypatch.setenv("ECOM_FAULTS", "false")
+
+    first = generate_orders()
+    second = generate_orders(orders=3)
+
+    assert "batch 000001-" in first
+    assert ": 12 new orders" in first
+    assert "batch 000002-" in second
+    assert ": 3 new orders" in second
+    assert len(lake.list("landing/orders")) == 2
 
 
 @pytest.mark.parametrize(
