@@ -87,8 +87,8 @@ audit_log = Table(
     Column("action", Text, nullable=False),
     Column("entity", Text, nullable=False),
     Column("entity_id", Text, nullable=False),
-    Column("before", JSONB),
-    Column("after", JSONB),
+    Column("before", JSONB(none_as_null=True)),
+    Column("after", JSONB(none_as_null=True)),
     Column("at", DateTime(timezone=True), nullable=False),
 )
 

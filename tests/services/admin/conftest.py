@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -19,17 +20,22 @@ from tests.services.conftest import INTERNAL_SECRET, client_for
 EXPORT_ROW_CAP = 150_000
 
 
+def admin_settings(database: TestDatabase, tmp_path: Path, **overrides: Any) -> AdminSettings:
+    """Settings of an admin service on this test's database, connecting as the admin role."""
+    values: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "database_url": database.role_url(Owner.ADMIN),
+        "internal_secret": INTERNAL_SECRET,
+        "export_max_rows": EXPORT_ROW_CAP,
+        **overrides,
+    }
+    return AdminSettings(_env_file=None, **values)
+
+
 @pytest.fixture
 async def admin_client(database: TestDatabase, tmp_path: Path) -> AsyncIterator[AsyncClient]:
-    """The admin service on this test's database, connecting as the admin role."""
-    settings = AdminSettings(
-        _env_file=None,
-        data_dir=tmp_path,
-        database_url=database.role_url(Owner.ADMIN),
-        internal_secret=INTERNAL_SECRET,
-        export_max_rows=EXPORT_ROW_CAP,
-    )
-    async for http in client_for(create_app(settings)):
+    """The admin service on this test's database."""
+    async for http in client_for(create_app(admin_settings(database, tmp_path))):
         yield http
 
 
