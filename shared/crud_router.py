@@ -144,7 +144,6 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         return await csv_export(
             engine,
             statement,
-            columns,
             filename=f"{api.plural}.csv",
             row_cap=api.export_row_cap(request),
         )

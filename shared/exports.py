@@ -1,24 +1,25 @@
-"""CSV and XLSX exports streamed from a server-side cursor, with flat memory and a row cap.
+"""CSV and XLSX exports streamed in chunks from PostgreSQL, with flat memory and a row cap.
 
-Rows travel from PostgreSQL in chunks (`stream` + `partitions`), so memory follows the chunk,
-not the export. Every text cell that a spreadsheet would read as a formula (it starts with
-= + - @ tab CR or LF) is prefixed with a single quote (OWASP "CSV injection"). An export larger
-than the cap is refused with a problem document before any byte is sent.
+CSV streams `COPY (query) TO STDOUT` as PostgreSQL sends it; XLSX reads a server-side cursor
+(`stream` + `partitions`) into openpyxl's write-only workbook. Either way memory follows the
+chunk, not the export. Every text cell a spreadsheet would read as a formula (it starts with
+= + - @ tab CR or LF) gets a single quote in front (OWASP "CSV injection"): in SQL for CSV, in
+Python for XLSX. An export larger than the cap is refused with a problem document before any
+byte is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, String, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import StreamingResponse
 
@@ -26,6 +27,7 @@ from shared.problems import ProblemError
 
 CHUNK_ROWS = 2_000
 FILE_CHUNK_BYTES = 256 * 1024
+COPY_QUEUE_CHUNKS = 16
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,16 +36,6 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 def neutralise(text: str) -> str:
     """`text` made inert for spreadsheets: a leading formula trigger gets a quote before it."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -87,29 +79,76 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+def _inert_text(statement: Select[Any]) -> Select[Any]:
+    """The same SELECT with every text column neutralised by PostgreSQL itself (for COPY)."""
+    inert: list[Any] = []
+    for column in statement.selected_columns:
+        if isinstance(column.type, String):
+            quoted = literal("'", String) + column
+            starts_formula = func.left(column, 1).in_(FORMULA_TRIGGERS)
+            inert.append(case((starts_formula, quoted), else_=column).label(column.key))
+        else:
+            inert.append(column)
+    return statement.with_only_columns(*inert, maintain_column_froms=True)
+
+
+async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterator[bytes]:
+    """`COPY (statement) TO STDOUT` as CSV with a header, chunk by chunk as PostgreSQL sends it.
+
+    COPY moves rows about ten times faster than fetching them into Python; a small queue between
+    the COPY and the response keeps memory flat when the client reads slowly.
+    """
+    # Expanding IN parameters are rendered now: COPY is sent as one finished statement.
+    compiled = statement.compile(
+        dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    bound = compiled.construct_params()
+    arguments = [bound[name] for name in compiled.positiontup or ()]
+    chunks: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=COPY_QUEUE_CHUNKS)
+
+    async def keep(data: bytes | bytearray) -> None:
+        # asyncpg hands over its receive buffer; keep a copy of our own.
+        await chunks.put(bytes(data))
+
+    async def copy() -> None:
+        try:
+            async with engine.connect() as connection:
+                driver: Any = (await connection.get_raw_connection()).driver_connection
+                async with driver.transaction(readonly=True):
+                    # Timestamps in UTC whatever the server's default time zone.
+                    await driver.execute("SET LOCAL TIME ZONE 'UTC'")
+                    await driver.copy_from_query(
+                        compiled.string, *arguments, output=keep, format="csv", header=True
+                    )
+        except Exception as error:  # handed to the response, which is still waiting
+            await chunks.put(error)
+            return
+        await chunks.put(None)
+
+    producer = asyncio.create_task(copy())
+    try:
+        while (chunk := await chunks.get()) is not None:
+            if isinstance(chunk, Exception):
+                raise chunk
+            yield chunk
+    finally:
+        # The client may go away mid-stream: stop the COPY and give the connection back.
+        producer.cancel()
+        with suppress(asyncio.CancelledError):
+            await producer
+
+
 async def csv_export(
     engine: AsyncEngine,
     statement: Select[Any],
-    columns: Sequence[str],
     *,
     filename: str,
     row_cap: int,
 ) -> StreamingResponse:
     """A streamed CSV (header row first) of `statement`, refused before streaming if too large."""
     await count_within_cap(engine, statement, row_cap)
-
-    async def body() -> AsyncIterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow([neutralise(name) for name in columns])
-        async for chunk in _stream_rows(engine, statement, row_cap):
-            writer.writerows([_csv_cell(value) for value in row] for row in chunk)
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
-
-    return StreamingResponse(body(), media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
+    body = _copy_csv(engine, _inert_text(statement.limit(row_cap)))
+    return StreamingResponse(body, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
 
 
 def _append_rows(append: Callable[[list[Any]], None], chunk: Sequence[Row[Any]]) -> None:
