@@ -330,3 +330,13 @@ async def test_openapi_names_documents_and_exemplifies_every_operation(
         assert schemas[name]["examples"]
         assert schemas[name]["additionalProperties"] is False
     assert len(operations) == len(set(operations))
+
+
+def test_order_statuses_and_channels_are_the_generators() -> None:
+    from typing import get_args
+
+    from flows.generator import CHANNELS, STATUSES
+    from services.admin.entities.orders import OrderStatus, SalesChannel
+
+    assert get_args(OrderStatus) == STATUSES
+    assert get_args(SalesChannel) == CHANNELS
