@@ -9,7 +9,9 @@ the XLSX export is a peak growth of at most 64 MB.
 
     python -m benchmarks.admin_export [--rows 100000] [--rounds 3] [--superuser-url URL]
 
-Without --superuser-url an embedded PostgreSQL is started in a temporary folder.
+Without --superuser-url an embedded PostgreSQL is started in a temporary folder. With it, the
+benchmark runs `ecom db init` there: it creates the database `datamart_bench` and sets the
+passwords of the cluster-wide `ecom_*` roles, so do not point it at a server others use.
 """
 
 from __future__ import annotations
