@@ -130,6 +130,7 @@ _STATUS_DESCRIPTIONS = {
     409: "The request conflicts with the current state.",
     412: "The resource changed since it was read (If-Match failed).",
     422: "The request is not valid.",
+    428: "The write needs an If-Match header with the resource's ETag.",
     503: "A dependency is unavailable.",
 }
 

@@ -18,7 +18,7 @@ from prometheus_client import (
 )
 from pydantic import Field, SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.database import create_engine, resolve_database_url
@@ -62,6 +62,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_engine(request: Request) -> AsyncEngine:
+    """The app's engine, for work that outlives the request's session (streamed exports)."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 
 
 async def get_principal(request: Request) -> Principal | None:

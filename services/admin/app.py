@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.admin.routes import kpis
+from services.admin.routes import audit, back_office, kpis
 from services.admin.settings import AdminSettings
 from shared.service import create_service_app
 
@@ -15,5 +15,11 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
         settings or AdminSettings(),
         title="Admin service",
         description="Back office, audit log, exports and revenue KPIs.",
-        routers=[kpis.router],
+        routers=[
+            back_office.products_router,
+            back_office.customers_router,
+            back_office.orders_router,
+            audit.router,
+            kpis.router,
+        ],
     )

@@ -16,3 +16,8 @@ class AdminSettings(ServiceSettings):
     owner: ClassVar[Owner] = Owner.ADMIN
 
     admin_port: int = Field(default=8001, description="Port the admin service listens on.")
+    export_max_rows: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Largest CSV/XLSX export; a larger one is refused, asking for filters.",
+    )

@@ -1,0 +1,1 @@
+"""Back-office entities: each module holds one table's resource description and its models."""

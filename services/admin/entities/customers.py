@@ -1,0 +1,121 @@
+"""`admin.customers`: the resource and its create, update, public and filter models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Annotated, ClassVar, Literal
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
+
+from services.admin.entities.fields import Email, EntityKey, ShortText
+from services.admin.tables import customers
+from shared.crud import Resource
+from shared.request_models import PatchModel, RequestModel
+
+RESOURCE = Resource(
+    table=customers,
+    entity="customer",
+    key="customer_id",
+    sort_keys=("customer_id", "last_name", "first_name", "email", "country", "updated_at"),
+    default_sort="last_name,first_name",
+    search_columns=("first_name", "last_name", "email", "city"),
+)
+
+ContactChannel = Literal["email", "sms", "push", "phone"]
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_time_zone(name: str) -> str:
+    if name not in _time_zones():
+        raise ValueError(f"unknown IANA time zone {name!r}")
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+
+_EXAMPLE: dict[str, JsonValue] = {
+    "customer_id": "C00042",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.com",
+    "country": "GB",
+    "region": "north",
+    "city": "London",
+    "timezone": "Europe/London",
+    "preferred_channel": "email",
+    "marketing_opt_in": False,
+}
+
+
+class CustomerCreate(RequestModel):
+    """A new customer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+
+    customer_id: EntityKey
+    first_name: ShortText
+    last_name: ShortText
+    email: Email
+    country: ShortText
+    region: ShortText | None = None
+    city: ShortText | None = None
+    timezone: TimeZoneName | None = None
+    preferred_channel: ContactChannel | None = None
+    marketing_opt_in: bool = False
+
+
+class CustomerUpdate(PatchModel):
+    """Fields of a customer to change; omitted fields keep their value."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "ada@example.org", "marketing_opt_in": True}]}
+    )
+    nullable_fields: ClassVar[frozenset[str]] = frozenset(
+        {"region", "city", "timezone", "preferred_channel"}
+    )
+
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    email: Email | None = None
+    country: ShortText | None = None
+    region: ShortText | None = None
+    city: ShortText | None = None
+    timezone: TimeZoneName | None = None
+    preferred_channel: ContactChannel | None = None
+    marketing_opt_in: bool | None = None
+
+
+class CustomerPublic(BaseModel):
+    """A customer as the API returns it; `version` is also its ETag."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
+
+    customer_id: str
+    first_name: str
+    last_name: str
+    email: str
+    country: str
+    region: str | None
+    city: str | None
+    timezone: str | None
+    preferred_channel: str | None
+    marketing_opt_in: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerFilters(BaseModel):
+    """Exact filters of the customer list."""
+
+    country: str | None = Field(default=None, max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=200)
+    preferred_channel: ContactChannel | None = None
+    marketing_opt_in: bool | None = None

@@ -1,0 +1,99 @@
+"""`admin.orders`: the resource and its create, update, public and filter models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+from services.admin.entities.fields import Amount, CurrencyCode, EntityKey, ShortText
+from services.admin.tables import orders
+from shared.crud import Resource
+from shared.request_models import PatchModel, RequestModel
+
+RESOURCE = Resource(
+    table=orders,
+    entity="order",
+    key="order_id",
+    sort_keys=("order_id", "customer_id", "order_date", "status", "total_amount", "updated_at"),
+    default_sort="-order_date",
+    search_columns=("order_id", "customer_id", "region"),
+)
+
+# The generator's values (flows/generator.py); a test keeps the two lists equal.
+OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled"]
+SalesChannel = Literal["web", "mobile", "stockist", "distributor"]
+
+_EXAMPLE: dict[str, JsonValue] = {
+    "order_id": "5f0c4a52-8a57-4d55-9d7c-4f6f3f0e9b21",
+    "customer_id": "C00042",
+    "order_date": "2026-11-26T10:15:00Z",
+    "status": "paid",
+    "channel": "web",
+    "region": "north",
+    "currency": "USD",
+    "total_amount": "54.20",
+}
+
+
+class OrderCreate(RequestModel):
+    """A new order."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+
+    order_id: EntityKey
+    customer_id: EntityKey
+    order_date: AwareDatetime
+    status: OrderStatus
+    channel: SalesChannel
+    region: ShortText
+    currency: CurrencyCode
+    total_amount: Amount
+
+
+class OrderUpdate(PatchModel):
+    """Fields of an order to change; omitted fields keep their value."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "shipped"}]})
+
+    customer_id: EntityKey | None = None
+    order_date: AwareDatetime | None = None
+    status: OrderStatus | None = None
+    channel: SalesChannel | None = None
+    region: ShortText | None = None
+    currency: CurrencyCode | None = None
+    total_amount: Amount | None = None
+
+
+class OrderPublic(BaseModel):
+    """An order as the API returns it; `version` is also its ETag."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
+
+    order_id: str
+    customer_id: str
+    order_date: datetime
+    status: str
+    channel: str
+    region: str
+    currency: str
+    total_amount: Decimal
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderFilters(BaseModel):
+    """Exact and range filters of the order list."""
+
+    customer_id: str | None = Field(default=None, max_length=64)
+    status: OrderStatus | None = None
+    channel: SalesChannel | None = None
+    region: str | None = Field(default=None, max_length=200)
+    currency: CurrencyCode | None = None
+    order_date_from: AwareDatetime | None = Field(default=None, description="Inclusive.")
+    order_date_before: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    total_amount_min: Decimal | None = None
+    total_amount_max: Decimal | None = None

@@ -1,0 +1,260 @@
+"""One router per resource, built from its `Resource` and models: list, get, create, PATCH,
+delete and CSV/XLSX exports, with roles, ETags, problem documents and operation ids.
+
+No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signatures
+at runtime, and the per-resource types are filled into them by `_with_types`.
+"""
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from shared.concurrency import IfMatchDep, etag_for
+from shared.crud import ChangeLog, Repository, Resource
+from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_export, xlsx_export
+from shared.identity import Principal, Role
+from shared.pagination import Page, PageDep
+from shared.problems import problem_responses
+from shared.request_models import PatchModel, RequestModel
+from shared.service import EngineDep, SessionDep, require_role
+
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CrudModels:
+    """The separate shapes of one resource: create and update bodies, the public row, filters."""
+
+    create: type[RequestModel]
+    update: type[PatchModel]
+    public: type[BaseModel]
+    filters: type[BaseModel]
+
+
+@dataclass(frozen=True)
+class CrudRoles:
+    """The least role for each kind of operation (DESIGN.md's identity table)."""
+
+    read: Role = Role.VIEWER
+    write: Role = Role.EDITOR
+    export: Role = Role.EDITOR
+    delete: Role = Role.ADMIN
+
+
+@dataclass(frozen=True)
+class CrudApi:
+    """Everything a CRUD router needs to know about one resource."""
+
+    service: str
+    noun: str
+    plural: str
+    resource: Resource
+    models: CrudModels
+    changes: ChangeLog
+    export_row_cap: Callable[[Request], int]
+    roles: CrudRoles = field(default_factory=CrudRoles)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What selects and orders the rows of a list or an export."""
+
+    filters: dict[str, Any]
+    search: str | None
+    sort: str
+
+
+def _with_types(endpoint: EndpointT, **annotations: Any) -> EndpointT:
+    """Give a generic endpoint the concrete parameter types FastAPI validates and documents."""
+    signature = inspect.signature(endpoint)
+    parameters = [
+        parameter.replace(annotation=annotations.get(parameter.name, parameter.annotation))
+        for parameter in signature.parameters.values()
+    ]
+    endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _role(role: Role) -> Any:
+    return Depends(require_role(role))
+
+
+def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
+    """The router of one resource under `prefix`, its operations named `<service>_<verb>_<noun>`."""
+    router = APIRouter(prefix=prefix, tags=[tag])
+    resource, models, roles = api.resource, api.models, api.roles
+    columns = list(models.public.model_fields)
+    key_type = Annotated[
+        str, Path(alias=resource.key, min_length=1, max_length=64, description="The key.")
+    ]
+    filters_type = Annotated[models.filters, Query()]  # type: ignore[name-defined]
+    sort_help = f"Keys, '-' for descending: {', '.join(resource.sort_keys)}."
+    search_help = f"Case-insensitive text search in {', '.join(resource.search_columns)}."
+
+    def operation(verb: str, noun: str) -> str:
+        return f"{api.service}_{verb}_{noun}"
+
+    def repository(session: Any) -> Repository:
+        return Repository(session, resource, api.changes)
+
+    def tagged(response: Response, row: Any) -> dict[str, Any]:
+        response.headers["ETag"] = etag_for(int(row[resource.version_column]))
+        return dict(row)
+
+    # FastAPI reads a query-parameter model only when it is its dependency's sole parameter.
+    async def read_filters(filters: BaseModel) -> BaseModel:
+        return filters
+
+    filters_dependency = Depends(_with_types(read_filters, filters=filters_type))
+
+    async def list_query(
+        filters: Annotated[BaseModel, filters_dependency],
+        q: Annotated[
+            str | None, Query(max_length=SEARCH_MAX_LENGTH, description=search_help)
+        ] = None,
+        sort: Annotated[str, Query(max_length=200, description=sort_help)] = resource.default_sort,
+    ) -> ListQuery:
+        return ListQuery(filters.model_dump(exclude_none=True), q, sort)
+
+    query_type = Annotated[ListQuery, Depends(list_query)]
+
+    async def list_items(
+        session: SessionDep,
+        page: PageDep,
+        _caller: Annotated[Principal, _role(roles.read)],
+        query: ListQuery,
+    ) -> Any:
+        rows, total = await repository(session).list(query.filters, query.search, query.sort, page)
+        return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
+
+    async def export_csv(
+        engine: EngineDep,
+        request: Request,
+        _caller: Annotated[Principal, _role(roles.export)],
+        query: ListQuery,
+    ) -> Response:
+        statement = resource.query(query.filters, query.search, query.sort, columns)
+        return await csv_export(
+            engine,
+            statement,
+            filename=f"{api.plural}.csv",
+            row_cap=api.export_row_cap(request),
+        )
+
+    async def export_xlsx(
+        engine: EngineDep,
+        request: Request,
+        _caller: Annotated[Principal, _role(roles.export)],
+        query: ListQuery,
+    ) -> Response:
+        statement = resource.query(query.filters, query.search, query.sort, columns)
+        return await xlsx_export(
+            engine,
+            statement,
+            columns,
+            filename=f"{api.plural}.xlsx",
+            sheet_title=api.plural,
+            row_cap=api.export_row_cap(request),
+        )
+
+    async def get_item(
+        session: SessionDep,
+        response: Response,
+        _caller: Annotated[Principal, _role(roles.read)],
+        key: str,
+    ) -> Any:
+        return tagged(response, await repository(session).get(key))
+
+    async def create_item(
+        session: SessionDep,
+        response: Response,
+        caller: Annotated[Principal, _role(roles.write)],
+        body: RequestModel,
+    ) -> Any:
+        row = await repository(session).create(body.model_dump(), caller)
+        response.headers["Location"] = f"{prefix}/{quote(str(row[resource.key]), safe='')}"
+        return tagged(response, row)
+
+    async def update_item(
+        session: SessionDep,
+        response: Response,
+        caller: Annotated[Principal, _role(roles.write)],
+        if_match: IfMatchDep,
+        key: str,
+        body: PatchModel,
+    ) -> Any:
+        row = await repository(session).update(key, body.changes(), if_match, caller)
+        return tagged(response, row)
+
+    async def delete_item(
+        session: SessionDep,
+        caller: Annotated[Principal, _role(roles.delete)],
+        if_match: IfMatchDep,
+        key: str,
+    ) -> Response:
+        await repository(session).delete(key, if_match, caller)
+        return Response(status_code=204)
+
+    noun, plural = api.noun, api.plural
+    read_errors = problem_responses(401, 403, 422)
+    file_content = {"schema": {"type": "string", "format": "binary"}}
+    router.get(
+        "",
+        operation_id=operation("list", plural),
+        summary=f"List {plural}: filter, search, sort, page",
+        response_model=Page[models.public],  # type: ignore[name-defined]
+        responses=read_errors,
+    )(_with_types(list_items, query=query_type))
+    router.get(
+        "/export/csv",
+        operation_id=operation("export", f"{plural}_csv"),
+        summary=f"Export the matching {plural} as CSV (streamed)",
+        response_class=Response,
+        responses={200: {"content": {CSV_MEDIA_TYPE: file_content}}, **read_errors},
+    )(_with_types(export_csv, query=query_type))
+    router.get(
+        "/export/xlsx",
+        operation_id=operation("export", f"{plural}_xlsx"),
+        summary=f"Export the matching {plural} as an XLSX workbook",
+        response_class=Response,
+        responses={200: {"content": {XLSX_MEDIA_TYPE: file_content}}, **read_errors},
+    )(_with_types(export_xlsx, query=query_type))
+    item_path = f"/{{{resource.key}}}"
+    router.get(
+        item_path,
+        operation_id=operation("get", noun),
+        summary=f"One {noun}, with its ETag",
+        response_model=models.public,
+        responses=problem_responses(401, 403, 404, 422),
+    )(_with_types(get_item, key=key_type))
+    router.post(
+        "",
+        operation_id=operation("create", noun),
+        summary=f"Create a {noun}",
+        status_code=201,
+        response_model=models.public,
+        responses=problem_responses(401, 403, 409, 422),
+    )(_with_types(create_item, body=models.create))
+    router.patch(
+        item_path,
+        operation_id=operation("update", noun),
+        summary=f"Change some fields of a {noun} (If-Match required)",
+        response_model=models.public,
+        responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    )(_with_types(update_item, key=key_type, body=models.update))
+    router.delete(
+        item_path,
+        operation_id=operation("delete", noun),
+        summary=f"Delete a {noun} (If-Match required)",
+        status_code=204,
+        response_class=Response,
+        responses=problem_responses(401, 403, 404, 412, 422, 428),
+    )(_with_types(delete_item, key=key_type))
+    return router
