@@ -23,11 +23,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 SAMPLE_ROWS = 200_000
 
 
-def _run_generator(orders: int, data_dir: Path) -> tuple[float, float, dict[str, object]]:
+def _run_generator(orders: int, data_dir: Path) -> tuple[float, float, dict[str, Any]]:
     env = {**os.environ, "ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING"}
     env.pop("ECOM_OBJECT_STORE_URL", None)
     command = [sys.executable, "-m", "shared.cli", "generate", "--orders", str(orders)]
@@ -66,9 +67,8 @@ def main() -> None:
     try:
         elapsed, peak_mb, summary = _run_generator(options.orders, data_dir)
         files = summary["files"]
-        assert isinstance(files, list)
         rows = sum(int(f["records"]) for f in files)
-        faults = sum(int(n) for n in summary["faults"].values())  # type: ignore[attr-defined]
+        faults = sum(int(n) for n in summary["faults"].values())
         raw = _raw_csv_rows_per_second(data_dir / "lake", rows)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -27,6 +27,8 @@ ORDER_STATUS = {
     DELIVERED: "delivered",
     RETURNED: "returned",
 }
+ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "returned")
+SALES_CHANNELS = ("web", "mobile", "stockist", "distributor")
 PAYMENT_EVENTS = {PLACED, PAID, FAILED, CANCELLED, RETURNED}
 SHIPMENT_EVENTS = {SHIPPED, DELIVERED, RETURNED}
 _CONSUMER_CHANNELS = (("web", 55), ("mobile", 30), ("stockist", 15))

@@ -22,17 +22,17 @@ RESOURCE = Resource(
     search_columns=("order_id", "customer_id", "region"),
 )
 
-# The generator's values (flows/generator.py); a test keeps the two lists equal.
-OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled"]
+# The generator's values (flows/generator/orders.py); a test keeps the two lists equal.
+OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled", "returned"]
 SalesChannel = Literal["web", "mobile", "stockist", "distributor"]
 
 _EXAMPLE: dict[str, JsonValue] = {
-    "order_id": "5f0c4a52-8a57-4d55-9d7c-4f6f3f0e9b21",
-    "customer_id": "C00042",
+    "order_id": "O0000012345",
+    "customer_id": "C0000042",
     "order_date": "2026-11-26T10:15:00Z",
     "status": "paid",
     "channel": "web",
-    "region": "north",
+    "region": "us-east",
     "currency": "USD",
     "total_amount": "54.20",
 }

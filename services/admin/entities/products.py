@@ -23,12 +23,12 @@ RESOURCE = Resource(
 )
 
 _EXAMPLE: dict[str, JsonValue] = {
-    "product_id": "P-1001",
-    "sku": "TEE-ORG-M",
-    "name": "Organic cotton tee",
-    "category": "apparel",
-    "price": "24.90",
-    "cost": "9.80",
+    "product_id": "P0101",
+    "sku": "BEA-POU-0101",
+    "name": "Ethiopia Yirgacheffe 250g",
+    "category": "beans",
+    "price": "19.99",
+    "cost": "8.40",
     "currency": "USD",
     "sustainability_score": 82,
     "active": True,

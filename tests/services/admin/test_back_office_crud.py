@@ -335,8 +335,8 @@ async def test_openapi_names_documents_and_exemplifies_every_operation(
 def test_order_statuses_and_channels_are_the_generators() -> None:
     from typing import get_args
 
-    from flows.generator import CHANNELS, STATUSES
+    from flows.generator.orders import ORDER_STATUSES, SALES_CHANNELS
     from services.admin.entities.orders import OrderStatus, SalesChannel
 
-    assert get_args(OrderStatus) == STATUSES
-    assert get_args(SalesChannel) == CHANNELS
+    assert get_args(OrderStatus) == ORDER_STATUSES
+    assert get_args(SalesChannel) == SALES_CHANNELS
