@@ -59,6 +59,7 @@ from flows.generator.orders import (
     support_row,
 )
 from flows.generator.output import BatchOutput, FileSummary
+from flows.generator.randomness import SimRandom
 from flows.generator.reference import ReferenceData
 from flows.generator.state import (
     STATE_PREFIX,
@@ -259,7 +260,7 @@ def _open_orders(run: _Run, store: ObjectStore, previous: GeneratorState) -> Non
 
 def _new_orders(run: _Run, progress: Progress | None) -> int:
     plan, catalog, customers, rng, out = run.plan, run.catalog, run.customers, run.rng, run.out
-    faults_rng = random.Random(mix(plan.seed, 14, plan.batch_no))  # noqa: S311 - synthetic data
+    faults_rng = SimRandom(mix(plan.seed, 14, plan.batch_no))
     csrs = catalog.reference.csrs
     placed_orders = 0
     held_back = set(run.state.deferred_customers)
@@ -319,7 +320,7 @@ def _inventory(run: _Run) -> None:
     products = catalog.products
     for midnight in boundaries(run.lo, run.hi, DAY):
         day = midnight - DAY
-        rng = random.Random(mix(run.plan.seed, 13, day))  # noqa: S311 - synthetic data
+        rng = SimRandom(mix(run.plan.seed, 13, day))
         weekday_factor = 0.7 if time.gmtime(day).tm_wday >= 5 else 1.0
         for s_index, stockist in enumerate(catalog.reference.stockists):
             for p_index, product in enumerate(products):
@@ -414,7 +415,7 @@ def run_batch(
             customers,
             out,
             open_orders,
-            random.Random(mix(plan.seed, 8, plan.batch_no)),  # noqa: S311 - synthetic data
+            SimRandom(mix(plan.seed, 8, plan.batch_no)),
             rates.get(FaultKind.ORPHAN_PARENT, 0.0),
         )
         _reference_rows(run)

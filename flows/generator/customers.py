@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flows.generator.clock import DAY, iso
+from flows.generator.randomness import SimRandom
 from flows.generator.regions import REGIONS, City, Region
 from flows.generator.vocabulary import BUSINESS_WORDS, FIRST_NAMES, LAST_NAMES, STREETS
 
@@ -140,9 +141,9 @@ def customer_row(
 ) -> list[str]:
     """The customers CSV row of one customer's details at `version`."""
     profile = customer_profile(seed, number)
-    rng = random.Random(mix(seed, 11, number))  # noqa: S311 - synthetic data
+    rng = SimRandom(mix(seed, 11, number))
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    changing = random.Random(mix(seed, 12, number, version))  # noqa: S311 - synthetic data
+    changing = SimRandom(mix(seed, 12, number, version))
     city = profile.city
     if profile.business:
         company = f"{last} {rng.choice(BUSINESS_WORDS)}"

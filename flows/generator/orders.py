@@ -14,6 +14,7 @@ from flows.generator.catalog import Catalog
 from flows.generator.clock import DAY, HOUR, day_start, iso, iso_date
 from flows.generator.customers import CustomerProfile, mix
 from flows.generator.money import format_cents
+from flows.generator.randomness import SimRandom
 from flows.generator.reference import Csr, Stockist
 from flows.generator.vocabulary import SUPPORT_NOTES
 
@@ -119,7 +120,7 @@ def derive_order(
     csrs: tuple[Csr, ...],
 ) -> OrderLife:
     """Order `number` of `customer`, placed at `placed`, with its whole future."""
-    rng = random.Random(mix(seed, 2, number))  # noqa: S311 - synthetic data
+    rng = SimRandom(mix(seed, 2, number))
     region = customer.region
     currency = region.currency
     if customer.business:

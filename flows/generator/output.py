@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import random
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -17,6 +16,7 @@ from typing import IO, Any
 from flows.generator.customers import mix
 from flows.generator.entities import ENTITIES, EntitySpec
 from flows.generator.faults import FaultInjector, FaultKind, FaultRecord, Outcome
+from flows.generator.randomness import SimRandom
 
 BOM = b"\xef\xbb\xbf"
 
@@ -47,7 +47,7 @@ class EntityFile:
                 spec,
                 key,
                 output.fault_rates,
-                random.Random(mix(output.seed, 9, output.batch_no, index)),  # noqa: S311
+                SimRandom(mix(output.seed, 9, output.batch_no, index)),
                 output.record_fault,
             )
 
