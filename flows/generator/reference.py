@@ -352,7 +352,7 @@ def _read_table(directory: Path, table: str, row_type: type[RowT]) -> tuple[RowT
 def load_reference_data(directory: Path | None = None) -> ReferenceData:
     """The reference tables from `directory` (default: the packaged CSVs)."""
     folder = directory or PACKAGED_REFERENCE_DIR
-    return ReferenceData(
+    data = ReferenceData(
         products=_read_table(folder, "products", Product),
         distributors=_read_table(folder, "distributors", Distributor),
         stockists=_read_table(folder, "stockists", Stockist),
@@ -360,3 +360,33 @@ def load_reference_data(directory: Path | None = None) -> ReferenceData:
         csrs=_read_table(folder, "csrs", Csr),
         fx=_read_table(folder, "fx_base_rates", FxBase),
     )
+    problems = reference_problems(data)
+    if problems:
+        raise ValueError(
+            f"reference data in {folder} cannot drive the simulation: " + "; ".join(problems)
+        )
+    return data
+
+
+def reference_problems(data: ReferenceData) -> list[str]:
+    """What keeps the simulation from using `data` (every region needs its suppliers, ...)."""
+    problems = []
+    for region in REGIONS:
+        for table, rows in (
+            ("distributors", data.distributors),
+            ("stockists", data.stockists),
+            ("carriers", data.carriers),
+        ):
+            if not any(row.region == region.code for row in rows):
+                problems.append(f"{table}.csv has no row for region {region.code}")
+    currencies = {fx.currency for fx in data.fx}
+    missing = sorted({region.currency for region in REGIONS} - currencies)
+    if missing:
+        problems.append(f"fx_base_rates.csv lacks {', '.join(missing)}")
+    methods = {"espresso", "pour_over", "french_press", "cold_brew", "moka", "any"}
+    unknown = sorted({p.brew_method for p in data.products} - methods)
+    if unknown:
+        problems.append(f"products.csv has unknown brew methods {', '.join(unknown)}")
+    if not data.csrs:
+        problems.append("csrs.csv is empty")
+    return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from flows.generator import GenerateRequest, generate
@@ -59,3 +60,15 @@ def test_reference_data_is_plausible() -> None:
     distributors = {d.distributor_id for d in reference.distributors}
     assert {s.distributor_id for s in reference.stockists} == distributors
     assert all(d.penalty_cap > d.penalty_per_late_day > 0 for d in reference.distributors)
+
+
+def test_reference_data_that_cannot_drive_the_simulation_is_refused_with_reasons(
+    tmp_path: Path,
+) -> None:
+    write_reference_data(tmp_path)
+    stockists = (tmp_path / "stockists.csv").read_text().splitlines()
+    kept = [line for line in stockists if ",apac," not in line]
+    (tmp_path / "stockists.csv").write_text("\n".join(kept) + "\n")
+
+    with pytest.raises(ValueError, match=r"stockists\.csv has no row for region apac"):
+        load_reference_data(tmp_path)
