@@ -82,6 +82,7 @@ class BatchResult:
     files: list[FileSummary]
     fault_counts: dict[str, int]
     new_orders: int
+    new_customers: int
     open_orders: int
     customers: int
     summary_key: str
@@ -263,12 +264,18 @@ def _new_orders(run: _Run, progress: Progress | None) -> int:
     faults_rng = SimRandom(mix(plan.seed, 14, plan.batch_no))
     csrs = catalog.reference.csrs
     placed_orders = 0
+    # Exactly round(orders x share) new customers, chosen by selection sampling (streaming).
+    orders_left = plan.orders
+    new_left = round(plan.orders * plan.new_customer_share)
     held_back = set(run.state.deferred_customers)
     for piece in order_slices(run.lo, run.hi, plan.orders):
         times = sorted(rng.randint(piece.start + 1, piece.end) for _ in range(piece.orders))
         for at in times:
             orphan = False
-            if not len(customers) or rng.random() < plan.new_customer_share:
+            is_new = not len(customers) or rng.random() * orders_left < new_left
+            orders_left -= 1
+            if is_new:
+                new_left = max(0, new_left - 1)
                 created = at - rng.randint(60, 900)
                 number = customers.add(created)
                 if faults_rng.random() < run.orphan_rate:
@@ -403,6 +410,7 @@ def run_batch(
     state = GeneratorState.from_json(previous.to_json())  # a deep copy
     state.batch_no, state.as_of = plan.batch_no, plan.as_of
     customers = load_customers(store, previous)
+    known_customers = len(customers)
     rates = {FaultKind(kind): rate for kind, rate in plan.fault_rates.items()}
     open_key = f"{STATE_PREFIX}/open-orders-{plan.batch_no:06d}.csv"
     customers_key = f"{STATE_PREFIX}/customers-{plan.batch_no:06d}.bin"
@@ -432,6 +440,7 @@ def run_batch(
         files,
         dict(sorted(out.fault_counts.items())),
         new_orders,
+        len(customers) - known_customers,
         run.open_count,
         len(customers),
         out.summary_key,
@@ -444,6 +453,7 @@ def run_batch(
         "faults": result.fault_counts,
         "faults_manifest": out.faults_key,
         "new_orders": new_orders,
+        "new_customers": result.new_customers,
         "open_orders": run.open_count,
         "customers": len(customers),
     }

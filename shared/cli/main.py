@@ -148,7 +148,8 @@ def generate(
         redone = " (finished after an interruption)" if result.redone else ""
         typer.echo(
             f"batch {result.plan.batch_id}{redone}:"
-            f" {result.new_orders} new orders, {result.rows} rows in {len(result.files)} files,"
+            f" {result.new_orders} new orders ({result.new_customers} from new customers),"
+            f" {result.rows} rows in {len(result.files)} files,"
             f" {faults} faults on purpose (manifest {result.summary_key})"
         )
 

@@ -62,6 +62,16 @@ def test_later_batches_carry_status_changes_of_earlier_orders(tmp_path: Path) ->
     assert landing_files(store, "shipments")[1].rows, "shipments of earlier orders follow"
 
 
+def test_a_batch_of_30_has_20_returning_and_10_new_customers(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    [history] = generate(settings, GenerateRequest(days=2, seed=5, as_of=AS_OF))
+    [batch] = generate(settings, GenerateRequest(as_of=AS_OF + timedelta(minutes=3)))
+
+    assert (history.new_orders, history.new_customers) == (500, 167)
+    assert (batch.new_orders, batch.new_customers) == (30, 10)
+    assert batch.customers == history.customers + 10
+
+
 def test_a_second_machine_continues_from_the_state_in_the_lake(tmp_path: Path) -> None:
     lake = (tmp_path / "shared-lake").as_uri()
     here = settings_for(tmp_path / "here", object_store_url=lake)
