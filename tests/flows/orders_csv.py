@@ -5,19 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+from flows.silver import ORDER_SOURCE_COLUMNS
 from shared.objectstore import ObjectStore
 
-ORDER_COLUMNS = (
-    "order_id",
-    "customer_id",
-    "order_date",
-    "status",
-    "channel",
-    "region",
-    "currency",
-    "total_amount",
-    "updated_at",
-)
+# The orders columns silver understands (the slice's CSV shape).
+ORDER_COLUMNS = ORDER_SOURCE_COLUMNS
 
 
 def order_row(order_id: str, **overrides: str) -> dict[str, str]:
