@@ -18,7 +18,7 @@ from shared.concurrency import IfMatchDep, etag_for
 from shared.crud import ChangeLog, Repository, Resource
 from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_export, xlsx_export
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep
+from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
 from shared.request_models import PatchModel, RequestModel
 from shared.service import EngineDep, SessionDep, require_role
@@ -95,7 +95,6 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         str, Path(alias=resource.key, min_length=1, max_length=64, description="The key.")
     ]
     filters_type = Annotated[models.filters, Query()]  # type: ignore[name-defined]
-    sort_help = f"Keys, '-' for descending: {', '.join(resource.sort_keys)}."
     search_help = f"Case-insensitive text search in {', '.join(resource.search_columns)}."
 
     def operation(verb: str, noun: str) -> str:
@@ -119,7 +118,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         q: Annotated[
             str | None, Query(max_length=SEARCH_MAX_LENGTH, description=search_help)
         ] = None,
-        sort: Annotated[str, Query(max_length=200, description=sort_help)] = resource.default_sort,
+        sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
     ) -> ListQuery:
         return ListQuery(filters.model_dump(exclude_none=True), q, sort)
 

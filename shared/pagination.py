@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -45,6 +45,16 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def sort_query(keys: Sequence[str]) -> Any:
+    """The `sort` query parameter for allow-listed keys, with a pattern clients can validate."""
+    alternatives = "|".join(sorted(keys, key=len, reverse=True))
+    return Query(
+        max_length=200,
+        pattern=rf"^[+-]?({alternatives})(,[+-]?({alternatives}))*$",
+        description=f"Comma-separated keys, '-' first for descending: {', '.join(keys)}.",
+    )
 
 
 def order_by_clause(

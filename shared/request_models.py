@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from shared.openapi_schema import without_null
 
 
 class RequestModel(BaseModel):
     """A request body: unknown fields are a 422, never silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class PatchModel(RequestModel):
@@ -31,6 +35,18 @@ class PatchModel(RequestModel):
         if nulled:
             raise ValueError(f"These fields may not be null: {', '.join(nulled)}.")
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The schema says what the validator says: at least one field, null only if allowed."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["minProperties"] = 1
+        for name, field in schema.get("properties", {}).items():
+            if name not in cls.nullable_fields:
+                schema["properties"][name] = without_null(field)
+        return schema
 
     def changes(self) -> dict[str, Any]:
         """The columns to write: exactly the fields the client sent."""

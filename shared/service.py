@@ -32,6 +32,7 @@ from shared.identity import (
 )
 from shared.log import configure_logging
 from shared.migrations import is_at_head
+from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
 from shared.settings import EcomSettings
@@ -214,7 +215,7 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        responses=problem_responses(422),
+        responses=problem_responses(400, 422),
     )
     app.state.settings = settings
     app.state.database_url = database_url
@@ -222,7 +223,9 @@ def create_service_app(
         partial(verify_assertion_until, internal_secret=settings.secret("internal_secret"))
     )
     install_problem_handlers(app)
+    install_tidy_openapi(app)
     metrics = _Metrics(settings.owner.value)
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:

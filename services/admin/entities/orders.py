@@ -95,5 +95,5 @@ class OrderFilters(BaseModel):
     currency: CurrencyCode | None = None
     order_date_from: AwareDatetime | None = Field(default=None, description="Inclusive.")
     order_date_before: AwareDatetime | None = Field(default=None, description="Exclusive.")
-    total_amount_min: Decimal | None = None
-    total_amount_max: Decimal | None = None
+    total_amount_min: Amount | None = None
+    total_amount_max: Amount | None = None

@@ -92,5 +92,5 @@ class ProductFilters(BaseModel):
     category: str | None = Field(default=None, max_length=200)
     currency: CurrencyCode | None = None
     active: bool | None = None
-    price_min: Decimal | None = Field(default=None, description="Lowest price, inclusive.")
-    price_max: Decimal | None = Field(default=None, description="Highest price, inclusive.")
+    price_min: Money | None = Field(default=None, description="Lowest price, inclusive.")
+    price_max: Money | None = Field(default=None, description="Highest price, inclusive.")

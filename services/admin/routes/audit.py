@@ -8,11 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from services.admin.entities.audit import RESOURCE, AuditEntryPublic, AuditFilters
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page
+from shared.pagination import Page, PageDep, fetch_page, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
-
-SORT_HELP = "Keys, '-' for descending: " + ", ".join(RESOURCE.sort_keys)
 
 router = APIRouter(prefix="/api/admin/audit", tags=["admin-audit"])
 
@@ -34,12 +32,7 @@ async def list_audit_entries(
     page: PageDep,
     _caller: Annotated[Principal, Depends(require_role(Role.ADMIN))],
     filters: Annotated[AuditFilters, Depends(audit_filters)],
-    sort: Annotated[
-        str,
-        Query(
-            max_length=200, description="Keys, '-' for descending: " + ", ".join(RESOURCE.sort_keys)
-        ),
-    ] = RESOURCE.default_sort,
+    sort: Annotated[str, sort_query(RESOURCE.sort_keys)] = RESOURCE.default_sort,
 ) -> Page[AuditEntryPublic]:
     """Entries of the audit log, filtered by entity, key, actor, action or time."""
     statement = RESOURCE.query(filters.model_dump(exclude_none=True), None, sort)

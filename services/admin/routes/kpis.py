@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, select
 
 from services.admin.models import DailyRevenuePublic, MartDailyRevenue
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page, order_by_clause
-from shared.problems import ProblemError, problem_responses
+from shared.pagination import Page, PageDep, fetch_page, order_by_clause, sort_query
+from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
 router = APIRouter(prefix="/api/admin/kpis", tags=["admin-kpis"])
@@ -41,13 +41,9 @@ async def list_daily_revenue(
     date_to: Annotated[date | None, Query(alias="to", description="Last day (UTC).")] = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
     region: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[
-        str, Query(max_length=200, description="Keys, '-' for descending: " + ", ".join(SORT_KEYS))
-    ] = "-order_date,channel,region",
+    sort: Annotated[str, sort_query(list(SORT_KEYS))] = "-order_date,channel,region",
 ) -> Page[DailyRevenuePublic]:
-    """Rows of the daily revenue mart, newest day first by default."""
-    if date_from and date_to and date_from > date_to:
-        raise ProblemError(422, "'from' must not be after 'to'.")
+    """Rows of the daily revenue mart, newest day first by default (`from` after `to`: none)."""
     statement = select(MartDailyRevenue.__table__)  # type: ignore[attr-defined]
     if date_from:
         statement = statement.where(_table.order_date >= date_from)

@@ -284,8 +284,8 @@ async def test_order_list_filters_by_date_range_status_and_customer(
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"sort": "password"}, "Cannot sort by 'password'"),
-        ({"sort": "name;drop table x"}, "Cannot sort by"),
+        ({"sort": "password"}, "not valid"),
+        ({"sort": "name;drop table x"}, "not valid"),
         ({"limit": 501}, "not valid"),
         ({"offset": -1}, "not valid"),
         ({"q": "x" * 101}, "not valid"),

@@ -83,8 +83,8 @@ async def test_exports_carry_hostile_text_inert(
     assert rows[0][:3] == ["product_id", "sku", "name"]
     assert len(rows) == 1 + len(HOSTILE_NAMES)
     assert live_formulas(rows) == []
-    # The API strips surrounding whitespace, so "\t=1+1" is stored (and exported) as "=1+1".
-    assert {row[2] for row in rows[1:]} == {"'" + name.strip() for name in HOSTILE_NAMES}
+    # Text is stored as sent ("\t=1+1" included) and neutralised on the way out.
+    assert {row[2] for row in rows[1:]} == {"'" + name for name in HOSTILE_NAMES}
 
     product_xlsx = await admin_client.get(f"{PRODUCTS.url}/export/xlsx", headers=editor)
     assert product_xlsx.status_code == 200

@@ -98,14 +98,19 @@ async def test_filters_sort_and_paging(client: AsyncClient) -> None:
         headers=identity_headers(Role.VIEWER),
     )
     assert [r["order_date"] for r in ranged.json()["data"]] == ["2026-11-02"]
+    backwards = await client.get(
+        URL,
+        params={"from": "2026-11-05", "to": "2026-11-01"},
+        headers=identity_headers(Role.VIEWER),
+    )
+    assert (backwards.status_code, backwards.json()["count"]) == (200, 0), "an empty range"
 
 
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"sort": "password"}, "Cannot sort by 'password'"),
+        ({"sort": "password"}, "not valid"),
         ({"limit": 100000}, "not valid"),
-        ({"from": "2026-11-05", "to": "2026-11-01"}, "'from' must not be after 'to'"),
         ({"from": "yesterday"}, "not valid"),
     ],
 )
