@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from typing import Annotated, ClassVar, Literal
-from zoneinfo import available_timezones
+from typing import ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.admin.entities.fields import Email, EntityKey, ShortText
 from services.admin.tables import customers
 from shared.crud import Resource
 from shared.request_models import PatchModel, RequestModel
+from shared.time_zones import TimeZoneName
 
 RESOURCE = Resource(
     table=customers,
@@ -25,19 +24,6 @@ RESOURCE = Resource(
 
 ContactChannel = Literal["email", "sms", "push", "phone"]
 
-
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _known_time_zone(name: str) -> str:
-    if name not in _time_zones():
-        raise ValueError(f"unknown IANA time zone {name!r}")
-    return name
-
-
-TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
 
 _EXAMPLE: dict[str, JsonValue] = {
     "customer_id": "C00042",
