@@ -60,15 +60,39 @@ async def required_if_match(
 ) -> IfMatch:
     """Dependency: the If-Match precondition of a write, 428 when it is missing."""
     if if_match is None or not if_match.strip():
-        raise ProblemError(
-            428,
-            "Send If-Match with the ETag of your last read of this resource, so that a "
-            "concurrent change is not overwritten.",
-        )
+        raise missing_if_match()
     return parse_if_match(if_match)
 
 
 IfMatchDep = Annotated[IfMatch, Depends(required_if_match)]
+
+
+async def optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag from a previous read, e.g. `"3"`; required to replace an '
+            "existing resource, omitted to create one.",
+        ),
+    ] = None,
+) -> IfMatch | None:
+    """Dependency: the If-Match precondition of a create-or-replace (PUT), None when absent."""
+    if if_match is None or not if_match.strip():
+        return None
+    return parse_if_match(if_match)
+
+
+OptionalIfMatchDep = Annotated[IfMatch | None, Depends(optional_if_match)]
+
+
+def missing_if_match() -> ProblemError:
+    """The 428 problem of a write to an existing resource that sent no If-Match."""
+    return ProblemError(
+        428,
+        "Send If-Match with the ETag of your last read of this resource, so that a "
+        "concurrent change is not overwritten.",
+    )
 
 
 def check_precondition(if_match: IfMatch, current_version: int) -> None:

@@ -1,8 +1,9 @@
 """The generic repository: filtered, searched, sorted pages and audited writes of one table.
 
-A service describes a table once as a `Resource`; `Repository` then reads and writes it. Every
-write records an audit row and an outbox row through the `ChangeLog`, in the caller's
-transaction, so a change and its records commit or roll back together. Nothing here commits.
+A service describes a table once as a `Resource`; `Repository` then reads and writes it. When the
+service keeps a `ChangeLog`, every write records an audit row and an outbox row through it, in
+the caller's transaction, so a change and its records commit or roll back together. A repository
+opened for an owner (a customer) sees and writes only that owner's rows. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.concurrency import IfMatch, check_precondition
+from shared.concurrency import IfMatch, check_precondition, missing_if_match
 from shared.identity import Principal
 from shared.pagination import PageParams, fetch_page, order_by_clause
 from shared.problems import ProblemError
@@ -47,7 +48,11 @@ def _escape_like(text: str) -> str:
 
 @dataclass(frozen=True)
 class Resource:
-    """One table as the API sees it: its key, the sort keys and the columns `q` searches."""
+    """One table as the API sees it: its key, the sort keys and the columns `q` searches.
+
+    `owner_column` names the column holding the subject that owns a row (a customer id), for
+    resources whose owners may manage their own rows.
+    """
 
     table: Table
     entity: str
@@ -56,11 +61,15 @@ class Resource:
     default_sort: str
     search_columns: tuple[str, ...] = ()
     version_column: str = "version"
+    owner_column: str | None = None
     _sortable: dict[str, ColumnElement[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         columns = self.table.c
-        unknown = {self.key, *self.sort_keys, *self.search_columns} - set(columns.keys())
+        named = {self.key, *self.sort_keys, *self.search_columns}
+        if self.owner_column is not None:
+            named.add(self.owner_column)
+        unknown = named - set(columns.keys())
         if unknown:
             raise ValueError(f"{self.entity}: no such columns {sorted(unknown)}")
         object.__setattr__(self, "_sortable", {name: columns[name] for name in self.sort_keys})
@@ -160,15 +169,26 @@ def _constraint_problem(error: IntegrityError, resource: Resource) -> ProblemErr
 
 
 class Repository:
-    """Reads and audited writes of one resource in the request's session."""
+    """Reads and (audited, when a change log is given) writes of one resource in the request's
+    session; opened with `owner`, it sees and writes only the rows `owner` owns."""
 
-    def __init__(self, session: AsyncSession, resource: Resource, changes: ChangeLog) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        resource: Resource,
+        changes: ChangeLog | None = None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        if owner is not None and resource.owner_column is None:
+            raise ValueError(f"{resource.entity}: rows have no owner column")
         self.session = session
         self.resource = resource
         self.changes = changes
+        self.owner = owner
 
     async def get(self, key: str) -> RowMapping:
-        """The row with this key, or a 404 problem."""
+        """The row with this key, or a 404 problem (also for another owner's row)."""
         row = (
             (await self.session.execute(select(self.resource.table).where(self._is(key))))
             .mappings()
@@ -182,10 +202,14 @@ class Repository:
         self, filters: Mapping[str, Any], search: str | None, sort: str, page: PageParams
     ) -> tuple[list[RowMapping], int]:
         """One page of matching rows and the number of all matching rows."""
-        return await fetch_page(self.session, self.resource.query(filters, search, sort), page)
+        statement = self.resource.query(filters, search, sort)
+        if self.owner is not None:
+            statement = statement.where(self._owned())
+        return await fetch_page(self.session, statement, page)
 
     async def create(self, values: Mapping[str, Any], actor: Principal) -> RowMapping:
         """Insert a row (409 if its key or a unique value exists) and record the change."""
+        self._check_owner(values, new_row=True)
         statement = insert(self.resource.table).values(**values).returning(self.resource.table)
         after = await self._write(statement)
         await self._record(actor, Action.CREATE, str(after[self.resource.key]), None, after)
@@ -196,6 +220,32 @@ class Repository:
     ) -> RowMapping:
         """Apply `changes` if the caller read the current version (else 412), and record it."""
         before = await self._locked(key, if_match)
+        return await self._update_locked(key, before, changes, actor)
+
+    async def put(
+        self, key: str, values: Mapping[str, Any], if_match: IfMatch | None, actor: Principal
+    ) -> tuple[RowMapping, bool]:
+        """Create the row under `key` or replace the current version of it (PUT semantics).
+
+        Replacing needs If-Match (428 without, 412 when stale); an If-Match naming a version of
+        a row that does not exist is a 412 too (RFC 9110). Returns the row and whether it is new.
+        """
+        before = await self._select_for_update(key)
+        if before is None:
+            if if_match is not None:
+                raise ProblemError(
+                    412, f"No {self.resource.entity} '{key}' exists to match If-Match against."
+                )
+            return await self.create({**values, self.resource.key: key}, actor), True
+        if if_match is None:
+            raise missing_if_match()
+        check_precondition(if_match, int(before[self.resource.version_column]))
+        return await self._update_locked(key, before, values, actor), False
+
+    async def _update_locked(
+        self, key: str, before: RowMapping, changes: Mapping[str, Any], actor: Principal
+    ) -> RowMapping:
+        self._check_owner(changes, new_row=False)
         table = self.resource.table
         version = table.c[self.resource.version_column]
         statement = (
@@ -215,15 +265,35 @@ class Repository:
         await self._record(actor, Action.DELETE, key, before, None)
 
     def _is(self, key: str) -> ColumnElement[bool]:
-        return self.resource.key_column == key
+        """The row with this key, among the owner's rows when the repository has an owner."""
+        match: ColumnElement[bool] = self.resource.key_column == key
+        return match & self._owned() if self.owner is not None else match
+
+    def _owned(self) -> ColumnElement[bool]:
+        assert self.resource.owner_column is not None  # checked in __init__
+        owned: ColumnElement[bool] = self.resource.table.c[self.resource.owner_column] == self.owner
+        return owned
+
+    def _check_owner(self, values: Mapping[str, Any], *, new_row: bool) -> None:
+        """An owner may create only rows of its own and may not give a row away."""
+        column = self.resource.owner_column
+        if self.owner is None or column is None:
+            return
+        # A change to an owned row may leave the owner column out; a new row must name it.
+        if (new_row or column in values) and values.get(column) != self.owner:
+            raise ProblemError(403, f"You may only manage your own {self.resource.entity}s.")
 
     def _not_found(self, key: str) -> ProblemError:
+        # Another owner's row is "not found" too, so that keys do not reveal whose rows exist.
         return ProblemError(404, f"No {self.resource.entity} with key '{key}'.")
 
-    async def _locked(self, key: str, if_match: IfMatch) -> RowMapping:
+    async def _select_for_update(self, key: str) -> RowMapping | None:
         # FOR UPDATE: a concurrent writer waits here, then sees the new version and gets a 412.
         statement = select(self.resource.table).where(self._is(key)).with_for_update()
-        before = (await self.session.execute(statement)).mappings().one_or_none()
+        return (await self.session.execute(statement)).mappings().one_or_none()
+
+    async def _locked(self, key: str, if_match: IfMatch) -> RowMapping:
+        before = await self._select_for_update(key)
         if before is None:
             raise self._not_found(key)
         check_precondition(if_match, int(before[self.resource.version_column]))
@@ -243,4 +313,7 @@ class Repository:
         before: RowMapping | None,
         after: RowMapping | None,
     ) -> None:
-        await self.changes.record(self.session, actor, action, self.resource, key, before, after)
+        if self.changes is not None:
+            await self.changes.record(
+                self.session, actor, action, self.resource, key, before, after
+            )

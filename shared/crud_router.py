@@ -1,5 +1,5 @@
 """One router per resource, built from its `Resource` and models: list, get, create, PATCH,
-delete and CSV/XLSX exports, with roles, ETags, problem documents and operation ids.
+delete and (optionally) CSV/XLSX exports, with roles, ETags, problem documents and operation ids.
 
 No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signatures
 at runtime, and the per-resource types are filled into them by `_with_types`.
@@ -40,12 +40,17 @@ class CrudModels:
 
 @dataclass(frozen=True)
 class CrudRoles:
-    """The least role for each kind of operation (DESIGN.md's identity table)."""
+    """The least role for each kind of operation (DESIGN.md's identity table).
+
+    `owner` is a role (customer) that may do every operation but export on its own rows only:
+    those whose `Resource.owner_column` holds its subject. Other rows are 404 to it.
+    """
 
     read: Role = Role.VIEWER
     write: Role = Role.EDITOR
     export: Role = Role.EDITOR
     delete: Role = Role.ADMIN
+    owner: Role | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,10 @@ class CrudApi:
     plural: str
     resource: Resource
     models: CrudModels
-    changes: ChangeLog
-    export_row_cap: Callable[[Request], int]
+    # Where writes are recorded; None for resources without an audit trail.
+    changes: ChangeLog | None = None
+    # The largest export for a request; None for a resource without export routes.
+    export_row_cap: Callable[[Request], int] | None = None
     roles: CrudRoles = field(default_factory=CrudRoles)
 
 
@@ -82,14 +89,17 @@ def _with_types(endpoint: EndpointT, **annotations: Any) -> EndpointT:
     return endpoint
 
 
-def _role(role: Role) -> Any:
-    return Depends(require_role(role))
+def _role(role: Role, *also: Role) -> Any:
+    return Depends(require_role(role, *also))
 
 
 def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
     """The router of one resource under `prefix`, its operations named `<service>_<verb>_<noun>`."""
     router = APIRouter(prefix=prefix, tags=[tag])
     resource, models, roles = api.resource, api.models, api.roles
+    if roles.owner is not None and resource.owner_column is None:
+        raise ValueError(f"{api.plural}: an owner role needs Resource.owner_column")
+    owners = (roles.owner,) if roles.owner is not None else ()
     columns = list(models.public.model_fields)
     key_type = Annotated[
         str, Path(alias=resource.key, min_length=1, max_length=64, description="The key.")
@@ -100,8 +110,9 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
     def operation(verb: str, noun: str) -> str:
         return f"{api.service}_{verb}_{noun}"
 
-    def repository(session: Any) -> Repository:
-        return Repository(session, resource, api.changes)
+    def repository(session: Any, caller: Principal) -> Repository:
+        owner = caller.sub if caller.role in owners else None
+        return Repository(session, resource, api.changes, owner=owner)
 
     def tagged(response: Response, row: Any) -> dict[str, Any]:
         response.headers["ETag"] = etag_for(int(row[resource.version_column]))
@@ -127,11 +138,17 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
     async def list_items(
         session: SessionDep,
         page: PageDep,
-        _caller: Annotated[Principal, _role(roles.read)],
+        caller: Annotated[Principal, _role(roles.read, *owners)],
         query: ListQuery,
     ) -> Any:
-        rows, total = await repository(session).list(query.filters, query.search, query.sort, page)
+        rows, total = await repository(session, caller).list(
+            query.filters, query.search, query.sort, page
+        )
         return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
+
+    def row_cap(request: Request) -> int:
+        assert api.export_row_cap is not None  # export routes exist only with a cap
+        return api.export_row_cap(request)
 
     async def export_csv(
         engine: EngineDep,
@@ -144,7 +161,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             engine,
             statement,
             filename=f"{api.plural}.csv",
-            row_cap=api.export_row_cap(request),
+            row_cap=row_cap(request),
         )
 
     async def export_xlsx(
@@ -160,45 +177,45 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             columns,
             filename=f"{api.plural}.xlsx",
             sheet_title=api.plural,
-            row_cap=api.export_row_cap(request),
+            row_cap=row_cap(request),
         )
 
     async def get_item(
         session: SessionDep,
         response: Response,
-        _caller: Annotated[Principal, _role(roles.read)],
+        caller: Annotated[Principal, _role(roles.read, *owners)],
         key: str,
     ) -> Any:
-        return tagged(response, await repository(session).get(key))
+        return tagged(response, await repository(session, caller).get(key))
 
     async def create_item(
         session: SessionDep,
         response: Response,
-        caller: Annotated[Principal, _role(roles.write)],
+        caller: Annotated[Principal, _role(roles.write, *owners)],
         body: RequestModel,
     ) -> Any:
-        row = await repository(session).create(body.model_dump(), caller)
+        row = await repository(session, caller).create(body.model_dump(), caller)
         response.headers["Location"] = f"{prefix}/{quote(str(row[resource.key]), safe='')}"
         return tagged(response, row)
 
     async def update_item(
         session: SessionDep,
         response: Response,
-        caller: Annotated[Principal, _role(roles.write)],
+        caller: Annotated[Principal, _role(roles.write, *owners)],
         if_match: IfMatchDep,
         key: str,
         body: PatchModel,
     ) -> Any:
-        row = await repository(session).update(key, body.changes(), if_match, caller)
+        row = await repository(session, caller).update(key, body.changes(), if_match, caller)
         return tagged(response, row)
 
     async def delete_item(
         session: SessionDep,
-        caller: Annotated[Principal, _role(roles.delete)],
+        caller: Annotated[Principal, _role(roles.delete, *owners)],
         if_match: IfMatchDep,
         key: str,
     ) -> Response:
-        await repository(session).delete(key, if_match, caller)
+        await repository(session, caller).delete(key, if_match, caller)
         return Response(status_code=204)
 
     noun, plural = api.noun, api.plural
@@ -211,20 +228,21 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         response_model=Page[models.public],  # type: ignore[name-defined]
         responses=read_errors,
     )(_with_types(list_items, query=query_type))
-    router.get(
-        "/export/csv",
-        operation_id=operation("export", f"{plural}_csv"),
-        summary=f"Export the matching {plural} as CSV (streamed)",
-        response_class=Response,
-        responses={200: {"content": {CSV_MEDIA_TYPE: file_content}}, **read_errors},
-    )(_with_types(export_csv, query=query_type))
-    router.get(
-        "/export/xlsx",
-        operation_id=operation("export", f"{plural}_xlsx"),
-        summary=f"Export the matching {plural} as an XLSX workbook",
-        response_class=Response,
-        responses={200: {"content": {XLSX_MEDIA_TYPE: file_content}}, **read_errors},
-    )(_with_types(export_xlsx, query=query_type))
+    if api.export_row_cap is not None:
+        router.get(
+            "/export/csv",
+            operation_id=operation("export", f"{plural}_csv"),
+            summary=f"Export the matching {plural} as CSV (streamed)",
+            response_class=Response,
+            responses={200: {"content": {CSV_MEDIA_TYPE: file_content}}, **read_errors},
+        )(_with_types(export_csv, query=query_type))
+        router.get(
+            "/export/xlsx",
+            operation_id=operation("export", f"{plural}_xlsx"),
+            summary=f"Export the matching {plural} as an XLSX workbook",
+            response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: file_content}}, **read_errors},
+        )(_with_types(export_xlsx, query=query_type))
     item_path = f"/{{{resource.key}}}"
     router.get(
         item_path,

@@ -86,8 +86,9 @@ async def get_principal(request: Request) -> Principal | None:
         return None
 
 
-def require_role(role: Role) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency admitting callers holding `role` (staff roles include lower ones)."""
+def require_role(role: Role, *also: Role) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency admitting callers holding `role` (staff roles include lower ones) or any
+    of the roles in `also` (e.g. customers, whom the route then limits to their own rows)."""
 
     # async on purpose: FastAPI runs plain `def` dependencies in a thread pool, per request.
     async def dependency(request: Request) -> Principal:
@@ -98,7 +99,7 @@ def require_role(role: Role) -> Callable[[Request], Awaitable[Principal]]:
                 "Sign in: send a bearer token through the gateway.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if not principal.has_at_least(role):
+        if not principal.has_at_least(role) and principal.role not in also:
             raise ProblemError(403, f"This needs the '{role.value}' role.")
         return principal
 

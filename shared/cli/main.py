@@ -35,6 +35,7 @@ class Component(StrEnum):
     """A process `ecom serve` can run."""
 
     ADMIN = "admin"
+    REMINDERS = "reminders"
     GATEWAY = "gateway"
 
 
@@ -73,6 +74,24 @@ def db_init() -> None:
         superuser_url = resolve_database_url(settings, None)
         asyncio.run(init_database(superuser_url, settings.database_name, settings.role_passwords()))
     typer.echo(f"database '{settings.database_name}' is initialised and migrated")
+
+
+@db_app.command("seed")
+def db_seed() -> None:
+    """Fill the reminders tables with demo rows, as the reminders role (safe to repeat)."""
+    from flows.generator.settings import GeneratorSettings
+    from services.reminders.seed import seed_reminders
+    from shared.cli.settings import PlatformSettings
+    from shared.owners import Owner
+
+    settings = PlatformSettings()
+    configure_logging(settings.log_level)
+    # The generator's reference folder, so that seeded CSRs are the CSRs the data names.
+    reference_dir = GeneratorSettings().source_dir
+    with local_database(settings):
+        url = settings.owner_url(resolve_database_url(settings, None), Owner.REMINDERS)
+        counts = asyncio.run(seed_reminders(url, reference_dir))
+    typer.echo(f"seeded reminders: {counts}")
 
 
 @token_app.command("create")
@@ -205,6 +224,18 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         from gateway.settings import GatewaySettings
 
         serve_gateway(GatewaySettings())
+        return
+    if component is Component.REMINDERS:
+        from services.reminders.app import create_app as create_reminders
+        from services.reminders.settings import ReminderSettings
+
+        reminder_settings = ReminderSettings()
+        uvicorn.run(
+            create_reminders(reminder_settings),
+            host=reminder_settings.host,
+            port=reminder_settings.reminders_port,
+            log_level="warning",
+        )
         return
     from services.admin.app import create_app as create_admin
     from services.admin.settings import AdminSettings

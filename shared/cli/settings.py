@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
-from shared.database import role_password_field
-from shared.owners import Owner
+from shared.database import role_password_field, with_login
+from shared.owners import OWNERSHIP, Owner
 from shared.settings import ObjectStoreSettings
 
 
@@ -38,7 +38,19 @@ class PlatformSettings(ObjectStoreSettings):
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server (UI).")
     gateway_port: int = Field(default=8000, description="Port of the gateway in `ecom up`.")
     admin_port: int = Field(default=8001, description="Port of the admin service in `ecom up`.")
+    reminders_port: int = Field(
+        default=8004, description="Port of the reminders service in `ecom up`."
+    )
 
     def role_passwords(self) -> dict[Owner, str]:
         """Every owner's database password."""
         return {owner: self.secret(role_password_field(owner)) for owner in Owner}
+
+    def owner_url(self, superuser_url: str, owner: Owner) -> str:
+        """The URL logging in as `owner`'s role on the platform database of `superuser_url`."""
+        return with_login(
+            superuser_url,
+            OWNERSHIP[owner].role,
+            self.secret(role_password_field(owner)),
+            self.database_name,
+        )

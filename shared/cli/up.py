@@ -1,8 +1,8 @@
 """`ecom up`: the whole platform on one machine, each component its own process.
 
-Order: embedded PostgreSQL -> `db init` -> Prefect server -> services, gateway, flows runner ->
-a first generated batch through the pipeline -> URLs and an admin token. Ctrl-C (or SIGTERM)
-stops every process started here, PostgreSQL last.
+Order: embedded PostgreSQL -> `db init` -> `db seed` -> Prefect server -> services, gateway,
+flows runner -> a first generated batch through the pipeline -> URLs and an admin token.
+Ctrl-C (or SIGTERM) stops every process started here, PostgreSQL last.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import typer
 from shared.bootstrap import init_database
 from shared.cli.prefect_env import prefect_environment
 from shared.cli.settings import PlatformSettings
-from shared.database import embedded_server, resolve_database_url, with_login
+from shared.database import embedded_server, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
-from shared.owners import OWNERSHIP, Owner
+from shared.owners import Owner
 
 STARTUP_TIMEOUT_S = 90
 PR_SET_PDEATHSIG = 1
@@ -77,6 +77,7 @@ class LocalStack:
         self.prefect_url = f"http://127.0.0.1:{settings.prefect_port}/api"
         self.gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
         self.admin_url = f"http://127.0.0.1:{settings.admin_port}"
+        self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -87,13 +88,15 @@ class LocalStack:
         ports = {
             "gateway": self.settings.gateway_port,
             "admin service": self.settings.admin_port,
+            "reminders service": self.settings.reminders_port,
             "Prefect": self.settings.prefect_port,
         }
         taken = [f"{name} ({port})" for name, port in ports.items() if not _port_is_free(port)]
         if taken:
             raise StartupError(
                 "ports already in use: " + ", ".join(taken) + ". Stop what holds them (another "
-                "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_PREFECT_PORT."
+                "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_REMINDERS_PORT / "
+                "ECOM_PREFECT_PORT."
             )
 
     def _start_database(self) -> str:
@@ -108,7 +111,17 @@ class LocalStack:
                 superuser_url, self.settings.database_name, self.settings.role_passwords()
             )
         )
+        self._seed(superuser_url)
         return superuser_url
+
+    def _seed(self, superuser_url: str) -> None:
+        """`ecom db seed`: demo rows for the service screens (keeps what is already there)."""
+        from flows.generator.settings import GeneratorSettings
+        from services.reminders.seed import seed_reminders
+
+        url = self.settings.owner_url(superuser_url, Owner.REMINDERS)
+        counts = asyncio.run(seed_reminders(url, GeneratorSettings().source_dir))
+        self._say(f"seeded reminders: {counts}")
 
     def _base_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -119,12 +132,7 @@ class LocalStack:
         return env
 
     def _role_env(self, superuser_url: str, owner: Owner) -> dict[str, str]:
-        url = with_login(
-            superuser_url,
-            OWNERSHIP[owner].role,
-            self.settings.role_passwords()[owner],
-            self.settings.database_name,
-        )
+        url = self.settings.owner_url(superuser_url, owner)
         return {**self._base_env(), "ECOM_DATABASE_URL": url}
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
@@ -177,6 +185,7 @@ class LocalStack:
             f"  gateway        {self.gateway_url}  (API under /api, docs at /docs)",
             f"  revenue KPIs   {self.gateway_url}/api/admin/kpis/daily-revenue",
             f"  admin service  {self.admin_url}",
+            f"  reminders      {self.reminders_url}  (via the gateway: /api/reminders/...)",
             f"  Prefect UI     http://127.0.0.1:{self.settings.prefect_port}",
             f"  logs           {self.log_dir}",
             "",
@@ -223,6 +232,14 @@ class LocalStack:
                 "ECOM_ADMIN_PORT": str(self.settings.admin_port),
             },
         )
+        reminders = self._spawn(
+            "reminders",
+            self._ecom("serve", "reminders"),
+            {
+                **self._role_env(superuser_url, Owner.REMINDERS),
+                "ECOM_REMINDERS_PORT": str(self.settings.reminders_port),
+            },
+        )
         gateway = self._spawn(
             "gateway",
             self._ecom("serve", "gateway"),
@@ -230,11 +247,13 @@ class LocalStack:
                 **self._base_env(),
                 "ECOM_GATEWAY_PORT": str(self.settings.gateway_port),
                 "ECOM_ADMIN_SERVICE_URL": self.admin_url,
+                "ECOM_REMINDERS_SERVICE_URL": self.reminders_url,
             },
         )
-        self._say("waiting for the Prefect server, the admin service and the gateway ...")
+        self._say("waiting for the Prefect server, the services and the gateway ...")
         self._wait_healthy(prefect, f"{self.prefect_url}/health", deadline)
         self._wait_healthy(admin, f"{self.admin_url}/readyz", deadline)
+        self._wait_healthy(reminders, f"{self.reminders_url}/readyz", deadline)
         self._wait_healthy(gateway, f"{self.gateway_url}/healthz", deadline)
         self._spawn(
             "flows", self._ecom("flows", "serve"), self._role_env(superuser_url, Owner.FLOWS)

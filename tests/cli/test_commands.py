@@ -74,7 +74,7 @@ def test_unknown_role_is_refused_with_the_choices(tmp_path: Path) -> None:
     assert "viewer" in result.stderr
 
 
-def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
+def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
     tmp_path: Path,
 ) -> None:
     gateway_port = free_port()
@@ -83,6 +83,7 @@ def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
         ECOM_EMBEDDED_PG_PORT=str(free_port()),
         ECOM_GATEWAY_PORT=str(gateway_port),
         ECOM_ADMIN_PORT=str(free_port()),
+        ECOM_REMINDERS_PORT=str(free_port()),
         ECOM_PREFECT_PORT=str(free_port()),
     )
     log = tmp_path / "up.out"
@@ -104,6 +105,10 @@ def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
         url = f"http://127.0.0.1:{gateway_port}/api/admin/kpis/daily-revenue"
         served = httpx.get(url, headers={"Authorization": f"Bearer {token.group(1)}"})
         anonymous = httpx.get(url)
+        reminders = httpx.get(
+            f"http://127.0.0.1:{gateway_port}/api/reminders/configurations",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
     finally:
         process.send_signal(signal.SIGINT)
         exit_code = process.wait(timeout=60)
@@ -111,6 +116,8 @@ def test_up_serves_revenue_through_the_gateway_and_ctrl_c_stops_everything(
     assert served.status_code == 200, served.text
     assert served.json()["data"], "the first batch reached the mart"
     assert anonymous.status_code == 401
+    assert reminders.status_code == 200, reminders.text
+    assert reminders.json()["count"] > 0, "`ecom up` seeds the reminders tables"
     assert exit_code == 0, log.read_text()
     deadline = time.monotonic() + 10
     while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:

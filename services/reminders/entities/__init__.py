@@ -1,0 +1,1 @@
+"""Reminders entities: each module holds one table's resource description and its models."""
