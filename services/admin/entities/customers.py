@@ -12,7 +12,6 @@ from services.admin.tables import customers
 from shared.crud import Resource
 from shared.fields import TimeZoneName
 from shared.request_models import PatchModel, RequestModel
-from shared.time_zones import TimeZoneName
 
 RESOURCE = Resource(
     table=customers,

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 from services.reminders.entities.fields import ShortText
 from services.reminders.tables import csr_metadata
 from shared.crud import Resource
+from shared.fields import TimeZoneName
 from shared.request_models import RequestModel
-from shared.time_zones import TimeZoneName
 
 RESOURCE = Resource(
     table=csr_metadata,

@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, mo
 from services.reminders.entities.fields import CadenceDays, Channel, CustomerId, Scope, SegmentName
 from services.reminders.tables import reminder_preferences
 from shared.crud import Resource
+from shared.fields import TimeZoneName
 from shared.request_models import PatchModel, RequestModel
-from shared.time_zones import TimeZoneName
 
 RESOURCE = Resource(
     table=reminder_preferences,
