@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shared.fields import text_field
+
 # The channels a reminder can go out on (the generator's preferred channels, minus phone calls).
 Channel = Literal["email", "sms", "push"]
 Scope = Literal["customer", "segment"]
@@ -14,13 +16,13 @@ OutboxStatus = Literal["pending", "sent", "failed", "suppressed"]
 # Customer ids as the generator writes them (`C0000042`) and as other sources key them.
 CustomerId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", strip_whitespace=True),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"),
     Field(description="The customer's id, e.g. C0000042."),
 ]
 # A named group of customers, as the marts name them (`consumer`, `business`, ...).
 SegmentName = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$", strip_whitespace=True),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$"),
     Field(description="A customer segment, e.g. consumer or business."),
 ]
 CsrId = Annotated[
@@ -28,7 +30,7 @@ CsrId = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"),
     Field(description="The CSR's id, e.g. CSR001."),
 ]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+ShortText = text_field(200)
 CadenceDays = Annotated[
     int, Field(ge=1, le=365, description="Days between two reminders (1 to 365).")
 ]

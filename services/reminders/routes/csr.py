@@ -11,7 +11,7 @@ from services.reminders.entities.fields import CsrId
 from shared.concurrency import OptionalIfMatchDep, etag_for
 from shared.crud import Repository
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page
+from shared.pagination import Page, PageDep, fetch_page, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
@@ -40,12 +40,7 @@ async def list_csrs(
     q: Annotated[
         str | None, Query(max_length=100, description="Text search in id, name and team.")
     ] = None,
-    sort: Annotated[
-        str,
-        Query(
-            max_length=200, description="Keys, '-' for descending: " + ", ".join(RESOURCE.sort_keys)
-        ),
-    ] = RESOURCE.default_sort,
+    sort: Annotated[str, sort_query(RESOURCE.sort_keys)] = RESOURCE.default_sort,
 ) -> Page[CsrPublic]:
     """A page of CSR metadata."""
     statement = RESOURCE.query(filters.model_dump(exclude_none=True), q, sort)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.reminders.entities.outbox import RESOURCE, OutboxFilters, OutboxMessagePublic
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page
+from shared.pagination import Page, PageDep, fetch_page, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
@@ -32,12 +32,7 @@ async def list_outbox(
     page: PageDep,
     _caller: Annotated[Principal, Depends(require_role(Role.VIEWER))],
     filters: Annotated[OutboxFilters, Depends(outbox_filters)],
-    sort: Annotated[
-        str,
-        Query(
-            max_length=200, description="Keys, '-' for descending: " + ", ".join(RESOURCE.sort_keys)
-        ),
-    ] = RESOURCE.default_sort,
+    sort: Annotated[str, sort_query(RESOURCE.sort_keys)] = RESOURCE.default_sort,
 ) -> Page[OutboxMessagePublic]:
     """Outbox messages filtered by status, customer, channel or creation time."""
     statement = RESOURCE.query(filters.model_dump(exclude_none=True), None, sort)
