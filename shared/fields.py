@@ -6,12 +6,21 @@ service refuses: amounts carry their precision, text its limits, time zones thei
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 
 @cache
@@ -62,3 +71,51 @@ def decimal_amount(max_digits: int, places: int = 2) -> Any:
             }
         ),
     ]
+
+
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]")
+
+
+def _iso_text(value: object) -> object:
+    # The validator would read 95 or "95" as seconds since 1970; the schema says ISO 8601.
+    if not isinstance(value, datetime) and not (
+        isinstance(value, str) and _ISO_DATE_TIME.match(value)
+    ):
+        raise ValueError("send an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:15:00Z")
+    return value
+
+
+def _no_text_or_bool(value: object) -> object:
+    # The schema says integer: "12" and true are not integers, though the validator would say so.
+    if isinstance(value, str | bool):
+        raise ValueError("send a JSON integer")
+    return value
+
+
+def whole_number(minimum: int, maximum: int, description: str | None = None) -> Any:
+    """A JSON integer in [minimum, maximum] (the bounds first, so the schema shows them)."""
+    return Annotated[
+        int,
+        Field(ge=minimum, le=maximum, description=description),
+        BeforeValidator(_no_text_or_bool),
+    ]
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+# An instant with its offset, between 1900 and 2999: the driver reads the extremes of
+# PostgreSQL's range as infinity, and no business event is older than 1900.
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text),
+    Field(ge=EARLIEST, le=LATEST),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^(19|2[0-9])[0-9]{2}-",
+            "description": "An instant with its UTC offset, years 1900 to 2999.",
+        }
+    ),
+]

@@ -4,7 +4,8 @@
   it arrives on the wire (`?status=paid&region=eu`).
 - A query parameter is absent or a value; it is never JSON `null`. FastAPI documents optional
   parameters as `anyOf: [T, null]`, which makes clients (and fuzzers) send the text "null".
-- `If-Match` is documented as required and non-empty: a write without it is refused with 428.
+- `If-Match` is documented as required and non-empty on PATCH and DELETE: without it they are
+  refused with 428 (PUT creates or replaces, so If-Match stays optional there).
 - Free-text path and query parameters say they cannot hold NUL characters, which PostgreSQL
   cannot store and `RefuseNulCharacters` turns away with a 422.
 - PATCH bodies document `null` only for the fields that may be nulled (see `PatchModel`).
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from shared.problems import problem_response
 
 REQUIRED_HEADERS = {"if-match"}
+METHODS_REQUIRING_HEADERS = {"patch", "delete"}
 SCHEMA_REFERENCE = "#/components/schemas/"
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
@@ -62,12 +64,12 @@ def _free_text_without_nul(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _tidied(parameter: dict[str, Any]) -> dict[str, Any]:
+def _tidied(parameter: dict[str, Any], method: str) -> dict[str, Any]:
     location, name = parameter.get("in"), parameter.get("name", "").lower()
     if location in ("query", "path") and "schema" in parameter:
         schema = _free_text_without_nul(without_null(parameter["schema"]))
         return {**parameter, "schema": schema}
-    if location == "header" and name in REQUIRED_HEADERS:
+    if location == "header" and name in REQUIRED_HEADERS and method in METHODS_REQUIRING_HEADERS:
         schema = {**without_null(parameter.get("schema", {})), "minLength": 1, "pattern": r"\S"}
         return {**parameter, "required": True, "schema": schema}
     return parameter
@@ -77,10 +79,10 @@ def tidy_openapi(document: dict[str, Any]) -> dict[str, Any]:
     """Apply the rules above to an OpenAPI document, in place; returns it."""
     components = document.get("components", {}).get("schemas", {})
     for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if "parameters" in operation:
                 operation["parameters"] = [
-                    _tidied(spelled)
+                    _tidied(spelled, method)
                     for parameter in operation["parameters"]
                     for spelled in _spelled_out(parameter, components)
                 ]

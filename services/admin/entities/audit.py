@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.admin.tables import audit_log
 from shared.crud import Resource
+from shared.fields import Timestamp
 
 RESOURCE = Resource(
     table=audit_log,
@@ -58,5 +59,5 @@ class AuditFilters(BaseModel):
         default=None, alias="actor", max_length=200, description="The actor's subject."
     )
     action: Literal["create", "update", "delete"] | None = None
-    at_from: AwareDatetime | None = Field(default=None, description="Inclusive.")
-    at_before: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    at_from: Timestamp | None = Field(default=None, description="Inclusive.")
+    at_before: Timestamp | None = Field(default=None, description="Exclusive.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
 from services.admin.entities.fields import Email, EntityKey, ShortText
 from services.admin.tables import customers
@@ -53,7 +53,7 @@ class CustomerCreate(RequestModel):
     city: ShortText | None = None
     timezone: TimeZoneName | None = None
     preferred_channel: ContactChannel | None = None
-    marketing_opt_in: bool = False
+    marketing_opt_in: StrictBool = False
 
 
 class CustomerUpdate(PatchModel):
@@ -74,7 +74,7 @@ class CustomerUpdate(PatchModel):
     city: ShortText | None = None
     timezone: TimeZoneName | None = None
     preferred_channel: ContactChannel | None = None
-    marketing_opt_in: bool | None = None
+    marketing_opt_in: StrictBool | None = None
 
 
 class CustomerPublic(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from shared.fields import decimal_amount, text_field
+from shared.fields import decimal_amount, text_field, whole_number
 
 # Natural keys from the source systems: UUIDs, "C00042", "SKU-1"; never free text.
 EntityKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
@@ -16,7 +16,7 @@ CurrencyCode = Annotated[
 ShortText = text_field(200)
 Money = decimal_amount(12)
 Amount = decimal_amount(14)
-Score = Annotated[int, Field(ge=0, le=100)]
+Score = whole_number(0, 100)
 # The shape of an address, not proof it exists; delivery is what proves that.
 Email = Annotated[
     str,

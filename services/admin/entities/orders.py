@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.admin.entities.fields import Amount, CurrencyCode, EntityKey, ShortText
 from services.admin.tables import orders
 from shared.crud import Resource
+from shared.fields import Timestamp
 from shared.request_models import PatchModel, RequestModel
 
 RESOURCE = Resource(
@@ -45,7 +46,7 @@ class OrderCreate(RequestModel):
 
     order_id: EntityKey
     customer_id: EntityKey
-    order_date: AwareDatetime
+    order_date: Timestamp
     status: OrderStatus
     channel: SalesChannel
     region: ShortText
@@ -59,7 +60,7 @@ class OrderUpdate(PatchModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "shipped"}]})
 
     customer_id: EntityKey | None = None
-    order_date: AwareDatetime | None = None
+    order_date: Timestamp | None = None
     status: OrderStatus | None = None
     channel: SalesChannel | None = None
     region: ShortText | None = None
@@ -93,7 +94,7 @@ class OrderFilters(BaseModel):
     channel: SalesChannel | None = None
     region: str | None = Field(default=None, max_length=200)
     currency: CurrencyCode | None = None
-    order_date_from: AwareDatetime | None = Field(default=None, description="Inclusive.")
-    order_date_before: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    order_date_from: Timestamp | None = Field(default=None, description="Inclusive.")
+    order_date_before: Timestamp | None = Field(default=None, description="Exclusive.")
     total_amount_min: Amount | None = None
     total_amount_max: Amount | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
 from services.admin.entities.fields import CurrencyCode, EntityKey, Money, Score, ShortText
 from services.admin.tables import products
@@ -48,7 +48,7 @@ class ProductCreate(RequestModel):
     cost: Money | None = None
     currency: CurrencyCode
     sustainability_score: Score | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProductUpdate(PatchModel):
@@ -64,7 +64,7 @@ class ProductUpdate(PatchModel):
     cost: Money | None = None
     currency: CurrencyCode | None = None
     sustainability_score: Score | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class ProductPublic(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StringConstraints
 
 from services.reminders.entities.fields import ShortText
 from services.reminders.tables import csr_metadata
@@ -49,7 +49,7 @@ class CsrReplace(RequestModel):
     languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
     badges: list[BadgeName] = Field(default_factory=list, max_length=50)
     notes: str | None = Field(default=None, max_length=2000)
-    active: bool = True
+    active: StrictBool = True
 
 
 class CsrPublic(BaseModel):

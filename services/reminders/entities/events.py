@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from services.reminders.entities.fields import CustomerId
 from services.reminders.tables import analytics_event_log
 from shared.crud import Resource
+from shared.fields import Timestamp
 from shared.request_models import RequestModel
 
 RESOURCE = Resource(
@@ -22,8 +22,18 @@ RESOURCE = Resource(
     owner_column="customer_id",
 )
 
-# Large enough for any event's context, small enough that one caller cannot bloat the log.
-MAX_PAYLOAD_BYTES = 8192
+# A flat map of scalars: enough context for an event, bounded so that one caller cannot bloat
+# the log, and free of what jsonb cannot hold (NUL characters, infinite numbers).
+MAX_PAYLOAD_FIELDS = 20
+_NO_NUL = r"^[^\x00]*$"
+PayloadKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NO_NUL)]
+PayloadText = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
+PayloadNumber = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+PayloadValue = StrictBool | StrictInt | PayloadNumber | PayloadText | None
+Payload = Annotated[
+    dict[PayloadKey, PayloadValue],
+    Field(max_length=MAX_PAYLOAD_FIELDS, description="Flat context: text, numbers, booleans."),
+]
 
 EventType = Annotated[
     str,
@@ -52,16 +62,10 @@ class EventCreate(RequestModel):
     customer_id: CustomerId | None = Field(
         default=None, description="Whom the event is about; a customer's own id by default."
     )
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Timestamp | None = Field(
         default=None, description="When it happened; default: when it was received."
     )
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _payload_fits(self) -> Self:
-        if len(json.dumps(self.payload, default=str).encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes of JSON")
-        return self
+    payload: Payload = Field(default_factory=dict)
 
 
 class EventPublic(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shared.fields import text_field
+from shared.fields import text_field, whole_number
 
 # The channels a reminder can go out on (the generator's preferred channels, minus phone calls).
 Channel = Literal["email", "sms", "push"]
@@ -31,6 +31,4 @@ CsrId = Annotated[
     Field(description="The CSR's id, e.g. CSR001."),
 ]
 ShortText = text_field(200)
-CadenceDays = Annotated[
-    int, Field(ge=1, le=365, description="Days between two reminders (1 to 365).")
-]
+CadenceDays = whole_number(1, 365, "Days between two reminders (1 to 365).")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.reminders.entities.fields import Channel, OutboxStatus
 from services.reminders.tables import notification_outbox
 from shared.crud import Resource
+from shared.fields import Timestamp
 
 RESOURCE = Resource(
     table=notification_outbox,
@@ -58,5 +59,5 @@ class OutboxFilters(BaseModel):
     status: OutboxStatus | None = None
     customer_id: str | None = Field(default=None, max_length=64)
     channel: Channel | None = None
-    created_at_from: AwareDatetime | None = Field(default=None, description="Inclusive.")
-    created_at_before: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    created_at_from: Timestamp | None = Field(default=None, description="Inclusive.")
+    created_at_before: Timestamp | None = Field(default=None, description="Exclusive.")

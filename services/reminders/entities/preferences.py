@@ -8,9 +8,18 @@ hand the preference to someone else. To retarget, delete and create.
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from services.reminders.entities.fields import CadenceDays, Channel, CustomerId, Scope, SegmentName
 from services.reminders.tables import reminder_preferences
@@ -45,16 +54,53 @@ def _wall_clock(value: time) -> time:
 WallClockTime = Annotated[
     time,
     AfterValidator(_wall_clock),
-    Field(description="Local time in the preference's time zone, e.g. 22:00."),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "description": "Local time in the preference's time zone, e.g. 22:00.",
+        }
+    ),
 ]
+_START, _END = "quiet_hours_start", "quiet_hours_end"
+_NONE: dict[str, Any] = {"type": "null"}
+_TIME: dict[str, Any] = {"type": "string"}
+# The rules below as JSON Schema, so that clients (and schemathesis) see them too.
+_QUIET_HOURS_TOGETHER: dict[str, Any] = {
+    "anyOf": [
+        {"properties": {_START: _NONE, _END: _NONE}},
+        {"required": [_START, _END], "properties": {_START: _TIME, _END: _TIME}},
+    ]
+}
+_ONE_TARGET: dict[str, Any] = {
+    "oneOf": [
+        {
+            "required": ["customer_id"],
+            "properties": {
+                "scope": {"const": "customer"},
+                "customer_id": {"type": "string"},
+                "segment": _NONE,
+            },
+        },
+        {
+            "required": ["segment"],
+            "properties": {
+                "scope": {"const": "segment"},
+                "segment": {"type": "string"},
+                "customer_id": _NONE,
+            },
+        },
+    ]
+}
 
 
 def check_quiet_hours(start: time | None, end: time | None) -> None:
-    """Quiet hours are both set or both unset, and not empty (a window may cross midnight)."""
+    """Quiet hours are both set or both unset; equal times make an empty window (no quiet time).
+
+    A window may cross midnight (22:00-07:00).
+    """
     if (start is None) != (end is None):
         raise ValueError("quiet_hours_start and quiet_hours_end are set together or not at all")
-    if start is not None and start == end:
-        raise ValueError("quiet hours must not start and end at the same time")
 
 
 _EXAMPLE: dict[str, JsonValue] = {
@@ -78,7 +124,8 @@ class PreferenceCreate(RequestModel):
             "examples": [
                 _EXAMPLE,
                 {"scope": "segment", "segment": "business", "channel": "sms", "cadence_days": 7},
-            ]
+            ],
+            "allOf": [_ONE_TARGET, _QUIET_HOURS_TOGETHER],
         }
     )
 
@@ -90,7 +137,7 @@ class PreferenceCreate(RequestModel):
     quiet_hours_start: WallClockTime | None = None
     quiet_hours_end: WallClockTime | None = None
     timezone: TimeZoneName = "UTC"
-    enabled: bool = True
+    enabled: StrictBool = True
 
     @model_validator(mode="after")
     def _one_target_and_whole_quiet_hours(self) -> Self:
@@ -113,7 +160,12 @@ class PreferenceUpdate(PatchModel):
             "examples": [
                 {"cadence_days": 30, "enabled": False},
                 {"quiet_hours_start": "22:00", "quiet_hours_end": "06:30"},
-            ]
+            ],
+            # Neither sent, or both: both null (clear) or both times.
+            "anyOf": [
+                {"not": {"anyOf": [{"required": [_START]}, {"required": [_END]}]}},
+                {"required": [_START, _END], **_QUIET_HOURS_TOGETHER},
+            ],
         }
     )
     nullable_fields: ClassVar[frozenset[str]] = _QUIET_HOURS
@@ -123,7 +175,7 @@ class PreferenceUpdate(PatchModel):
     quiet_hours_start: WallClockTime | None = None
     quiet_hours_end: WallClockTime | None = None
     timezone: TimeZoneName | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
     @model_validator(mode="after")
     def _quiet_hours_change_together(self) -> Self:
@@ -156,8 +208,8 @@ class PreferencePublic(BaseModel):
     segment: str | None
     channel: str
     cadence_days: int
-    quiet_hours_start: time | None
-    quiet_hours_end: time | None
+    quiet_hours_start: WallClockTime | None
+    quiet_hours_end: WallClockTime | None
     timezone: str
     enabled: bool
     version: int

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from httpx import AsyncClient
 
-from services.reminders.entities.events import MAX_PAYLOAD_BYTES
+from services.reminders.entities.events import MAX_PAYLOAD_FIELDS
 from shared.identity import Role
 from tests.services.reminders.callers import ALICE, EVENTS, as_role, assert_problem
 
@@ -61,7 +61,16 @@ async def test_an_event_without_a_time_or_customer_is_stamped_on_receipt(
         ({}, "event_type"),
         ({"event_type": "reminder.opened", "occurred_at": "2026-11-26T08:15:00"}, "occurred_at"),
         ({"event_type": "reminder.opened", "payload": [1, 2]}, "payload"),
-        ({"event_type": "reminder.opened", "payload": {"x": "y" * MAX_PAYLOAD_BYTES}}, "larger"),
+        ({"event_type": "reminder.opened", "payload": {"x": "y" * 201}}, "payload"),
+        (
+            {
+                "event_type": "reminder.opened",
+                "payload": {f"k{n}": n for n in range(MAX_PAYLOAD_FIELDS + 1)},
+            },
+            "payload",
+        ),
+        ({"event_type": "reminder.opened", "payload": {"nested": {"a": 1}}}, "payload"),
+        ({"event_type": "reminder.opened", "payload": {"nul": "a\u0000b"}}, "payload"),
         ({"event_type": "reminder.opened", "actor_sub": "someone-else"}, "actor_sub"),
     ],
 )

@@ -43,9 +43,6 @@ def upgrade() -> None:
             ),
             CONSTRAINT reminder_preferences_quiet_hours_pair CHECK (
                 (quiet_hours_start IS NULL) = (quiet_hours_end IS NULL)
-            ),
-            CONSTRAINT reminder_preferences_quiet_hours_not_empty CHECK (
-                quiet_hours_start <> quiet_hours_end
             )
         )
         """
