@@ -309,5 +309,9 @@ class LocalStack:
             typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=1) from error
         finally:
+            # A second Ctrl-C (or a SIGTERM from a supervisor) must not abandon PostgreSQL
+            # half-way through stopping: from here on we finish what we started.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             self.stop()
             self._say("stopped")

@@ -111,6 +111,8 @@ def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
         )
     finally:
         process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)  # an impatient second Ctrl-C changes nothing
         exit_code = process.wait(timeout=60)
 
     assert served.status_code == 200, served.text
