@@ -2,7 +2,7 @@
 delete and (optionally) CSV/XLSX exports, with roles, ETags, problem documents and operation ids.
 
 No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signatures
-at runtime, and the per-resource types are filled into them by `_with_types`.
+at runtime, and the per-resource types are filled into them by `with_types`.
 """
 
 import inspect
@@ -78,7 +78,7 @@ class ListQuery:
     sort: str
 
 
-def _with_types(endpoint: EndpointT, **annotations: Any) -> EndpointT:
+def with_types(endpoint: EndpointT, **annotations: Any) -> EndpointT:
     """Give a generic endpoint the concrete parameter types FastAPI validates and documents."""
     signature = inspect.signature(endpoint)
     parameters = [
@@ -122,7 +122,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
     async def read_filters(filters: BaseModel) -> BaseModel:
         return filters
 
-    filters_dependency = Depends(_with_types(read_filters, filters=filters_type))
+    filters_dependency = Depends(with_types(read_filters, filters=filters_type))
 
     async def list_query(
         filters: Annotated[BaseModel, filters_dependency],
@@ -227,7 +227,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         summary=f"List {plural}: filter, search, sort, page",
         response_model=Page[models.public],  # type: ignore[name-defined]
         responses=read_errors,
-    )(_with_types(list_items, query=query_type))
+    )(with_types(list_items, query=query_type))
     if api.export_row_cap is not None:
         router.get(
             "/export/csv",
@@ -235,14 +235,14 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             summary=f"Export the matching {plural} as CSV (streamed)",
             response_class=Response,
             responses={200: {"content": {CSV_MEDIA_TYPE: file_content}}, **read_errors},
-        )(_with_types(export_csv, query=query_type))
+        )(with_types(export_csv, query=query_type))
         router.get(
             "/export/xlsx",
             operation_id=operation("export", f"{plural}_xlsx"),
             summary=f"Export the matching {plural} as an XLSX workbook",
             response_class=Response,
             responses={200: {"content": {XLSX_MEDIA_TYPE: file_content}}, **read_errors},
-        )(_with_types(export_xlsx, query=query_type))
+        )(with_types(export_xlsx, query=query_type))
     item_path = f"/{{{resource.key}}}"
     router.get(
         item_path,
@@ -250,7 +250,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         summary=f"One {noun}, with its ETag",
         response_model=models.public,
         responses=problem_responses(401, 403, 404, 422),
-    )(_with_types(get_item, key=key_type))
+    )(with_types(get_item, key=key_type))
     router.post(
         "",
         operation_id=operation("create", noun),
@@ -258,14 +258,14 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         status_code=201,
         response_model=models.public,
         responses=problem_responses(401, 403, 409, 422),
-    )(_with_types(create_item, body=models.create))
+    )(with_types(create_item, body=models.create))
     router.patch(
         item_path,
         operation_id=operation("update", noun),
         summary=f"Change some fields of a {noun} (If-Match required)",
         response_model=models.public,
         responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    )(_with_types(update_item, key=key_type, body=models.update))
+    )(with_types(update_item, key=key_type, body=models.update))
     router.delete(
         item_path,
         operation_id=operation("delete", noun),
@@ -273,5 +273,5 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         status_code=204,
         response_class=Response,
         responses=problem_responses(401, 403, 404, 412, 422, 428),
-    )(_with_types(delete_item, key=key_type))
+    )(with_types(delete_item, key=key_type))
     return router

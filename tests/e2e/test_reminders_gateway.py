@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
-import pytest
-from pydantic import SecretStr
 
-from gateway.app import create_app as create_gateway
-from gateway.settings import GatewaySettings
-from services.reminders.app import create_app as create_reminders
 from services.reminders.seed import seed_reminders
-from services.reminders.settings import ReminderSettings
-from shared.identity import ASSERTION_HEADER, Role, issue_token
+from shared.identity import ASSERTION_HEADER, Role
 from shared.owners import Owner
 from tests.conftest import TestDatabase
-from tests.servers import ThreadedServers
+from tests.e2e.conftest import bearer
 
-JWT_SECRET = "e2e-jwt-secret-long-enough-for-hs256-0000"
-INTERNAL_SECRET = "e2e-internal-secret-long-enough-for-hs256"
 CONFIGURATIONS = "/api/reminders/configurations"
-
-
-@pytest.fixture
-def gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
-    servers = ThreadedServers()
-    reminders = create_reminders(
-        ReminderSettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            database_url=database.role_url(Owner.REMINDERS),
-            internal_secret=INTERNAL_SECRET,
-        )
-    )
-    reminders_url = servers.start(reminders)
-    gateway = create_gateway(
-        GatewaySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            jwt_secret=SecretStr(JWT_SECRET),
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            reminders_service_url=reminders_url,
-        )
-    )
-    try:
-        yield servers.start(gateway)
-    finally:
-        servers.stop_all()
-
-
-def bearer(role: Role, sub: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(JWT_SECRET, role, sub)}"}
 
 
 async def test_reminders_are_served_through_the_gateway_with_the_callers_identity(

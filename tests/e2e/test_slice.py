@@ -4,56 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from pydantic import SecretStr
 
 from flows.generator import GenerateRequest, generate
 from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
-from gateway.app import create_app as create_gateway
-from gateway.settings import GatewaySettings
-from services.admin.app import create_app as create_admin
-from services.admin.settings import AdminSettings
 from shared.identity import Role, issue_token
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase
-from tests.servers import ThreadedServers
+from tests.e2e.conftest import JWT_SECRET
 
-JWT_SECRET = "e2e-jwt-secret-long-enough-for-hs256-0000"
-INTERNAL_SECRET = "e2e-internal-secret-long-enough-for-hs256"
 URL = "/api/admin/kpis/daily-revenue"
-
-
-@pytest.fixture
-def gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
-    servers = ThreadedServers()
-    admin = create_admin(
-        AdminSettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            database_url=database.role_url(Owner.ADMIN),
-            internal_secret=INTERNAL_SECRET,
-        )
-    )
-    admin_url = servers.start(admin)
-    gateway = create_gateway(
-        GatewaySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            jwt_secret=SecretStr(JWT_SECRET),
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            admin_service_url=admin_url,
-        )
-    )
-    try:
-        yield servers.start(gateway)
-    finally:
-        servers.stop_all()
 
 
 async def test_generated_orders_are_served_through_the_gateway(

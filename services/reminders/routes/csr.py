@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from services.reminders.entities.csr import RESOURCE, CsrFilters, CsrPublic, CsrReplace
 from services.reminders.entities.fields import CsrId
 from shared.concurrency import OptionalIfMatchDep, etag_for
 from shared.crud import Repository
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page, sort_query
+from shared.list_route import add_list_route
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
@@ -20,37 +20,16 @@ router = APIRouter(prefix="/api/reminders/csr", tags=["reminders-csr"])
 CsrIdPath = Annotated[CsrId, Path(description="The CSR's id, e.g. CSR001.")]
 
 
-async def csr_filters(filters: Annotated[CsrFilters, Query()]) -> CsrFilters:
-    """The filters (FastAPI reads a query model only as a dependency's sole parameter)."""
-    return filters
-
-
-@router.get(
-    "",
+add_list_route(
+    router,
+    resource=RESOURCE,
+    public=CsrPublic,
+    filters=CsrFilters,
+    role=Role.VIEWER,
     operation_id="reminders_list_csrs",
     summary="CSR metadata: filter by team or active, search, sort, page",
-    response_model=Page[CsrPublic],
-    responses=problem_responses(401, 403, 422),
+    description="A page of CSR metadata.",
 )
-async def list_csrs(
-    session: SessionDep,
-    page: PageDep,
-    _caller: Annotated[Principal, Depends(require_role(Role.VIEWER))],
-    filters: Annotated[CsrFilters, Depends(csr_filters)],
-    q: Annotated[
-        str | None, Query(max_length=100, description="Text search in id, name and team.")
-    ] = None,
-    sort: Annotated[str, sort_query(RESOURCE.sort_keys)] = RESOURCE.default_sort,
-) -> Page[CsrPublic]:
-    """A page of CSR metadata."""
-    statement = RESOURCE.query(filters.model_dump(exclude_none=True), q, sort)
-    rows, total = await fetch_page(session, statement, page)
-    return Page[CsrPublic](
-        data=[CsrPublic.model_validate(row) for row in rows],
-        count=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
 
 
 @router.get(

@@ -1,0 +1,71 @@
+"""A read-only list route built from a `Resource`: typed filters, optional text search,
+allow-listed sort and capped pages — for logs and queues that have no create or update.
+
+No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signature
+at runtime, and the per-resource types are filled into it.
+"""
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from shared.crud import Resource
+from shared.crud_router import with_types
+from shared.identity import Principal, Role
+from shared.pagination import Page, PageDep, fetch_page, sort_query
+from shared.problems import problem_responses
+from shared.service import SessionDep, require_role
+
+SEARCH_MAX_LENGTH = 100
+
+
+def add_list_route(
+    router: APIRouter,
+    *,
+    resource: Resource,
+    public: type[BaseModel],
+    filters: type[BaseModel],
+    role: Role,
+    operation_id: str,
+    summary: str,
+    description: str,
+) -> None:
+    """Add `GET ""` to `router`: a page of `resource` rows as `public`, readable from `role` up."""
+
+    # FastAPI reads a query-parameter model only when it is its dependency's sole parameter.
+    async def read_filters(selected: BaseModel) -> BaseModel:
+        return selected
+
+    filters_dependency = Depends(with_types(read_filters, selected=Annotated[filters, Query()]))
+    search_help = f"Case-insensitive text search in {', '.join(resource.search_columns)}."
+
+    async def list_rows(
+        session: SessionDep,
+        page: PageDep,
+        _caller: Annotated[Principal, Depends(require_role(role))],
+        selected: Annotated[BaseModel, filters_dependency],
+        q: Annotated[
+            str | None, Query(max_length=SEARCH_MAX_LENGTH, description=search_help)
+        ] = None,
+        sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
+    ) -> Any:
+        statement = resource.query(selected.model_dump(exclude_none=True), q, sort)
+        rows, total = await fetch_page(session, statement, page)
+        return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
+
+    if not resource.search_columns:  # no `q` to document for a resource nobody searches
+        signature = inspect.signature(list_rows)
+        kept = [p for name, p in signature.parameters.items() if name != "q"]
+        list_rows.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    list_rows.__doc__ = description
+    router.add_api_route(
+        "",
+        list_rows,
+        methods=["GET"],
+        operation_id=operation_id,
+        summary=summary,
+        response_model=Page[public],  # type: ignore[valid-type]
+        responses=problem_responses(401, 403, 422),
+    )
