@@ -22,11 +22,10 @@ from schemathesis.generation.case import Case
 from services.admin.app import create_app as create_admin
 from services.admin.settings import AdminSettings
 from services.reminders.app import create_app as create_reminders
+from services.reminders.settings import ReminderSettings
 from shared.identity import Role
-from shared.owners import Owner
 from tests.conftest import TestDatabase
-from tests.services.conftest import INTERNAL_SECRET, identity_headers
-from tests.services.reminders.conftest import reminder_settings
+from tests.services.conftest import identity_headers, settings_for_service
 
 EXAMPLES_PER_OPERATION = 60
 # Schemathesis' defaults, plus 412 and 428: like 404 and 409 they depend on stored state (an
@@ -56,18 +55,11 @@ AppFactory = Callable[[TestDatabase, Path], FastAPI]
 
 
 def admin_app(database: TestDatabase, data_dir: Path) -> FastAPI:
-    return create_admin(
-        AdminSettings(
-            _env_file=None,
-            data_dir=data_dir,
-            database_url=database.role_url(Owner.ADMIN),
-            internal_secret=INTERNAL_SECRET,
-        )
-    )
+    return create_admin(settings_for_service(AdminSettings, database, data_dir))
 
 
 def reminders_app(database: TestDatabase, data_dir: Path) -> FastAPI:
-    return create_reminders(reminder_settings(database, data_dir))
+    return create_reminders(settings_for_service(ReminderSettings, database, data_dir))
 
 
 SERVICES: dict[str, AppFactory] = {"admin": admin_app, "reminders": reminders_app}
