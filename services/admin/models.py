@@ -54,3 +54,31 @@ class DailyRevenuePublic(BaseModel):
     average_order_value: Decimal | None
     currency: str
     refreshed_at: datetime
+
+
+class KpiSummaryPublic(BaseModel):
+    """Totals of the revenue mart over a range; days without rows count for nothing."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "first_day": "2026-11-01",
+                "last_day": "2026-11-26",
+                "days": 26,
+                "orders": 5210,
+                "cancelled_orders": 188,
+                "net_revenue": "412345.60",
+                "average_order_value": "79.15",
+                "currency": "USD",
+            }
+        }
+    )
+
+    first_day: date | None
+    last_day: date | None
+    days: int
+    orders: int
+    cancelled_orders: int
+    net_revenue: Decimal
+    average_order_value: Decimal | None
+    currency: str | None

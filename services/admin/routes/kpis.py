@@ -1,14 +1,15 @@
-"""Revenue KPIs over `admin.mart_daily_revenue`."""
+"""Revenue KPIs over `admin.mart_daily_revenue`: the daily rows, and totals over a range."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, func, select
 
-from services.admin.models import DailyRevenuePublic, MartDailyRevenue
+from services.admin.models import DailyRevenuePublic, KpiSummaryPublic, MartDailyRevenue
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, fetch_page, order_by_clause, sort_query
 from shared.problems import problem_responses
@@ -26,6 +27,41 @@ SORT_KEYS: dict[str, ColumnElement[Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class RevenueSlice:
+    """Which mart rows a KPI request covers."""
+
+    date_from: date | None
+    date_to: date | None
+    channel: str | None
+    region: str | None
+
+    def where(self, statement: Select[Any]) -> Select[Any]:
+        """`statement` restricted to the slice (`from` after `to` selects nothing)."""
+        if self.date_from:
+            statement = statement.where(_table.order_date >= self.date_from)
+        if self.date_to:
+            statement = statement.where(_table.order_date <= self.date_to)
+        if self.channel:
+            statement = statement.where(_table.channel == self.channel)
+        if self.region:
+            statement = statement.where(_table.region == self.region)
+        return statement
+
+
+async def revenue_slice(
+    date_from: Annotated[date | None, Query(alias="from", description="First day (UTC).")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Last day (UTC).")] = None,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
+    region: Annotated[str | None, Query(max_length=40)] = None,
+) -> RevenueSlice:
+    """The `from`, `to`, `channel` and `region` query parameters."""
+    return RevenueSlice(date_from, date_to, channel, region)
+
+
+SliceDep = Annotated[RevenueSlice, Depends(revenue_slice)]
+
+
 @router.get(
     "/daily-revenue",
     operation_id="admin_list_daily_revenue",
@@ -37,22 +73,11 @@ async def list_daily_revenue(
     session: SessionDep,
     page: PageDep,
     _caller: Annotated[Principal, Depends(require_role(Role.VIEWER))],
-    date_from: Annotated[date | None, Query(alias="from", description="First day (UTC).")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last day (UTC).")] = None,
-    channel: Annotated[str | None, Query(max_length=40)] = None,
-    region: Annotated[str | None, Query(max_length=40)] = None,
+    rows_of: SliceDep,
     sort: Annotated[str, sort_query(list(SORT_KEYS))] = "-order_date,channel,region",
 ) -> Page[DailyRevenuePublic]:
     """Rows of the daily revenue mart, newest day first by default (`from` after `to`: none)."""
-    statement = select(MartDailyRevenue.__table__)  # type: ignore[attr-defined]
-    if date_from:
-        statement = statement.where(_table.order_date >= date_from)
-    if date_to:
-        statement = statement.where(_table.order_date <= date_to)
-    if channel:
-        statement = statement.where(_table.channel == channel)
-    if region:
-        statement = statement.where(_table.region == region)
+    statement = rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
     statement = statement.order_by(*order_by_clause(sort, SORT_KEYS))
     rows, total = await fetch_page(session, statement, page)
     return Page[DailyRevenuePublic](
@@ -61,3 +86,34 @@ async def list_daily_revenue(
         limit=page.limit,
         offset=page.offset,
     )
+
+
+@router.get(
+    "/summary",
+    operation_id="admin_get_kpi_summary",
+    summary="Totals over a range of days: orders, cancellations, revenue, average order",
+    response_model=KpiSummaryPublic,
+    responses=problem_responses(401, 403, 422),
+)
+async def get_kpi_summary(
+    session: SessionDep,
+    _caller: Annotated[Principal, Depends(require_role(Role.VIEWER))],
+    rows_of: SliceDep,
+) -> KpiSummaryPublic:
+    """Totals of the daily revenue mart over the slice; zeros when it holds no rows."""
+    orders = func.coalesce(func.sum(_table.orders), 0)
+    revenue = func.coalesce(func.sum(_table.net_revenue), 0)
+    statement = rows_of.where(
+        select(
+            func.min(_table.order_date).label("first_day"),
+            func.max(_table.order_date).label("last_day"),
+            func.count(func.distinct(_table.order_date)).label("days"),
+            orders.label("orders"),
+            func.coalesce(func.sum(_table.cancelled_orders), 0).label("cancelled_orders"),
+            revenue.label("net_revenue"),
+            func.round(revenue / func.nullif(orders, 0), 2).label("average_order_value"),
+            func.min(_table.currency).label("currency"),
+        )
+    )
+    row = (await session.execute(statement)).mappings().one()
+    return KpiSummaryPublic.model_validate(row)

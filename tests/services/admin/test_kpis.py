@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -147,3 +148,56 @@ async def test_openapi_names_operations_for_client_generation(client: AsyncClien
     operation = spec["paths"][URL]["get"]
     assert operation["operationId"] == "admin_list_daily_revenue"
     assert {"401", "403", "422"} <= set(operation["responses"])
+
+
+SUMMARY_URL = "/api/admin/kpis/summary"
+
+
+async def test_summary_totals_the_days_channels_and_regions_asked_for(
+    client: AsyncClient,
+) -> None:
+    viewer = identity_headers(Role.VIEWER)
+
+    everything = (await client.get(SUMMARY_URL, headers=viewer)).json()
+    web_only = (await client.get(SUMMARY_URL, params={"channel": "web"}, headers=viewer)).json()
+    first_day = (
+        await client.get(
+            SUMMARY_URL, params={"from": "2026-11-01", "to": "2026-11-01"}, headers=viewer
+        )
+    ).json()
+    nothing = (await client.get(SUMMARY_URL, params={"region": "nowhere"}, headers=viewer)).json()
+
+    assert everything == {
+        "first_day": "2026-11-01",
+        "last_day": "2026-11-02",
+        "days": 2,
+        "orders": sum(row[3] for row in ROWS),
+        "cancelled_orders": sum(row[4] for row in ROWS),
+        "net_revenue": str(sum(Decimal(row[5]) for row in ROWS)),
+        "average_order_value": str(
+            (sum(Decimal(row[5]) for row in ROWS) / sum(row[3] for row in ROWS)).quantize(
+                Decimal("0.01")
+            )
+        ),
+        "currency": "USD",
+    }
+    assert web_only["orders"] == sum(row[3] for row in ROWS if row[1] == "web")
+    assert (first_day["days"], first_day["last_day"]) == (1, "2026-11-01")
+    assert nothing == {
+        "first_day": None,
+        "last_day": None,
+        "days": 0,
+        "orders": 0,
+        "cancelled_orders": 0,
+        "net_revenue": "0",
+        "average_order_value": None,
+        "currency": None,
+    }
+
+
+async def test_summary_is_for_staff_only(client: AsyncClient) -> None:
+    anonymous = await client.get(SUMMARY_URL)
+    customer = await client.get(SUMMARY_URL, headers=identity_headers(Role.CUSTOMER, "C1"))
+
+    assert (anonymous.status_code, customer.status_code) == (401, 403)
+    assert customer.headers["content-type"] == "application/problem+json"
