@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -171,17 +170,13 @@ async def test_summary_totals_the_days_channels_and_regions_asked_for(
         "first_day": "2026-11-01",
         "last_day": "2026-11-02",
         "days": 2,
-        "orders": sum(row[3] for row in ROWS),
-        "cancelled_orders": sum(row[4] for row in ROWS),
-        "net_revenue": str(sum(Decimal(row[5]) for row in ROWS)),
-        "average_order_value": str(
-            (sum(Decimal(row[5]) for row in ROWS) / sum(row[3] for row in ROWS)).quantize(
-                Decimal("0.01")
-            )
-        ),
+        "orders": 6,
+        "cancelled_orders": 1,
+        "net_revenue": "82.50",
+        "average_order_value": "13.75",
         "currency": "USD",
     }
-    assert web_only["orders"] == sum(row[3] for row in ROWS if row[1] == "web")
+    assert (web_only["orders"], web_only["net_revenue"]) == (5, "70.00")
     assert (first_day["days"], first_day["last_day"]) == (1, "2026-11-01")
     assert nothing == {
         "first_day": None,
