@@ -89,6 +89,26 @@ def with_types(endpoint: EndpointT, **annotations: Any) -> EndpointT:
     return endpoint
 
 
+def query_model(model: type[BaseModel]) -> Any:
+    """`Depends` reading `model` from the query string, one parameter per field.
+
+    FastAPI reads a query-parameter model only when it is its dependency's sole parameter.
+    """
+
+    async def read(selected: BaseModel) -> BaseModel:
+        return selected
+
+    return Depends(with_types(read, selected=Annotated[model, Query()]))
+
+
+def search_query(resource: Resource) -> Any:
+    """The `q` query parameter: text search in the resource's search columns."""
+    columns = ", ".join(resource.search_columns)
+    return Query(
+        max_length=SEARCH_MAX_LENGTH, description=f"Case-insensitive text search in {columns}."
+    )
+
+
 def _role(role: Role, *also: Role) -> Any:
     return Depends(require_role(role, *also))
 
@@ -104,8 +124,6 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
     key_type = Annotated[
         str, Path(alias=resource.key, min_length=1, max_length=64, description="The key.")
     ]
-    filters_type = Annotated[models.filters, Query()]  # type: ignore[name-defined]
-    search_help = f"Case-insensitive text search in {', '.join(resource.search_columns)}."
 
     def operation(verb: str, noun: str) -> str:
         return f"{api.service}_{verb}_{noun}"
@@ -118,17 +136,9 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         response.headers["ETag"] = etag_for(int(row[resource.version_column]))
         return dict(row)
 
-    # FastAPI reads a query-parameter model only when it is its dependency's sole parameter.
-    async def read_filters(filters: BaseModel) -> BaseModel:
-        return filters
-
-    filters_dependency = Depends(with_types(read_filters, filters=filters_type))
-
     async def list_query(
-        filters: Annotated[BaseModel, filters_dependency],
-        q: Annotated[
-            str | None, Query(max_length=SEARCH_MAX_LENGTH, description=search_help)
-        ] = None,
+        filters: Annotated[BaseModel, query_model(models.filters)],
+        q: Annotated[str | None, search_query(resource)] = None,
         sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
     ) -> ListQuery:
         return ListQuery(filters.model_dump(exclude_none=True), q, sort)

@@ -55,14 +55,20 @@ def text_field(max_length: int) -> Any:
 def decimal_amount(max_digits: int, places: int = 2) -> Any:
     """A non-negative decimal with `places` decimals, as a JSON number or numeric string."""
     whole_digits = max_digits - places
-    largest = float(Decimal(10) ** whole_digits - Decimal(1) / Decimal(10) ** places)
+    smallest_step = Decimal(1).scaleb(-places)
+    largest = float(Decimal(10) ** whole_digits - smallest_step)
     return Annotated[
         Decimal,
         Field(ge=0, max_digits=max_digits, decimal_places=places),
         WithJsonSchema(
             {
                 "anyOf": [
-                    {"type": "number", "minimum": 0, "maximum": largest, "multipleOf": 0.01},
+                    {
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": largest,
+                        "multipleOf": float(smallest_step),
+                    },
                     {
                         "type": "string",
                         "pattern": rf"^\d{{1,{whole_digits}}}(\.\d{{1,{places}}})?$",

@@ -8,17 +8,15 @@ at runtime, and the per-resource types are filled into it.
 import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from shared.crud import Resource
-from shared.crud_router import with_types
+from shared.crud_router import query_model, search_query
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, fetch_page, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
-
-SEARCH_MAX_LENGTH = 100
 
 
 def add_list_route(
@@ -34,21 +32,12 @@ def add_list_route(
 ) -> None:
     """Add `GET ""` to `router`: a page of `resource` rows as `public`, readable from `role` up."""
 
-    # FastAPI reads a query-parameter model only when it is its dependency's sole parameter.
-    async def read_filters(selected: BaseModel) -> BaseModel:
-        return selected
-
-    filters_dependency = Depends(with_types(read_filters, selected=Annotated[filters, Query()]))
-    search_help = f"Case-insensitive text search in {', '.join(resource.search_columns)}."
-
     async def list_rows(
         session: SessionDep,
         page: PageDep,
         _caller: Annotated[Principal, Depends(require_role(role))],
-        selected: Annotated[BaseModel, filters_dependency],
-        q: Annotated[
-            str | None, Query(max_length=SEARCH_MAX_LENGTH, description=search_help)
-        ] = None,
+        selected: Annotated[BaseModel, query_model(filters)],
+        q: Annotated[str | None, search_query(resource)] = None,
         sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
     ) -> Any:
         statement = resource.query(selected.model_dump(exclude_none=True), q, sort)

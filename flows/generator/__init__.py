@@ -25,6 +25,7 @@ from flows.generator.state import (
     claim_batch,
     claim_key,
     latest_state,
+    read_claim,
     state_key,
 )
 from shared.objectstore import ObjectStore
@@ -126,7 +127,7 @@ def generate(
             )
     results = []
     if store.exists(claim_key(state.batch_no + 1)):
-        unfinished = claim_batch(store, _plan(settings, request, state, new_lake))
+        unfinished = read_claim(store, state.batch_no + 1)
         logger.info("finishing batch %s, interrupted earlier", unfinished.batch_id)
         if on_plan:
             on_plan(unfinished)

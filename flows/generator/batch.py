@@ -153,8 +153,8 @@ def _reference_rows(run: _Run) -> None:
     reference = catalog.reference
     first = not run.state.reference_published
     if first:
-        for d in reference.distributors:
-            out.write(DISTRIBUTORS, _distributor_row(run, reference.distributors.index(d), lo))
+        for index in range(len(reference.distributors)):
+            out.write(DISTRIBUTORS, _distributor_row(run, index, lo))
         for s in reference.stockists:
             out.write(
                 STOCKISTS,

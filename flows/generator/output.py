@@ -42,6 +42,7 @@ class EntityFile:
         self._line = 2  # CSV record number of the next row; the header is record 1
         index = [entity.name for entity in ENTITIES].index(spec.name)
         self.faults: FaultInjector | None = None
+        self.duplicate_key: str | None = None  # set when a duplicate-file fault is chosen
         if output.fault_rates:
             self.faults = FaultInjector(
                 spec,
@@ -60,7 +61,22 @@ class EntityFile:
             handle.write(BOM)
         self._text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
         self._drift = bool(file_faults and file_faults.drift)
+        self._width = len(self.spec.columns) + (1 if self._drift else 0)
         self._order = file_faults.column_order if file_faults else None
+        if file_faults and file_faults.duplicate:
+            original = self.summary.key
+            self.duplicate_key = original.removesuffix(".csv") + "_resent.csv"
+            self.output.record_fault(
+                FaultRecord(
+                    self.spec.name,
+                    self.duplicate_key,
+                    None,
+                    FaultKind.DUPLICATE_FILE,
+                    Outcome.FILE_DEDUPLICATED,
+                    {},
+                    detail=f"same bytes as {original}",
+                )
+            )
         self._writer = csv.writer(self._text, lineterminator="\n")
         header = list(self.spec.columns)
         if self._drift:
@@ -78,9 +94,8 @@ class EntityFile:
         if self._writer is None:
             self._open()
         line = self._line
-        width = len(self.spec.columns) + (1 if self._drift else 0)
-        if len(row) != width:
-            row = row[:width]
+        if len(row) != self._width:
+            row = row[: self._width]
         if self.faults is None or not faults:
             self._write(row)
             self._line += 1
@@ -91,11 +106,6 @@ class EntityFile:
                 self.output.record_fault(record)
             self._line += 1
         return line
-
-    @property
-    def next_line(self) -> int:
-        """The CSV record number the next row gets."""
-        return self._line
 
     def close(self) -> None:
         """Flush the CSV; the atomic writer publishes it when the batch's stack closes."""
@@ -158,39 +168,13 @@ class BatchOutput(AbstractContextManager["BatchOutput"]):
         return self.file(spec).write(row, faults=faults)
 
     def finish(self) -> list[FileSummary]:
-        """Close every file, publish them and any duplicate-file faults; returns the files."""
+        """Close and publish every file (and the copies a duplicate-file fault asked for)."""
         summaries = []
         for entity_file in self.files.values():
             entity_file.close()
             summaries.append(entity_file.summary)
         self.stack.close()  # publishes every file and the fault manifest
-        duplicates: list[FaultRecord] = []
         for entity_file in self.files.values():
-            faults = entity_file.faults
-            if faults and faults.file_faults.duplicate and entity_file.summary.records:
-                original = entity_file.summary.key
-                copy = original.removesuffix(".csv") + "_resent.csv"
-                self.store.copy(original, copy)
-                duplicates.append(
-                    FaultRecord(
-                        entity_file.spec.name,
-                        copy,
-                        None,
-                        FaultKind.DUPLICATE_FILE,
-                        Outcome.FILE_DEDUPLICATED,
-                        {},
-                        detail=f"same bytes as {original}",
-                    )
-                )
-        if duplicates:
-            existing = self.store.read_bytes(self.faults_key)
-            extra = b"".join(
-                json.dumps(r.as_json(), ensure_ascii=False, sort_keys=True).encode() + b"\n"
-                for r in duplicates
-            )
-            self.store.write_atomic(self.faults_key, existing + extra)
-            for record in duplicates:
-                self.fault_counts[record.kind.value] = (
-                    self.fault_counts.get(record.kind.value, 0) + 1
-                )
+            if entity_file.duplicate_key is not None:
+                self.store.copy(entity_file.summary.key, entity_file.duplicate_key)
         return summaries

@@ -9,6 +9,7 @@ identically before a new one starts.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -40,8 +41,6 @@ class BatchPlan:
     @property
     def batch_id(self) -> str:
         """`000042-20261120T120000Z`: sorts by batch, names the clock."""
-        import time
-
         return f"{self.batch_no:06d}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(self.as_of))}"
 
 
@@ -110,10 +109,15 @@ def read_open_orders(
             yield int(order), int(customer), int(placed), int(next_event)
 
 
+def read_claim(store: ObjectStore, batch_no: int) -> BatchPlan:
+    """The plan a claim holds."""
+    return BatchPlan(**json.loads(store.read_bytes(claim_key(batch_no))))
+
+
 def claim_batch(store: ObjectStore, plan: BatchPlan) -> BatchPlan:
     """Claim the batch number; returns the plan to run (an earlier unfinished claim wins)."""
     if store.create_new(
         claim_key(plan.batch_no), json.dumps(asdict(plan), sort_keys=True).encode()
     ):
         return plan
-    return BatchPlan(**json.loads(store.read_bytes(claim_key(plan.batch_no))))
+    return read_claim(store, plan.batch_no)
