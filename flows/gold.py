@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 import asyncpg
 
-from flows.silver import load_sql
+SQL_DIR = Path(__file__).parent / "sql"
 
 MART_DAILY_REVENUE = "mart_daily_revenue"
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of `flows/sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from flows.pipeline import (
     run_data_pipeline,
 )
 from flows.settings import FlowSettings
-from flows.silver import FileOutcome
+from flows.silver import BronzeFile, FileOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +62,12 @@ async def land_in_bronze(settings: FlowSettings, dsn: str, landing_key: str) -> 
     return await land_step(settings, dsn, landing_key)
 
 
-@task(name="load_into_silver", task_run_name="load bronze file {bronze_file_id}", **RETRIES)
+@task(name="load_into_silver", task_run_name="load {file.bronze_path}", **RETRIES)
 async def load_into_silver(
-    settings: FlowSettings, dsn: str, bronze_file_id: int, bronze_key: str, run_id: uuid.UUID
+    settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
 ) -> FileOutcome:
     """Prefect task: load one bronze file into silver with its ledger row."""
-    return await load_step(settings, dsn, bronze_file_id, bronze_key, run_id)
+    return await load_step(settings, dsn, file, run_id)
 
 
 @task(name="build_gold", **RETRIES)

@@ -6,6 +6,7 @@ The Prefect flow in `flows.orchestration` runs the same steps wrapped as tasks; 
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,14 @@ import asyncpg
 from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
 from flows.gold import MartBuild, build_mart_daily_revenue
 from flows.settings import FlowSettings
-from flows.silver import FileOutcome, load_orders_file, unloaded_bronze_files
+from flows.silver import (
+    BronzeFile,
+    FileOutcome,
+    LoadOptions,
+    load_bronze_file,
+    unloaded_bronze_files,
+)
+from flows.silver.tables import SILVER_TABLE_BY_ENTITY
 from shared.database import asyncpg_dsn, resolve_database_url
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
@@ -59,13 +67,27 @@ class PipelineSummary:
             f"{len(self.loaded)}: read {self.total('rows_read')}, inserted "
             f"{self.total('inserted')}, updated {self.total('updated')}, unchanged "
             f"{self.total('unchanged')}, stale {self.total('stale')}, rejected "
-            f"{self.total('rejected')} ({self.reject_rate:.1%}); marts "
+            f"{self.total('rejected')} ({self.reject_rate:.1%}), parents inferred "
+            f"{self.total('parents_inferred')}; marts "
             + ", ".join(f"{m.mart}: {len(m.days)} day(s)" for m in self.marts)
+            + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
         )
+
+    @property
+    def anomalies(self) -> list[str]:
+        """Things worth a look even though the run balanced: drift and inferred parents."""
+        flags = [
+            f"{file.entity} file {file.bronze_file_id} schema drift ({', '.join(file.drift)})"
+            for file in self.loaded
+            if file.drift
+        ]
+        if inferred := self.total("parents_inferred"):
+            flags.append(f"{inferred} parent row(s) inferred before their own row arrived")
+        return flags
 
 
 LandStep = Callable[[FlowSettings, str, str], Awaitable[LandedFile]]
-LoadStep = Callable[[FlowSettings, str, int, str, uuid.UUID], Awaitable[FileOutcome]]
+LoadStep = Callable[[FlowSettings, str, BronzeFile, uuid.UUID], Awaitable[FileOutcome]]
 GoldStep = Callable[[FlowSettings, str], Awaitable[list[MartBuild]]]
 
 
@@ -81,18 +103,14 @@ async def land_step(settings: FlowSettings, dsn: str, landing_key: str) -> Lande
 
 
 async def load_step(
-    settings: FlowSettings, dsn: str, bronze_file_id: int, bronze_key: str, run_id: uuid.UUID
+    settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
 ) -> FileOutcome:
     """Load one bronze file into silver with its ledger row."""
+    options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
     connection = await asyncpg.connect(dsn)
     try:
-        return await load_orders_file(
-            connection,
-            ObjectStore.from_settings(settings),
-            bronze_file_id=bronze_file_id,
-            bronze_key=bronze_key,
-            run_id=run_id,
-            base_currency=settings.base_currency,
+        return await load_bronze_file(
+            connection, ObjectStore.from_settings(settings), file, run_id, options
         )
     finally:
         await connection.close()
@@ -123,7 +141,8 @@ async def _finish_run(
         """
         UPDATE ops.pipeline_runs SET finished_at = now(), status = $2, files = $3,
             rows_read = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7,
-            rows_stale = $8, rows_rejected = $9, message = $10
+            rows_stale = $8, rows_rejected = $9, message = $10, parents_inferred = $11,
+            anomalies = $12::jsonb
         WHERE run_id = $1
         """,
         summary.run_id,
@@ -136,6 +155,8 @@ async def _finish_run(
         summary.total("stale"),
         summary.total("rejected"),
         message,
+        summary.total("parents_inferred"),
+        json.dumps(summary.anomalies),
     )
 
 
@@ -164,11 +185,8 @@ async def run_data_pipeline(
         try:
             for key in pending_landing_keys(store):
                 summary.landed.append(await steps.land(settings, dsn, key))
-            for row in await unloaded_bronze_files(lock_connection, "orders"):
-                outcome = await steps.load(
-                    settings, dsn, row["bronze_file_id"], row["bronze_path"], summary.run_id
-                )
-                summary.loaded.append(outcome)
+            for file in await unloaded_bronze_files(lock_connection):
+                summary.loaded.append(await steps.load(settings, dsn, file, summary.run_id))
             summary.marts = await steps.gold(settings, dsn)
             if summary.reject_rate > settings.max_reject_rate:
                 raise RejectRateExceededError(

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import AliasChoices, Field
 
 from flows.generator.settings import GeneratorSettings
+
+
+class DriftPolicy(StrEnum):
+    """What the pipeline does with a column its entity does not declare."""
+
+    APPEND = "append"
+    IGNORE = "ignore"
+    FAIL = "fail"
 
 
 class FlowSettings(GeneratorSettings):
@@ -26,3 +36,24 @@ class FlowSettings(GeneratorSettings):
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
     )
+    schema_drift_policy: dict[str, DriftPolicy] = Field(
+        default_factory=dict,
+        description=(
+            "Per entity, what to do with columns a file adds: append (keep them in `extras`),"
+            ' ignore (drop them) or fail (refuse the file). JSON, e.g. {"orders": "fail"}.'
+        ),
+    )
+    schema_drift_default: DriftPolicy = Field(
+        default=DriftPolicy.APPEND, description="Drift policy of entities not named above."
+    )
+    history_columns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Per SCD2 table (customers, products, distributors, stockists), the columns whose"
+            " change opens a new version; others are overwritten in place. JSON."
+        ),
+    )
+
+    def drift_policy(self, entity: str) -> DriftPolicy:
+        """The schema drift policy of `entity`."""
+        return self.schema_drift_policy.get(entity, self.schema_drift_default)

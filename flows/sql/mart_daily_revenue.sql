@@ -9,10 +9,10 @@ SELECT
     o.region,
     count(*) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')) AS orders,
     count(*) FILTER (WHERE o.status IN ('cancelled', 'returned')) AS cancelled_orders,
-    coalesce(sum(o.total_amount) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 0)
+    coalesce(sum(o.total_amount_base) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 0)
         AS net_revenue,
     round(
-        avg(o.total_amount) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 2
+        avg(o.total_amount_base) FILTER (WHERE o.status NOT IN ('cancelled', 'returned')), 2
     ) AS average_order_value,
     $2::text AS currency,
     now() AS refreshed_at

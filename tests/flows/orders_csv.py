@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 
-from flows.silver import ORDER_SOURCE_COLUMNS
+from flows.generator.entities import ORDERS
 from shared.objectstore import ObjectStore
 
-# The orders columns silver understands (the slice's CSV shape).
-ORDER_COLUMNS = ORDER_SOURCE_COLUMNS
+# The orders CSV shape the generator writes.
+ORDER_COLUMNS = ORDERS.columns
 
 
 def order_row(order_id: str, **overrides: str) -> dict[str, str]:
     """A valid USD order row; keyword arguments replace columns."""
-    row = {
+    row = dict.fromkeys(ORDER_COLUMNS, "")
+    row |= {
         "order_id": order_id,
         "customer_id": "C00001",
         "order_date": "2026-11-19T10:00:00+00:00",

@@ -147,7 +147,7 @@ async def test_bad_rows_are_rejected_with_their_rule_and_raw_row(
         (3, "BAD_NUMBER", "bad-amount"),
         (4, "BAD_TIMESTAMP", "bad-date"),
         (5, "MISSING_REQUIRED", None),  # an empty CSV field stages as NULL
-        (6, "UNSUPPORTED_CURRENCY", "bad-currency"),
+        (6, "UNKNOWN_CURRENCY", "bad-currency"),
     }
 
 

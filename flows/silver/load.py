@@ -1,0 +1,354 @@
+"""Silver: stream a bronze file into PostgreSQL with COPY and merge it set-based in SQL.
+
+Each file is loaded in one transaction together with its ledger row, so a crash leaves either
+the whole file applied and accounted for, or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from flows.bronze import BOM
+from flows.settings import DriftPolicy, FlowSettings
+from flows.silver import statements as sql
+from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
+from shared.objectstore import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+MALFORMED_RECORD = "MALFORMED_RECORD"
+
+
+class LedgerImbalanceError(RuntimeError):
+    """Rows read differ from the rows accounted for: something would be lost."""
+
+
+class SchemaDriftRefusedError(RuntimeError):
+    """A file brings columns its entity does not declare, and the drift policy says fail."""
+
+
+@dataclass(frozen=True)
+class BronzeFile:
+    """A bronze object waiting to be loaded."""
+
+    bronze_file_id: int
+    entity: str
+    bronze_path: str
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """The settings one table's load depends on."""
+
+    base_currency: str
+    drift_policy: DriftPolicy
+    tracked: tuple[str, ...]
+
+    @classmethod
+    def for_table(cls, settings: FlowSettings, table: SilverTable) -> LoadOptions:
+        """Options for `table` from the flow settings."""
+        tracked = settings.history_columns.get(table.name, list(table.default_tracked))
+        return cls(settings.base_currency, settings.drift_policy(table.entity), tuple(tracked))
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """How every row of one bronze file ended."""
+
+    bronze_file_id: int
+    entity: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    stale: int
+    rejected: int
+    parents_inferred: int = 0
+    drift: tuple[str, ...] = ()
+
+    @property
+    def accounted(self) -> int:
+        """Rows with an outcome; equals rows_read when nothing was lost."""
+        return self.inserted + self.updated + self.unchanged + self.stale + self.rejected
+
+
+def read_header(store: ObjectStore, key: str) -> list[str]:
+    """The header of a bronze CSV, names trimmed and lower-cased."""
+    with store.open_read(key) as stream:
+        head = stream.read(256 * 1024).removeprefix(BOM)
+    first = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"), newline="")), [])
+    return [name.strip().lower() for name in first]
+
+
+async def _copy_bronze(
+    connection: asyncpg.Connection, store: ObjectStore, key: str, width: int
+) -> int:
+    """COPY the file into `stage_raw`; a file COPY cannot parse is staged record by record."""
+    columns = [f"c{index}" for index in range(width)]
+    try:
+        async with connection.transaction():  # a savepoint: a failed COPY leaves stage_raw empty
+            with store.open_read(key) as stream:
+                status = await connection.copy_to_table(
+                    "stage_raw", source=stream, columns=columns, format="csv", header=True
+                )
+        return int(status.rsplit(" ", 1)[-1])
+    except (asyncpg.DataError, asyncpg.BadCopyFileFormatError, UnicodeDecodeError) as error:
+        logger.warning("%s: COPY refused the file (%s); staging record by record", key, error)
+    return await _stage_records(connection, store.read_bytes(key), width)
+
+
+async def _stage_records(connection: asyncpg.Connection, data: bytes, width: int) -> int:
+    """Stage a file Python's csv module reads; records of the wrong width become rejects."""
+    text = data.removeprefix(BOM).decode("utf-8", errors="replace")
+    records = csv.reader(io.StringIO(text, newline=""))
+    next(records, None)
+    good: list[tuple[Any, ...]] = []
+    ragged: list[tuple[int, list[str]]] = []
+    for line, record in enumerate(records, start=2):
+        if len(record) == width:
+            good.append((line, *record))
+        else:
+            ragged.append((line, record))
+    columns = ["source_line", *(f"c{index}" for index in range(width))]
+    await connection.copy_records_to_table("stage_raw", records=good, columns=columns)
+    await connection.executemany(
+        "INSERT INTO stage_ragged VALUES ($1, $2)", [(line, fields) for line, fields in ragged]
+    )
+    return len(good) + len(ragged)
+
+
+async def _stage_open_rejects(connection: asyncpg.Connection, bronze_file_id: int) -> list[str]:
+    """Stage the unresolved rejects of a file from their raw rows; returns the header."""
+    header: list[str] = [
+        row["name"]
+        for row in await connection.fetch(
+            "SELECT DISTINCT jsonb_object_keys(raw_row) AS name FROM silver.rejects"
+            " WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> $2 ORDER BY 1",
+            bronze_file_id,
+            MALFORMED_RECORD,
+        )
+    ]
+    await connection.execute(sql.stage_raw_table(len(header)))
+    values = ", ".join(f"raw_row ->> ($2::text[])[{i + 1}]" for i in range(len(header)))
+    columns = ", ".join(f"c{i}" for i in range(len(header)))
+    await connection.execute(
+        f"INSERT INTO stage_raw (source_line{', ' if header else ''}{columns})"
+        f" SELECT line_number{', ' if header else ''}{values} FROM silver.rejects"
+        " WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> $3",
+        bronze_file_id,
+        header,
+        MALFORMED_RECORD,
+    )
+    return header
+
+
+def _affected(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def _merge_staged(
+    connection: asyncpg.Connection,
+    table: SilverTable,
+    file: BronzeFile,
+    header: list[str],
+    run_id: UUID,
+    options: LoadOptions,
+) -> dict[str, int]:
+    """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
+    staged = sql.StagedHeader.from_header(table, header)
+    keep_extras = options.drift_policy is DriftPolicy.APPEND
+    statement, args = sql.checked_rows(table, staged, keep_extras, options.base_currency)
+    await connection.execute(statement, *args)
+    rejected = _affected(
+        await connection.execute(
+            sql.record_rejects(table.entity, staged.width), file.bronze_file_id, run_id, header
+        )
+    )
+    await connection.execute(sql.classified_rows(table, options.tracked))
+    await connection.execute(sql.settle_superseded(table))
+    counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
+    if counts.pop("unsettled"):
+        raise AssertionError("a superseded row found no winner in its file")
+    for statement in sql.apply_changes(table):
+        await connection.execute(statement, file.bronze_file_id)
+    inferred = 0
+    for column, parent in table.inferred_parents.items():
+        inferred += _affected(
+            await connection.execute(
+                sql.infer_parents(column, SILVER_TABLE_BY_ENTITY[parent]), file.bronze_file_id
+            )
+        )
+    if table.day_column is not None:
+        await connection.execute(sql.mark_dirty_days(table))
+    return {**counts, "rejected": rejected, "parents_inferred": inferred}
+
+
+async def _record_drift(
+    connection: asyncpg.Connection,
+    table: SilverTable,
+    file: BronzeFile,
+    header: list[str],
+    policy: DriftPolicy,
+) -> tuple[str, ...]:
+    staged = sql.StagedHeader.from_header(table, header)
+    changes = [(name, "added") for name in staged.extra_positions] + [
+        (name, "missing") for name in staged.missing(table)
+    ]
+    if changes:
+        await connection.executemany(
+            """
+            INSERT INTO ops.schema_drift (bronze_file_id, entity, column_name, change, policy)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            """,
+            [(file.bronze_file_id, table.entity, name, change, policy) for name, change in changes],
+        )
+    return tuple(f"{change}:{name}" for name, change in changes)
+
+
+async def _record_ragged(
+    connection: asyncpg.Connection, file: BronzeFile, run_id: UUID, width: int
+) -> int:
+    """Records of the wrong width (staged aside) become rejects with their fields."""
+    status = await connection.execute(
+        """
+        INSERT INTO silver.rejects
+            (entity, bronze_file_id, line_number, raw_row, rule, message, run_id)
+        SELECT $1, $2, source_line, jsonb_build_object('fields', to_jsonb(fields)), $4,
+            'record has ' || cardinality(fields) || ' fields, the header has ' || $5, $3
+        FROM stage_ragged
+        ON CONFLICT (bronze_file_id, line_number) DO UPDATE SET rule = EXCLUDED.rule,
+            message = EXCLUDED.message, run_id = EXCLUDED.run_id, rejected_at = now()
+        """,
+        file.entity,
+        file.bronze_file_id,
+        run_id,
+        MALFORMED_RECORD,
+        str(width),
+    )
+    return _affected(status)
+
+
+def _outcome(
+    file: BronzeFile, rows_read: int, counts: dict[str, int], drift: tuple[str, ...] = ()
+) -> FileOutcome:
+    return FileOutcome(
+        bronze_file_id=file.bronze_file_id,
+        entity=file.entity,
+        rows_read=rows_read,
+        inserted=counts["inserted"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+        stale=counts["stale"],
+        rejected=counts["rejected"],
+        parents_inferred=counts["parents_inferred"],
+        drift=drift,
+    )
+
+
+async def _write_ledger(
+    connection: asyncpg.Connection, outcome: FileOutcome, run_id: UUID, replayed: bool
+) -> None:
+    if outcome.accounted != outcome.rows_read:
+        raise LedgerImbalanceError(
+            f"bronze file {outcome.bronze_file_id} ({outcome.entity}): read {outcome.rows_read}"
+            f" rows but accounted for {outcome.accounted}; nothing was committed"
+        )
+    await connection.execute(
+        """
+        INSERT INTO ops.file_ledger (bronze_file_id, run_id, entity, rows_read, rows_inserted,
+            rows_updated, rows_unchanged, rows_stale, rows_rejected, parents_inferred,
+            replayed_rejects)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        """,
+        outcome.bronze_file_id,
+        run_id,
+        outcome.entity,
+        outcome.rows_read,
+        outcome.inserted,
+        outcome.updated,
+        outcome.unchanged,
+        outcome.stale,
+        outcome.rejected,
+        outcome.parents_inferred,
+        replayed,
+    )
+
+
+async def load_bronze_file(
+    connection: asyncpg.Connection,
+    store: ObjectStore,
+    file: BronzeFile,
+    run_id: UUID,
+    options: LoadOptions,
+) -> FileOutcome:
+    """Apply one bronze file to its silver table and record its ledger row, atomically."""
+    table = SILVER_TABLE_BY_ENTITY[file.entity]
+    header = read_header(store, file.bronze_path)
+    staged = sql.StagedHeader.from_header(table, header)
+    if staged.extra_positions and options.drift_policy is DriftPolicy.FAIL:
+        raise SchemaDriftRefusedError(
+            f"bronze file {file.bronze_file_id} ({file.bronze_path}) adds column(s) "
+            f"{', '.join(staged.extra_positions)} that silver.{table.name} does not declare, and "
+            f"the drift policy of {file.entity} is 'fail'. Declare the columns in "
+            "flows/silver/tables.py (and a migration), or set ECOM_SCHEMA_DRIFT_POLICY to append "
+            "or ignore for this entity, then run the pipeline again."
+        )
+    async with connection.transaction():
+        await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await connection.execute(sql.stage_raw_table(staged.width))
+        rows_read = await _copy_bronze(connection, store, file.bronze_path, staged.width)
+        counts = await _merge_staged(connection, table, file, header, run_id, options)
+        counts["rejected"] += await _record_ragged(connection, file, run_id, staged.width)
+        drift = await _record_drift(connection, table, file, header, options.drift_policy)
+        outcome = _outcome(file, rows_read, counts, drift)
+        await _write_ledger(connection, outcome, run_id, replayed=False)
+        await connection.execute(
+            "UPDATE ops.bronze_files SET loaded_at = now() WHERE bronze_file_id = $1",
+            file.bronze_file_id,
+        )
+    return outcome
+
+
+async def replay_file_rejects(
+    connection: asyncpg.Connection, file: BronzeFile, run_id: UUID, options: LoadOptions
+) -> FileOutcome:
+    """Run a file's unresolved rejects through the current rules again; rows that now pass are
+    applied and their rejects marked resolved, the others get their current reason."""
+    table = SILVER_TABLE_BY_ENTITY[file.entity]
+    async with connection.transaction():
+        await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        header = await _stage_open_rejects(connection, file.bronze_file_id)
+        rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
+        counts = await _merge_staged(connection, table, file, header, run_id, options)
+        await connection.execute(
+            """
+            UPDATE silver.rejects SET resolved_at = now(), resolved_run_id = $2
+            WHERE bronze_file_id = $1 AND line_number IN
+                (SELECT source_line FROM stage_checked WHERE rule IS NULL)
+            """,
+            file.bronze_file_id,
+            run_id,
+        )
+        outcome = _outcome(file, rows_read, counts)
+        await _write_ledger(connection, outcome, run_id, replayed=True)
+    return outcome
+
+
+async def unloaded_bronze_files(connection: asyncpg.Connection) -> list[BronzeFile]:
+    """Bronze files not yet loaded, parents' entities first, each entity in landing order."""
+    order = {table.entity: position for position, table in enumerate(SILVER_TABLES)}
+    rows = await connection.fetch(
+        "SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files"
+        " WHERE loaded_at IS NULL ORDER BY bronze_file_id"
+    )
+    files = [BronzeFile(r["bronze_file_id"], r["entity"], r["bronze_path"]) for r in rows]
+    return sorted(
+        (f for f in files if f.entity in order), key=lambda f: (order[f.entity], f.bronze_file_id)
+    )
