@@ -176,8 +176,8 @@ async def _merge_staged(
     counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
     if counts.pop("unsettled"):
         raise AssertionError("a superseded row found no winner in its file")
-    for statement in sql.apply_changes(table):
-        await connection.execute(statement, file.bronze_file_id)
+    for statement, binds_file in sql.apply_changes(table):
+        await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
     inferred = 0
     for column, parent in table.inferred_parents.items():
         inferred += _affected(

@@ -292,8 +292,9 @@ def _stored_columns(table: SilverTable) -> list[str]:
     return [*table.value_columns, "extras"]
 
 
-def apply_changes(table: SilverTable) -> list[str]:
-    """Statements writing the winners into silver. Parameter: $1 bronze file id."""
+def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
+    """Statements writing the winners into silver, each with whether it binds $1 (the bronze
+    file id, recorded as the rows' provenance)."""
     columns = _stored_columns(table)
     names = ", ".join(quote(c) for c in columns)
     values = ", ".join(f"s.{quote(c)}" for c in columns)
@@ -302,37 +303,49 @@ def apply_changes(table: SilverTable) -> list[str]:
     if not table.history:
         excluded = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
         return [
-            f"""
+            (
+                f"""
             INSERT INTO {table.qualified} AS t ({names}, bronze_file_id, source_line, loaded_at)
             SELECT {values}, $1, s.source_line, now()
             FROM stage_outcomes s WHERE s.outcome IN ('inserted', 'updated')
             ON CONFLICT ({", ".join(quote(k) for k in table.key)}) DO UPDATE SET {excluded},
                 bronze_file_id = EXCLUDED.bronze_file_id, source_line = EXCLUDED.source_line,
                 loaded_at = EXCLUDED.loaded_at
-            """
+            """,
+                True,
+            )
         ]
     match = f"{_key_match(table, 't', 's')} AND t.is_current"
     return [
         # Type 1 changes and inferred rows completed by their real row: in place.
-        f"""
+        (
+            f"""
         UPDATE {table.qualified} t SET {assignments}, is_inferred = false,
             valid_from = CASE WHEN s.outcome = 'completed' THEN s.updated_at ELSE t.valid_from END,
             {provenance}
         FROM stage_outcomes s WHERE {match} AND s.outcome IN ('updated', 'completed')
         """,
+            True,
+        ),
         # Type 2 changes: close the current version ...
-        f"""
+        (
+            f"""
         UPDATE {table.qualified} t SET valid_to = s.updated_at, is_current = false,
             loaded_at = now()
         FROM stage_outcomes s WHERE {match} AND s.outcome = 'versioned'
         """,
+            False,
+        ),
         # ... and open the new one (new keys too).
-        f"""
+        (
+            f"""
         INSERT INTO {table.qualified} ({names}, valid_from, valid_to, is_current, is_inferred,
             bronze_file_id, source_line, loaded_at)
         SELECT {values}, s.updated_at, 'infinity', true, false, $1, s.source_line, now()
         FROM stage_outcomes s WHERE s.outcome IN ('inserted', 'versioned')
         """,
+            True,
+        ),
     ]
 
 

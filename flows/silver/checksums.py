@@ -1,0 +1,45 @@
+"""Content checksums of silver: equal checksums mean equal tables, whatever order rows were
+written in and whatever surrogate ids or load times they got."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from flows.silver.statements import quote
+from flows.silver.tables import SILVER_TABLES
+
+# Bookkeeping that legitimately differs between two loads of the same bronze content.
+_VOLATILE = frozenset(
+    {
+        "version_id",
+        "loaded_at",
+        "bronze_file_id",
+        "reject_id",
+        "rejected_at",
+        "run_id",
+        "resolved_at",
+        "resolved_run_id",
+    }
+)
+CHECKED_TABLES = (*(table.name for table in SILVER_TABLES), "rejects")
+
+
+async def silver_checksums(connection: asyncpg.Connection) -> dict[str, str]:
+    """md5 of each silver table's rows (volatile bookkeeping left out), by table name."""
+    checksums: dict[str, str] = {}
+    for name in CHECKED_TABLES:
+        columns = [
+            row["attname"]
+            for row in await connection.fetch(
+                "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
+                " AND NOT attisdropped ORDER BY attnum",
+                f"silver.{name}",
+            )
+            if row["attname"] not in _VOLATILE
+        ]
+        row_text = f"ROW({', '.join(quote(c) for c in columns)})::text"
+        checksums[name] = await connection.fetchval(
+            f"SELECT coalesce(md5(string_agg({row_text}, E'\\n' ORDER BY {row_text})), 'empty')"
+            f" FROM silver.{quote(name)}"
+        )
+    return checksums
