@@ -160,16 +160,18 @@ async def _finish_run(
     )
 
 
-async def run_data_pipeline(
-    settings: FlowSettings,
-    *,
-    steps: PipelineSteps | None = None,
-    flow_run_id: str | None = None,
+RunBody = Callable[[PipelineSummary, asyncpg.Connection], Awaitable[None]]
+
+
+async def locked_run(
+    settings: FlowSettings, kind: str, body: RunBody, *, flow_run_id: str | None = None
 ) -> PipelineSummary:
-    """Land pending files, load unloaded bronze into silver, rebuild touched marts."""
-    steps = steps or PipelineSteps()
+    """Run `body` as one recorded pipeline run, unless another run holds the lock.
+
+    The run row is finished as failed (with the error) or succeeded (with the summary); a run
+    whose reject rate exceeds `max_reject_rate` fails after its files are committed.
+    """
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
-    store = ObjectStore.from_settings(settings)
     summary = PipelineSummary(run_id=uuid.uuid4())
     lock_connection = await asyncpg.connect(dsn)
     try:
@@ -178,20 +180,18 @@ async def run_data_pipeline(
             logger.info(summary.describe())
             return summary
         await lock_connection.execute(
-            "INSERT INTO ops.pipeline_runs (run_id, flow_run_id) VALUES ($1, $2)",
+            "INSERT INTO ops.pipeline_runs (run_id, flow_run_id, kind) VALUES ($1, $2, $3)",
             summary.run_id,
             flow_run_id,
+            kind,
         )
         try:
-            for key in pending_landing_keys(store):
-                summary.landed.append(await steps.land(settings, dsn, key))
-            for file in await unloaded_bronze_files(lock_connection):
-                summary.loaded.append(await steps.load(settings, dsn, file, summary.run_id))
-            summary.marts = await steps.gold(settings, dsn)
+            await body(summary, lock_connection)
             if summary.reject_rate > settings.max_reject_rate:
                 raise RejectRateExceededError(
                     f"{summary.reject_rate:.1%} of the rows were rejected (limit "
-                    f"{settings.max_reject_rate:.0%}); inspect silver.rejects and fix the source"
+                    f"{settings.max_reject_rate:.0%}, ECOM_MAX_REJECT_RATE); inspect "
+                    "silver.rejects, fix the source, then `ecom pipeline replay-rejects`"
                 )
         except Exception as error:
             await _finish_run(lock_connection, summary, "failed", str(error))
@@ -201,3 +201,51 @@ async def run_data_pipeline(
         return summary
     finally:
         await lock_connection.close()  # closing the session releases the advisory lock
+
+
+async def load_unloaded_files(
+    settings: FlowSettings,
+    steps: PipelineSteps,
+    summary: PipelineSummary,
+    connection: asyncpg.Connection,
+) -> None:
+    """Load every unloaded bronze file into silver, parents first, logging progress."""
+    dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
+    files = await unloaded_bronze_files(connection)
+    for number, file in enumerate(files, start=1):
+        outcome = await steps.load(settings, dsn, file, summary.run_id)
+        summary.loaded.append(outcome)
+        logger.info(
+            "silver %d/%d: %s file %d: read %d, inserted %d, updated %d, unchanged %d, "
+            "stale %d, rejected %d",
+            number,
+            len(files),
+            file.entity,
+            file.bronze_file_id,
+            outcome.rows_read,
+            outcome.inserted,
+            outcome.updated,
+            outcome.unchanged,
+            outcome.stale,
+            outcome.rejected,
+        )
+
+
+async def run_data_pipeline(
+    settings: FlowSettings,
+    *,
+    steps: PipelineSteps | None = None,
+    flow_run_id: str | None = None,
+) -> PipelineSummary:
+    """Land pending files, load unloaded bronze into silver, rebuild touched marts."""
+    chosen = steps or PipelineSteps()
+    dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
+    store = ObjectStore.from_settings(settings)
+
+    async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+        for key in pending_landing_keys(store):
+            summary.landed.append(await chosen.land(settings, dsn, key))
+        await load_unloaded_files(settings, chosen, summary, connection)
+        summary.marts = await chosen.gold(settings, dsn)
+
+    return await locked_run(settings, "incremental", body, flow_run_id=flow_run_id)

@@ -124,27 +124,33 @@ async def _stage_records(connection: asyncpg.Connection, data: bytes, width: int
     return len(good) + len(ragged)
 
 
-async def _stage_open_rejects(connection: asyncpg.Connection, bronze_file_id: int) -> list[str]:
-    """Stage the unresolved rejects of a file from their raw rows; returns the header."""
+async def _stage_open_rejects(
+    connection: asyncpg.Connection, bronze_file_id: int, rule: str | None
+) -> list[str]:
+    """Stage the unresolved rejects of a file (of one rule, if given) from their raw rows;
+    returns the header. Ragged records have no columns to stage and stay rejected."""
+    chosen = """
+        FROM silver.rejects WHERE bronze_file_id = $1 AND resolved_at IS NULL
+          AND rule <> $2 AND ($3::text IS NULL OR rule = $3)
+    """
     header: list[str] = [
         row["name"]
         for row in await connection.fetch(
-            "SELECT DISTINCT jsonb_object_keys(raw_row) AS name FROM silver.rejects"
-            " WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> $2 ORDER BY 1",
+            f"SELECT DISTINCT jsonb_object_keys(raw_row) AS name {chosen} ORDER BY 1",
             bronze_file_id,
             MALFORMED_RECORD,
+            rule,
         )
     ]
     await connection.execute(sql.stage_raw_table(len(header)))
-    values = ", ".join(f"raw_row ->> ($2::text[])[{i + 1}]" for i in range(len(header)))
-    columns = ", ".join(f"c{i}" for i in range(len(header)))
+    values = "".join(f", raw_row ->> ($4::text[])[{i + 1}]" for i in range(len(header)))
+    columns = "".join(f", c{i}" for i in range(len(header)))
     await connection.execute(
-        f"INSERT INTO stage_raw (source_line{', ' if header else ''}{columns})"
-        f" SELECT line_number{', ' if header else ''}{values} FROM silver.rejects"
-        " WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> $3",
+        f"INSERT INTO stage_raw (source_line{columns}) SELECT line_number{values} {chosen}",
         bronze_file_id,
-        header,
         MALFORMED_RECORD,
+        rule,
+        header,
     )
     return header
 
@@ -317,14 +323,18 @@ async def load_bronze_file(
 
 
 async def replay_file_rejects(
-    connection: asyncpg.Connection, file: BronzeFile, run_id: UUID, options: LoadOptions
+    connection: asyncpg.Connection,
+    file: BronzeFile,
+    run_id: UUID,
+    options: LoadOptions,
+    rule: str | None = None,
 ) -> FileOutcome:
     """Run a file's unresolved rejects through the current rules again; rows that now pass are
     applied and their rejects marked resolved, the others get their current reason."""
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        header = await _stage_open_rejects(connection, file.bronze_file_id)
+        header = await _stage_open_rejects(connection, file.bronze_file_id, rule)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
         counts = await _merge_staged(connection, table, file, header, run_id, options)
         await connection.execute(

@@ -200,6 +200,55 @@ def pipeline_run() -> None:
     typer.echo(summary)
 
 
+@pipeline_app.command("replay")
+def pipeline_replay(
+    from_date: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First bronze ingest date (UTC)."),
+    ] = None,
+    to_date: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last bronze ingest date (UTC)."),
+    ] = None,
+) -> None:
+    """Rebuild silver from bronze (all of it without dates), then the marts."""
+    from flows.replay import replay_silver
+    from flows.settings import FlowSettings
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    if from_date and to_date and from_date > to_date:
+        raise typer.BadParameter("--from must not be after --to")
+    with local_database(settings):
+        summary = asyncio.run(
+            replay_silver(
+                settings,
+                from_date=from_date.date() if from_date else None,
+                to_date=to_date.date() if to_date else None,
+            )
+        )
+    typer.echo(summary.describe())
+
+
+@pipeline_app.command("replay-rejects")
+def pipeline_replay_rejects(
+    entity: Annotated[str | None, typer.Option(help="Only rejects of this entity.")] = None,
+    rule: Annotated[str | None, typer.Option(help="Only rejects of this rule.")] = None,
+) -> None:
+    """Check unresolved rejects again after a fix; rows that pass now reach silver."""
+    from flows.replay import replay_rejects
+    from flows.settings import FlowSettings
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    try:
+        with local_database(settings):
+            summary = asyncio.run(replay_rejects(settings, entity=entity, rule=rule))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    typer.echo(summary.describe())
+
+
 @flows_app.command("serve")
 def flows_serve() -> None:
     """Serve every Prefect deployment with its schedule until interrupted."""
