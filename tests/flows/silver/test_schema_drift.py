@@ -1,0 +1,92 @@
+"""Unknown columns follow the entity's drift policy: append, ignore or fail."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from flows.pipeline import run_data_pipeline
+from flows.settings import DriftPolicy, FlowSettings
+from flows.silver import SchemaDriftRefusedError
+from shared.database import asyncpg_dsn
+from shared.objectstore import ObjectStore
+from tests.conftest import TestDatabase
+from tests.flows.entity_csv import render_csv
+from tests.flows.orders_csv import ORDER_COLUMNS, order_row
+
+DRIFTED = render_csv(
+    [*ORDER_COLUMNS, "gift_wrap"],
+    [order_row("o-1") | {"gift_wrap": "yes"}, order_row("o-2")],
+)
+
+
+async def query(database: TestDatabase, sql: str) -> list[tuple[object, ...]]:
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        return [tuple(row) for row in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
+def with_policy(settings: FlowSettings, policy: DriftPolicy) -> FlowSettings:
+    return settings.model_copy(update={"schema_drift_policy": {"orders": policy}})
+
+
+async def test_append_keeps_unknown_columns_in_extras_and_logs_the_drift(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic("landing/orders/drift.csv", DRIFTED)
+
+    summary = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))
+
+    assert await query(database, "SELECT order_id, extras::text FROM silver.orders ORDER BY 1") == [
+        ("o-1", '{"gift_wrap": "yes"}'),
+        ("o-2", "{}"),
+    ]
+    assert await query(database, "SELECT column_name, change, policy FROM ops.schema_drift") == [
+        ("gift_wrap", "added", "append"),
+    ]
+    assert any("schema drift" in flag for flag in summary.anomalies)
+
+
+async def test_ignore_drops_unknown_columns_but_still_logs_them(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic("landing/orders/drift.csv", DRIFTED)
+
+    await run_data_pipeline(with_policy(flow_settings, DriftPolicy.IGNORE))
+
+    assert await query(database, "SELECT extras::text FROM silver.orders") == [("{}",), ("{}",)]
+    assert await query(database, "SELECT policy FROM ops.schema_drift") == [("ignore",)]
+
+
+async def test_fail_refuses_the_file_until_the_policy_changes(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    lake.write_atomic("landing/orders/drift.csv", DRIFTED)
+
+    with pytest.raises(SchemaDriftRefusedError, match=r"gift_wrap.*ECOM_SCHEMA_DRIFT_POLICY"):
+        await run_data_pipeline(with_policy(flow_settings, DriftPolicy.FAIL))
+
+    assert await query(database, "SELECT count(*) FROM silver.orders") == [(0,)]
+    assert await query(database, "SELECT loaded_at FROM ops.bronze_files") == [(None,)]
+    assert await query(database, "SELECT status FROM ops.pipeline_runs") == [("failed",)]
+
+    summary = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))
+
+    assert summary.total("inserted") == 2
+
+
+async def test_a_missing_optional_column_is_logged_and_the_rows_load(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    columns = [c for c in ORDER_COLUMNS if c != "stockist_id"]
+    rows = [{k: v for k, v in order_row("o-1").items() if k in columns}]
+    lake.write_atomic("landing/orders/narrow.csv", render_csv(columns, rows))
+
+    summary = await run_data_pipeline(flow_settings)
+
+    assert summary.total("inserted") == 1
+    assert await query(database, "SELECT column_name, change FROM ops.schema_drift") == [
+        ("stockist_id", "missing"),
+    ]
