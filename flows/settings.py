@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
 from flows.generator.settings import GeneratorSettings
 
@@ -53,6 +53,21 @@ class FlowSettings(GeneratorSettings):
             " change opens a new version; others are overwritten in place. JSON."
         ),
     )
+
+    @field_validator("history_columns")
+    @classmethod
+    def _history_columns_exist(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from flows.silver.tables import SILVER_TABLE_BY_ENTITY  # the tables import no settings
+
+        for name, columns in value.items():
+            table = SILVER_TABLE_BY_ENTITY.get(name)
+            if table is None or not table.history:
+                history = [t.name for t in SILVER_TABLE_BY_ENTITY.values() if t.history]
+                raise ValueError(f"{name!r} keeps no history; choose one of {', '.join(history)}")
+            unknown = sorted(set(columns) - {c.name for c in table.columns})
+            if unknown:
+                raise ValueError(f"silver.{name} has no column(s) {', '.join(unknown)}")
+        return value
 
     def drift_policy(self, entity: str) -> DriftPolicy:
         """The schema drift policy of `entity`."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
+from pydantic import ValidationError
 
 from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
@@ -103,3 +105,10 @@ async def test_an_orphan_order_infers_its_customer_until_the_real_row_completes_
     assert await versions(database, "C9") == [
         ("+1-555-0100", "us-east", "2026-11-19 11:00:00+00", "infinity", True, False),
     ]
+
+
+def test_tracked_columns_must_name_a_history_table_and_its_columns() -> None:
+    with pytest.raises(ValidationError, match="'orders' keeps no history"):
+        FlowSettings(_env_file=None, history_columns={"orders": ["status"]})
+    with pytest.raises(ValidationError, match=r"silver\.customers has no column\(s\) shoe_size"):
+        FlowSettings(_env_file=None, history_columns={"customers": ["shoe_size", "email"]})
