@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 from prefect import flow, serve, task
+from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments import run_deployment
@@ -85,6 +86,12 @@ async def data_pipeline() -> str:
     settings = FlowSettings()
     run_id = flow_run.get_id()
     summary = await run_data_pipeline(settings, steps=PREFECT_STEPS, flow_run_id=run_id)
+    if not summary.skipped:
+        await acreate_markdown_artifact(
+            markdown=summary.as_markdown(),
+            key="data-pipeline-summary",
+            description="Rows per outcome of each file this run loaded",
+        )
     return summary.describe()
 
 

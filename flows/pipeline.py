@@ -73,6 +73,21 @@ class PipelineSummary:
             + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
         )
 
+    def as_markdown(self) -> str:
+        """The run as a Markdown table per file, for the Prefect UI."""
+        lines = [
+            f"**{self.describe()}**",
+            "",
+            "| entity | bronze file | read | inserted | updated | unchanged | stale | rejected |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {f.entity} | {f.bronze_file_id} | {f.rows_read} | {f.inserted} | {f.updated} "
+            f"| {f.unchanged} | {f.stale} | {f.rejected} |"
+            for f in self.loaded
+        ]
+        return "\n".join(lines)
+
     @property
     def anomalies(self) -> list[str]:
         """Things worth a look even though the run balanced: drift and inferred parents."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
@@ -70,6 +72,11 @@ async def test_data_pipeline_flow_loads_a_batch(
     assert run is not None
     assert run["status"] == "succeeded"
     assert run["flow_run_id"], "the run records which Prefect flow run it was"
+    async with get_client() as client:
+        [artifact] = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["data-pipeline-summary"]))
+        )
+    assert "| orders | 1 | 12 | 12 | 0 | 0 | 0 | 0 |" in str(artifact.data)
 
 
 def test_generate_orders_flow_writes_the_next_batch(
