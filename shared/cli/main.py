@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -309,11 +310,24 @@ def up() -> None:
     LocalStack(settings).run()
 
 
+def _next_step(error: Exception) -> str:
+    """What to do about an error a command could not handle itself."""
+    import asyncpg
+
+    missing = (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidCatalogNameError)
+    if isinstance(error, missing) and "does not exist" in str(error):
+        return " (the database is not initialised: run `ecom db init` first)"
+    return ""
+
+
 def main() -> None:
     """Console entry point that turns settings errors into one readable line."""
     try:
         app()
     except (SettingsError, ValidationError) as error:
-        _fail(f"invalid settings: {error}")
+        typer.secho(f"error: invalid settings: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
     except Exception as error:  # one readable line instead of a traceback for operators
-        _fail(f"{type(error).__name__}: {error}")
+        message = f"error: {type(error).__name__}: {error}{_next_step(error)}"
+        typer.secho(message, fg=typer.colors.RED, err=True)
+        sys.exit(1)

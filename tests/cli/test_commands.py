@@ -163,3 +163,32 @@ def test_generate_reference_writes_the_reference_csvs(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "ref" / "products.csv").read_text().startswith("product_id,sku,name,")
+
+
+def test_pipeline_run_replay_and_replay_rejects_on_the_embedded_defaults(tmp_path: Path) -> None:
+    env = ecom_env(tmp_path, ECOM_EMBEDDED_PG_PORT=str(free_port()))
+    assert ecom("generate", "--days", "2", "--seed", "5", env=env).returncode == 0
+
+    uninitialised = ecom("pipeline", "run", env=env)
+    assert uninitialised.returncode == 1
+    assert "run `ecom db init` first" in uninitialised.stderr
+
+    assert ecom("db", "init", env=env).returncode == 0
+    run = ecom("pipeline", "run", env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    read = re.search(r"loaded \d+: read (\d+), inserted (\d+)", run.stdout)
+    assert read, run.stdout
+    assert int(read[2]) > 0
+
+    replay = ecom("pipeline", "replay", env=env, timeout=300)
+    assert replay.returncode == 0, replay.stderr
+    assert f"read {read[1]}, inserted {read[2]}," in replay.stdout
+
+    rejects = ecom("pipeline", "replay-rejects", "--rule", "BAD_NUMBER", env=env)
+    assert rejects.returncode == 0, rejects.stderr
+    assert re.search(r"read (\d+), inserted 0, .* rejected \1 ", rejects.stdout), rejects.stdout
+
+    unknown = ecom("pipeline", "replay-rejects", "--entity", "shoes", env=env)
+    assert unknown.returncode == 2
+    assert "choose one of distributors" in unknown.stderr
+    assert processes_mentioning(str(tmp_path)) == [], "commands stop the server they started"
