@@ -176,6 +176,19 @@ async def _finish_run(
 
 
 RunBody = Callable[[PipelineSummary, asyncpg.Connection], Awaitable[None]]
+ABANDONED_RUN = "abandoned: its process died mid-run; the next run loads what it left unloaded"
+
+
+async def _close_abandoned_runs(connection: asyncpg.Connection) -> None:
+    """Mark failed the runs still 'running': whoever holds the lock is the only live run, so
+    those were killed before they could record how they ended."""
+    abandoned = await connection.execute(
+        "UPDATE ops.pipeline_runs SET status = 'failed', finished_at = now(), message = $1"
+        " WHERE status = 'running'",
+        ABANDONED_RUN,
+    )
+    if abandoned != "UPDATE 0":
+        logger.warning("marked %s abandoned run(s) failed", abandoned.rsplit(" ", 1)[-1])
 
 
 async def locked_run(
@@ -194,6 +207,7 @@ async def locked_run(
             summary.skipped = True
             logger.info(summary.describe())
             return summary
+        await _close_abandoned_runs(lock_connection)
         await lock_connection.execute(
             "INSERT INTO ops.pipeline_runs (run_id, flow_run_id, kind) VALUES ($1, $2, $3)",
             summary.run_id,
