@@ -1,7 +1,8 @@
 """Bronze: move landing files into immutable, content-addressed objects with a manifest row.
 
 Order of effects, chosen so that a crash anywhere can simply be retried: write the bronze object
-(write-once), commit its manifest row, and only then delete the landing file.
+(write-once), commit its manifest row, and only then delete the landing file. The admin change
+outbox lands through the same `record_in_bronze` (see `flows.outbox`).
 """
 
 from __future__ import annotations
@@ -54,12 +55,16 @@ def bronze_key_for(entity: str, sha256: str, landed_at: datetime, original_name:
     return f"bronze/{entity}/ingest_date={landed_at:%Y-%m-%d}/{sha256}.{extension}"
 
 
-async def land_file_in_bronze(
-    store: ObjectStore, connection: asyncpg.Connection, landing_key: str
+async def record_in_bronze(
+    store: ObjectStore,
+    connection: asyncpg.Connection,
+    entity: str,
+    original_name: str,
+    data: bytes,
 ) -> LandedFile:
-    """Land one landing file in bronze and record it; the same content is recorded once."""
-    _, entity, original_name = landing_key.split("/", 2)
-    data = store.read_bytes(landing_key)
+    """Write `data` as a bronze object of `entity` and record its manifest row; the same content
+    is recorded once. Run inside the caller's transaction when other effects must commit with
+    the manifest row."""
     sha256 = hashlib.sha256(data).hexdigest()
     existing = await connection.fetchrow(
         "SELECT bronze_file_id, bronze_path, rows FROM ops.bronze_files"
@@ -68,8 +73,6 @@ async def land_file_in_bronze(
         sha256,
     )
     if existing is not None:
-        store.delete(landing_key)
-        logger.info("%s: content already in bronze, landing copy removed", landing_key)
         return LandedFile(
             existing["bronze_file_id"],
             entity,
@@ -99,9 +102,23 @@ async def land_file_in_bronze(
         schema_fingerprint(columns),
         landed_at,
     )
-    store.delete(landing_key)
-    logger.info("%s -> %s (%d rows)", landing_key, bronze_key, rows)
     return LandedFile(bronze_file_id, entity, sha256, bronze_key, rows, True)
+
+
+async def land_file_in_bronze(
+    store: ObjectStore, connection: asyncpg.Connection, landing_key: str
+) -> LandedFile:
+    """Land one landing file in bronze and record it; the same content is recorded once."""
+    _, entity, original_name = landing_key.split("/", 2)
+    landed = await record_in_bronze(
+        store, connection, entity, original_name, store.read_bytes(landing_key)
+    )
+    store.delete(landing_key)
+    if landed.newly_landed:
+        logger.info("%s -> %s (%d rows)", landing_key, landed.bronze_key, landed.rows)
+    else:
+        logger.info("%s: content already in bronze, landing copy removed", landing_key)
+    return landed
 
 
 def pending_landing_keys(store: ObjectStore) -> list[str]:

@@ -26,6 +26,7 @@ from flows.pipeline import (
     gold_step,
     land_step,
     load_step,
+    outbox_step,
     run_data_pipeline,
 )
 from flows.settings import FlowSettings
@@ -63,6 +64,12 @@ async def land_in_bronze(settings: FlowSettings, dsn: str, landing_key: str) -> 
     return await land_step(settings, dsn, landing_key)
 
 
+@task(name="land_change_outbox", **RETRIES)
+async def land_outbox_in_bronze(settings: FlowSettings, dsn: str) -> list[LandedFile]:
+    """Prefect task: land the admin change outbox in bronze and trim what was landed."""
+    return await outbox_step(settings, dsn)
+
+
 @task(name="load_into_silver", task_run_name="load {file.bronze_path}", **RETRIES)
 async def load_into_silver(
     settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
@@ -77,10 +84,15 @@ async def build_gold(settings: FlowSettings, dsn: str) -> list[MartBuild]:
     return await gold_step(settings, dsn)
 
 
-PREFECT_STEPS = PipelineSteps(land=land_in_bronze, load=load_into_silver, gold=build_gold)
+PREFECT_STEPS = PipelineSteps(
+    land=land_in_bronze, outbox=land_outbox_in_bronze, load=load_into_silver, gold=build_gold
+)
 
 
-@flow(name="data_pipeline", description="landing -> bronze -> silver -> gold")
+@flow(
+    name="data_pipeline",
+    description="landing and the admin change outbox -> bronze -> silver -> gold",
+)
 async def data_pipeline() -> str:
     """Run the medallion pipeline once and return its summary line."""
     settings = FlowSettings()

@@ -1,4 +1,5 @@
-"""The data pipeline as plain functions: landing -> bronze -> silver -> gold, one run at a time.
+"""The data pipeline as plain functions: landing (and the admin change outbox) -> bronze ->
+silver -> gold, one run at a time.
 
 The Prefect flow in `flows.orchestration` runs the same steps wrapped as tasks; tests call
 `run_data_pipeline` directly.
@@ -16,12 +17,15 @@ import asyncpg
 
 from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
 from flows.gold import MartBuild, build_mart_daily_revenue
+from flows.outbox import CHANGE_OUTBOX, land_change_outbox
 from flows.settings import FlowSettings
 from flows.silver import (
     BronzeFile,
     FileOutcome,
     LoadOptions,
+    change_outbox_options,
     load_bronze_file,
+    load_change_outbox_file,
     unloaded_bronze_files,
 )
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY
@@ -102,6 +106,7 @@ class PipelineSummary:
 
 
 LandStep = Callable[[FlowSettings, str, str], Awaitable[LandedFile]]
+OutboxStep = Callable[[FlowSettings, str], Awaitable[list[LandedFile]]]
 LoadStep = Callable[[FlowSettings, str, BronzeFile, uuid.UUID], Awaitable[FileOutcome]]
 GoldStep = Callable[[FlowSettings, str], Awaitable[list[MartBuild]]]
 
@@ -117,16 +122,28 @@ async def land_step(settings: FlowSettings, dsn: str, landing_key: str) -> Lande
         await connection.close()
 
 
+async def outbox_step(settings: FlowSettings, dsn: str) -> list[LandedFile]:
+    """Land the admin change outbox in bronze and trim what was landed."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await land_change_outbox(ObjectStore.from_settings(settings), connection)
+    finally:
+        await connection.close()
+
+
 async def load_step(
     settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
 ) -> FileOutcome:
     """Load one bronze file into silver with its ledger row."""
-    options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
+    store = ObjectStore.from_settings(settings)
     connection = await asyncpg.connect(dsn)
     try:
-        return await load_bronze_file(
-            connection, ObjectStore.from_settings(settings), file, run_id, options
-        )
+        if file.entity == CHANGE_OUTBOX:
+            return await load_change_outbox_file(
+                connection, store, file, run_id, change_outbox_options(settings)
+            )
+        options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
+        return await load_bronze_file(connection, store, file, run_id, options)
     finally:
         await connection.close()
 
@@ -142,9 +159,10 @@ async def gold_step(settings: FlowSettings, dsn: str) -> list[MartBuild]:
 
 @dataclass(frozen=True)
 class PipelineSteps:
-    """The three steps, swappable so Prefect can wrap them as tasks."""
+    """The steps, swappable so Prefect can wrap them as tasks."""
 
     land: LandStep = land_step
+    outbox: OutboxStep = outbox_step
     load: LoadStep = load_step
     gold: GoldStep = gold_step
 
@@ -266,7 +284,8 @@ async def run_data_pipeline(
     steps: PipelineSteps | None = None,
     flow_run_id: str | None = None,
 ) -> PipelineSummary:
-    """Land pending files, load unloaded bronze into silver, rebuild touched marts."""
+    """Land pending files and the admin change outbox, load unloaded bronze into silver,
+    rebuild touched marts."""
     chosen = steps or PipelineSteps()
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
     store = ObjectStore.from_settings(settings)
@@ -274,6 +293,7 @@ async def run_data_pipeline(
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         for key in pending_landing_keys(store):
             summary.landed.append(await chosen.land(settings, dsn, key))
+        summary.landed.extend(await chosen.outbox(settings, dsn))
         await load_unloaded_files(settings, chosen, summary, connection)
         summary.marts = await chosen.gold(settings, dsn)
 

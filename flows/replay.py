@@ -12,6 +12,7 @@ from datetime import date
 
 import asyncpg
 
+from flows.outbox import CHANGE_OUTBOX
 from flows.pipeline import (
     PipelineSteps,
     PipelineSummary,
@@ -20,7 +21,13 @@ from flows.pipeline import (
     locked_run,
 )
 from flows.settings import FlowSettings
-from flows.silver import BronzeFile, LoadOptions, replay_file_rejects
+from flows.silver import (
+    BronzeFile,
+    LoadOptions,
+    change_outbox_options,
+    replay_change_outbox_rejects,
+    replay_file_rejects,
+)
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES
 from shared.database import asyncpg_dsn, resolve_database_url
 from shared.owners import Owner
@@ -86,6 +93,7 @@ async def _files_with_open_rejects(
     connection: asyncpg.Connection, entity: str | None, rule: str | None
 ) -> list[BronzeFile]:
     order = {table.entity: position for position, table in enumerate(SILVER_TABLES)}
+    order[CHANGE_OUTBOX] = len(SILVER_TABLES)  # admin edits after the files, as when loading
     rows = await connection.fetch(
         """
         SELECT DISTINCT b.bronze_file_id, b.entity, b.bronze_path
@@ -107,16 +115,21 @@ async def replay_rejects(
 ) -> PipelineSummary:
     """Check the unresolved rejects (optionally of one entity or rule) against the current rules
     and data; rows that now pass reach silver and their rejects are marked resolved."""
-    if entity is not None and entity not in SILVER_TABLE_BY_ENTITY:
-        known = ", ".join(SILVER_TABLE_BY_ENTITY)
+    if entity is not None and entity not in SILVER_TABLE_BY_ENTITY and entity != CHANGE_OUTBOX:
+        known = ", ".join([*SILVER_TABLE_BY_ENTITY, CHANGE_OUTBOX])
         raise ValueError(f"unknown entity {entity!r}; choose one of {known}")
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
 
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         files = await _files_with_open_rejects(connection, entity, rule)
         for number, file in enumerate(files, start=1):
-            options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
-            outcome = await replay_file_rejects(connection, file, summary.run_id, options, rule)
+            if file.entity == CHANGE_OUTBOX:
+                outcome = await replay_change_outbox_rejects(
+                    connection, file, summary.run_id, change_outbox_options(settings), rule
+                )
+            else:
+                options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
+                outcome = await replay_file_rejects(connection, file, summary.run_id, options, rule)
             summary.loaded.append(outcome)
             logger.info(
                 "rejects %d/%d: %s file %d: %d resolved, %d still rejected",

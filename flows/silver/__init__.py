@@ -1,5 +1,10 @@
 """Silver: conformed tables loaded from bronze, one declaration per table (see `tables`)."""
 
+from flows.silver.change_outbox import (
+    change_outbox_options,
+    load_change_outbox_file,
+    replay_change_outbox_rejects,
+)
 from flows.silver.load import (
     BronzeFile,
     FileOutcome,
@@ -17,7 +22,10 @@ __all__ = [
     "LedgerImbalanceError",
     "LoadOptions",
     "SchemaDriftRefusedError",
+    "change_outbox_options",
     "load_bronze_file",
+    "load_change_outbox_file",
+    "replay_change_outbox_rejects",
     "replay_file_rejects",
     "unloaded_bronze_files",
 ]

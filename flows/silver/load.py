@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from flows.bronze import BOM
+from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import statements as sql
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
@@ -87,7 +88,7 @@ def read_header(store: ObjectStore, key: str) -> list[str]:
     return [name.strip().lower() for name in first]
 
 
-async def _copy_bronze(
+async def copy_bronze(
     connection: asyncpg.Connection, store: ObjectStore, key: str, width: int
 ) -> int:
     """COPY the file into `stage_raw`; a file COPY cannot parse is staged record by record."""
@@ -124,8 +125,8 @@ async def _stage_records(connection: asyncpg.Connection, data: bytes, width: int
     return len(good) + len(ragged)
 
 
-async def _stage_open_rejects(
-    connection: asyncpg.Connection, bronze_file_id: int, rule: str | None
+async def stage_open_rejects(
+    connection: asyncpg.Connection, bronze_file_id: int, rule: str | None = None
 ) -> list[str]:
     """Stage the unresolved rejects of a file (of one rule, if given) from their raw rows;
     returns the header. Ragged records have no columns to stage and stay rejected."""
@@ -155,8 +156,43 @@ async def _stage_open_rejects(
     return header
 
 
-def _affected(status: str) -> int:
+def affected_rows(status: str) -> int:
+    """The row count of a command status such as `INSERT 0 12`."""
     return int(status.rsplit(" ", 1)[-1])
+
+
+async def check_staged_rows(
+    connection: asyncpg.Connection, table: SilverTable, header: list[str], options: LoadOptions
+) -> None:
+    """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks."""
+    staged = sql.StagedHeader.from_header(table, header)
+    keep_extras = options.drift_policy is DriftPolicy.APPEND
+    statement, args = sql.checked_rows(table, staged, keep_extras, options.base_currency)
+    await connection.execute(statement, *args)
+
+
+async def apply_checked_rows(
+    connection: asyncpg.Connection, table: SilverTable, file: BronzeFile, options: LoadOptions
+) -> dict[str, int]:
+    """Classify the valid checked rows against silver and apply the winners; returns the counts
+    per outcome (rejects excluded) and the number of parents inferred."""
+    await connection.execute(sql.classified_rows(table, options.tracked))
+    await connection.execute(sql.settle_superseded(table))
+    counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
+    if counts.pop("unsettled"):
+        raise AssertionError("a superseded row found no winner in its file")
+    for statement, binds_file in sql.apply_changes(table):
+        await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
+    inferred = 0
+    for column, parent in table.inferred_parents.items():
+        inferred += affected_rows(
+            await connection.execute(
+                sql.infer_parents(column, SILVER_TABLE_BY_ENTITY[parent]), file.bronze_file_id
+            )
+        )
+    if table.day_column is not None:
+        await connection.execute(sql.mark_dirty_days(table))
+    return {**counts, "parents_inferred": inferred}
 
 
 async def _merge_staged(
@@ -168,32 +204,15 @@ async def _merge_staged(
     options: LoadOptions,
 ) -> dict[str, int]:
     """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
-    staged = sql.StagedHeader.from_header(table, header)
-    keep_extras = options.drift_policy is DriftPolicy.APPEND
-    statement, args = sql.checked_rows(table, staged, keep_extras, options.base_currency)
-    await connection.execute(statement, *args)
-    rejected = _affected(
+    await check_staged_rows(connection, table, header, options)
+    width = sql.StagedHeader.from_header(table, header).width
+    rejected = affected_rows(
         await connection.execute(
-            sql.record_rejects(table.entity, staged.width), file.bronze_file_id, run_id, header
+            sql.record_rejects(table.entity, width), file.bronze_file_id, run_id, header
         )
     )
-    await connection.execute(sql.classified_rows(table, options.tracked))
-    await connection.execute(sql.settle_superseded(table))
-    counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
-    if counts.pop("unsettled"):
-        raise AssertionError("a superseded row found no winner in its file")
-    for statement, binds_file in sql.apply_changes(table):
-        await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
-    inferred = 0
-    for column, parent in table.inferred_parents.items():
-        inferred += _affected(
-            await connection.execute(
-                sql.infer_parents(column, SILVER_TABLE_BY_ENTITY[parent]), file.bronze_file_id
-            )
-        )
-    if table.day_column is not None:
-        await connection.execute(sql.mark_dirty_days(table))
-    return {**counts, "rejected": rejected, "parents_inferred": inferred}
+    counts = await apply_checked_rows(connection, table, file, options)
+    return {**counts, "rejected": rejected}
 
 
 async def _record_drift(
@@ -218,7 +237,7 @@ async def _record_drift(
     return tuple(f"{change}:{name}" for name, change in changes)
 
 
-async def _record_ragged(
+async def record_ragged(
     connection: asyncpg.Connection, file: BronzeFile, run_id: UUID, width: int
 ) -> int:
     """Records of the wrong width (staged aside) become rejects with their fields."""
@@ -238,12 +257,13 @@ async def _record_ragged(
         MALFORMED_RECORD,
         str(width),
     )
-    return _affected(status)
+    return affected_rows(status)
 
 
-def _outcome(
+def file_outcome(
     file: BronzeFile, rows_read: int, counts: dict[str, int], drift: tuple[str, ...] = ()
 ) -> FileOutcome:
+    """The outcome of a file from its counts per outcome."""
     return FileOutcome(
         bronze_file_id=file.bronze_file_id,
         entity=file.entity,
@@ -258,9 +278,10 @@ def _outcome(
     )
 
 
-async def _write_ledger(
+async def write_ledger(
     connection: asyncpg.Connection, outcome: FileOutcome, run_id: UUID, replayed: bool
 ) -> None:
+    """Record a file's ledger row; refuses (and so rolls back the file) when it does not balance."""
     if outcome.accounted != outcome.rows_read:
         raise LedgerImbalanceError(
             f"bronze file {outcome.bronze_file_id} ({outcome.entity}): read {outcome.rows_read}"
@@ -309,12 +330,12 @@ async def load_bronze_file(
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
         await connection.execute(sql.stage_raw_table(staged.width))
-        rows_read = await _copy_bronze(connection, store, file.bronze_path, staged.width)
+        rows_read = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(connection, table, file, header, run_id, options)
-        counts["rejected"] += await _record_ragged(connection, file, run_id, staged.width)
+        counts["rejected"] += await record_ragged(connection, file, run_id, staged.width)
         drift = await _record_drift(connection, table, file, header, options.drift_policy)
-        outcome = _outcome(file, rows_read, counts, drift)
-        await _write_ledger(connection, outcome, run_id, replayed=False)
+        outcome = file_outcome(file, rows_read, counts, drift)
+        await write_ledger(connection, outcome, run_id, replayed=False)
         await connection.execute(
             "UPDATE ops.bronze_files SET loaded_at = now() WHERE bronze_file_id = $1",
             file.bronze_file_id,
@@ -334,7 +355,7 @@ async def replay_file_rejects(
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        header = await _stage_open_rejects(connection, file.bronze_file_id, rule)
+        header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
         counts = await _merge_staged(connection, table, file, header, run_id, options)
         await connection.execute(
@@ -346,14 +367,16 @@ async def replay_file_rejects(
             file.bronze_file_id,
             run_id,
         )
-        outcome = _outcome(file, rows_read, counts)
-        await _write_ledger(connection, outcome, run_id, replayed=True)
+        outcome = file_outcome(file, rows_read, counts)
+        await write_ledger(connection, outcome, run_id, replayed=True)
     return outcome
 
 
 async def unloaded_bronze_files(connection: asyncpg.Connection) -> list[BronzeFile]:
-    """Bronze files not yet loaded, parents' entities first, each entity in landing order."""
+    """Bronze files not yet loaded, parents' entities first, each entity in landing order; the
+    admin change outbox last, after the rows its edits refer to."""
     order = {table.entity: position for position, table in enumerate(SILVER_TABLES)}
+    order[CHANGE_OUTBOX] = len(SILVER_TABLES)
     rows = await connection.fetch(
         "SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files"
         " WHERE loaded_at IS NULL ORDER BY bronze_file_id"

@@ -63,6 +63,9 @@ class SilverTable:
     # The business day of a row, and the marts to rebuild for the days whose rows changed.
     day_column: str | None = None
     dirty_marts: tuple[str, ...] = ()
+    # A delete (from the admin change outbox) sets `deleted_at` on the row and an upsert newer
+    # than the delete clears it. History tables need no flag: a delete closes the current version.
+    soft_delete: bool = False
 
     @property
     def name(self) -> str:
@@ -192,6 +195,7 @@ ORDERS = SilverTable(
     inferred_parents={"customer_id": "customers"},
     day_column="order_ts",
     dirty_marts=("mart_daily_revenue",),
+    soft_delete=True,
 )  # fmt: skip
 ORDER_ITEMS = SilverTable(
     entity="order_items",

@@ -1,4 +1,5 @@
--- Rebuild admin.mart_daily_revenue for the given order days (UTC) from silver.orders.
+-- Rebuild admin.mart_daily_revenue for the given order days (UTC) from silver.orders;
+-- orders deleted in the admin back office are left out.
 INSERT INTO admin.mart_daily_revenue (
     order_date, channel, region, orders, cancelled_orders, net_revenue, average_order_value,
     currency, refreshed_at
@@ -18,4 +19,5 @@ SELECT
     now() AS refreshed_at
 FROM silver.orders o
 WHERE (o.order_ts AT TIME ZONE 'UTC')::date = ANY($1::date[])
+    AND o.deleted_at IS NULL
 GROUP BY 1, 2, 3

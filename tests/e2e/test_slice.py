@@ -29,10 +29,8 @@ async def test_generated_orders_are_served_through_the_gateway(
     [batch] = generate(settings, GenerateRequest(orders=30, seed=3, clean=True))
     [orders_file] = [f for f in batch.files if f.entity == "orders"]
     orders_csv = ObjectStore.from_settings(settings).read_bytes(orders_file.key).decode()
-    # Until silver converts currencies (FX), only base-currency orders reach the mart.
-    base_currency_orders = sum(
-        row["currency"] == "USD" for row in csv.DictReader(io.StringIO(orders_csv))
-    )
+    # Every order reaches the mart, foreign-currency ones converted at the day's FX rate.
+    currencies = [row["currency"] for row in csv.DictReader(io.StringIO(orders_csv))]
     await run_data_pipeline(settings)
     token = issue_token(JWT_SECRET, Role.ADMIN, "e2e-admin")
 
@@ -51,8 +49,9 @@ async def test_generated_orders_are_served_through_the_gateway(
     assert served.status_code == 200
     body = served.json()
     assert body["data"], "the mart should have rows for the generated batch"
-    assert sum(r["orders"] + r["cancelled_orders"] for r in body["data"]) == base_currency_orders
-    assert base_currency_orders > 15
+    assert sum(r["orders"] + r["cancelled_orders"] for r in body["data"]) == len(currencies) == 30
+    assert set(currencies) - {"USD"}, "the batch should hold foreign-currency orders"
+    assert {r["currency"] for r in body["data"]} == {"USD"}
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"] == "application/problem+json"
     assert forged.status_code == 401

@@ -140,7 +140,7 @@ def arm(patch: pytest.MonkeyPatch, point: CrashPoint, tripwire: Tripwire) -> Non
 
             patch.setattr(statements, "apply_changes", die_after_first_apply)
         case CrashPoint.LEDGER_WRITTEN:
-            write_ledger = load._write_ledger
+            write_ledger = load.write_ledger
 
             async def write_ledger_then_die(
                 connection: asyncpg.Connection, outcome: FileOutcome, run_id: UUID, replayed: bool
@@ -148,7 +148,7 @@ def arm(patch: pytest.MonkeyPatch, point: CrashPoint, tripwire: Tripwire) -> Non
                 await write_ledger(connection, outcome, run_id, replayed)
                 tripwire.pass_by()
 
-            patch.setattr(load, "_write_ledger", write_ledger_then_die)
+            patch.setattr(load, "write_ledger", write_ledger_then_die)
 
 
 def main(point: CrashPoint, nth: int) -> None:

@@ -68,6 +68,8 @@ async def test_the_migrated_table_matches_its_declaration(
         declared["fx_rate"] = "numeric"
         declared |= {f"{amount}_base": "numeric" for amount in table.fx.amounts}
     extra = PROVENANCE | (SCD2 if table.history else set())
+    if table.soft_delete:
+        declared["deleted_at"] = "timestamp with time zone"
     assert {k: v for k, v in columns.items() if k not in extra} == declared
     assert set(columns) >= extra
     assert table.key in unique_keys
