@@ -159,10 +159,13 @@ def checked_rows(
     if table.fx is not None:
         fx = table.fx
         currency, day = quote(fx.currency), f"({quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
+        # Qualified: fx_rates has columns called currency and updated_at too, and inside the
+        # subquery an unqualified name would mean the rate's own column.
+        row_day = f"(typed.{quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
         fx_select = (
             f", CASE WHEN {currency} = {base}::text THEN 1::numeric ELSE (SELECT f.rate"
-            f" FROM silver.fx_rates f WHERE f.currency = {currency}"
-            f" AND f.base_currency = {base}::text AND f.rate_date <= {day}"
+            f" FROM silver.fx_rates f WHERE f.currency = typed.{currency}"
+            f" AND f.base_currency = {base}::text AND f.rate_date <= {row_day}"
             " ORDER BY f.rate_date DESC LIMIT 1) END AS fx_rate"
         )
         no_rate = (
