@@ -25,6 +25,7 @@ from shared.objectstore import ObjectStore
 logger = logging.getLogger(__name__)
 
 MALFORMED_RECORD = "MALFORMED_RECORD"
+SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_valid
 
 
 class LedgerImbalanceError(RuntimeError):
@@ -167,8 +168,15 @@ async def check_staged_rows(
     """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks."""
     staged = sql.StagedHeader.from_header(table, header)
     keep_extras = options.drift_policy is DriftPolicy.APPEND
-    statement, args = sql.checked_rows(table, staged, keep_extras, options.base_currency)
+    statement, args = sql.checked_rows(
+        table,
+        staged,
+        keep_extras,
+        options.base_currency,
+        soft_casts=connection.get_server_version().major >= SOFT_CASTS_SINCE,
+    )
     await connection.execute(statement, *args)
+    await connection.execute(sql.analyze_stage("stage_checked"))
 
 
 async def apply_checked_rows(
@@ -177,6 +185,7 @@ async def apply_checked_rows(
     """Classify the valid checked rows against silver and apply the winners; returns the counts
     per outcome (rejects excluded) and the number of parents inferred."""
     await connection.execute(sql.classified_rows(table, options.tracked))
+    await connection.execute(sql.analyze_stage("stage_outcomes"))
     await connection.execute(sql.settle_superseded(table))
     counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
     if counts.pop("unsettled"):
