@@ -1,0 +1,357 @@
+"""Silver load against raw COPY, and a small batch's run time at 1M orders of history against 10k.
+
+Two ratios from one run, each against a baseline measured in the same process:
+
+1. Silver load / raw COPY. The generator writes one batch of `--orders` orders of history (one
+   orders CSV of about as many rows, and every other entity); the pipeline lands it in bronze.
+   The baseline is asyncpg's `copy_to_table` of that bronze orders file into an UNLOGGED table
+   of text columns (median of `--rounds`). Then the pipeline loads every bronze file with its own
+   functions, parents (fx_rates, customers, ...) first; only `load_bronze_file` of the orders
+   file is timed for the ratio. DESIGN.md's target: >= 0.3.
+2. Incremental run. A second lake gets `--small-orders` orders of history, loaded the same way;
+   both databases are then vacuumed and analysed, as autovacuum soon would be, and each lake takes
+   one untimed batch (the first batch after a backfill carries the backfill's tail). Then,
+   `--runs` times and alternately, each lake gets the generator's next 30-order batch and a full
+   `run_data_pipeline` (land, silver, gold) is timed. The ratio is the median at the large
+   history over the median at the small one. DESIGN.md's target: <= 1.5.
+
+    python -m benchmarks.silver_load [--orders 1000000] [--small-orders 10000] [--runs 5]
+        [--rounds 3] [--clean] [--database-url URL] [--keep]
+
+Without --database-url an embedded PostgreSQL is started in a temporary folder. With it (a
+superuser URL), the benchmark drops and recreates the databases `silver_bench_large` and
+`silver_bench_small` there and runs `ecom db init` on them, which sets the passwords of the
+cluster-wide `ecom_*` roles: do not point it at a server others use. --keep leaves the databases
+(and the lakes, and the embedded server's folder) in place, e.g. for EXPLAIN ANALYZE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from flows.bronze import pending_landing_keys
+from flows.generator import GenerateRequest, generate
+from flows.pipeline import PipelineSteps, land_step, load_step, run_data_pipeline
+from flows.settings import FlowSettings
+from flows.silver import BronzeFile, FileOutcome, LoadOptions, load_bronze_file
+from flows.silver.load import read_header
+from flows.silver.tables import SILVER_TABLE_BY_ENTITY
+from shared.bootstrap import init_database
+from shared.database import asyncpg_dsn, with_database, with_login
+from shared.embedded_postgres import EmbeddedPostgres
+from shared.objectstore import ObjectStore
+from shared.owners import OWNERSHIP, Owner
+
+HISTORY_AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
+HISTORY_DAYS = 90
+BATCH_ORDERS = 30
+BATCH_INTERVAL = timedelta(minutes=3)
+SEED = 1
+SILVER_TARGET = 0.3
+INCREMENTAL_TARGET = 1.5
+PASSWORDS = {owner: f"bench-{owner.value}" for owner in Owner}
+
+_started = time.perf_counter()
+
+
+def _say(message: str) -> None:
+    print(f"[{time.perf_counter() - _started:5.0f} s] {message}", flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Lake:
+    """One lake and its database: a history of some size, and the batches timed on top."""
+
+    label: str
+    database: str
+    superuser_url: str
+    settings: FlowSettings
+    next_as_of: datetime = HISTORY_AS_OF
+    run_seconds: list[float] = field(default_factory=list)
+    run_rows: list[int] = field(default_factory=list)
+
+    @property
+    def dsn(self) -> str:
+        """asyncpg DSN of the pipeline role on this lake's database."""
+        assert self.settings.database_url is not None
+        return asyncpg_dsn(self.settings.database_url.get_secret_value())
+
+    @property
+    def superuser_dsn(self) -> str:
+        """asyncpg DSN of the superuser on this lake's database."""
+        return asyncpg_dsn(with_database(self.superuser_url, self.database))
+
+    @property
+    def store(self) -> ObjectStore:
+        """The lake's object store."""
+        return ObjectStore.from_settings(self.settings)
+
+
+async def _drop_database(superuser_url: str, database: str) -> None:
+    maintenance = await asyncpg.connect(asyncpg_dsn(superuser_url))
+    try:
+        await maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await maintenance.close()
+
+
+async def _create_lake(label: str, database: str, superuser_url: str, folder: Path) -> Lake:
+    await _drop_database(superuser_url, database)
+    await init_database(superuser_url, database, PASSWORDS)
+    flows_url = with_login(
+        superuser_url, OWNERSHIP[Owner.FLOWS].role, PASSWORDS[Owner.FLOWS], database
+    )
+    settings = FlowSettings(
+        _env_file=None,
+        data_dir=folder,
+        database_url=flows_url,
+        object_store_url=(folder / "lake").as_uri(),
+        log_level="WARNING",
+    )
+    return Lake(label, database, superuser_url, settings)
+
+
+def _generate(lake: Lake, orders: int, days: float | None, clean: bool) -> int:
+    """Write the lake's next batch into landing/; returns its row count over all entities."""
+    request = GenerateRequest(orders, days, SEED, lake.next_as_of, clean)
+    step = max(orders // 10, 1)
+    done = shown = 0
+
+    def progress(advanced: int) -> None:
+        nonlocal done, shown
+        done += advanced
+        if orders >= 100_000 and done - shown >= step:
+            shown = done
+            _say(f"  {done:,} / {orders:,} orders generated")
+
+    [result] = generate(lake.settings, request, progress=progress)
+    lake.next_as_of += BATCH_INTERVAL
+    return result.rows
+
+
+@dataclass
+class TimedLoads:
+    """The pipeline's load step, timing `load_bronze_file` of each file and printing its rate."""
+
+    seconds: dict[int, float] = field(default_factory=dict)
+
+    async def load(
+        self, settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
+    ) -> FileOutcome:
+        """Load one bronze file as `flows.pipeline.load_step` does, timing the load alone."""
+        if file.entity not in SILVER_TABLE_BY_ENTITY:  # the admin change outbox
+            return await load_step(settings, dsn, file, run_id)
+        options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
+        connection = await asyncpg.connect(dsn)
+        try:
+            started = time.perf_counter()
+            outcome = await load_bronze_file(
+                connection, ObjectStore.from_settings(settings), file, run_id, options
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            await connection.close()
+        self.seconds[file.bronze_file_id] = elapsed
+        _say(
+            f"  silver.{file.entity}: {outcome.rows_read:,} rows in {elapsed:.1f} s"
+            f" ({outcome.rows_read / elapsed:,.0f} rows/s)"
+        )
+        return outcome
+
+
+async def _land(lake: Lake) -> None:
+    for key in pending_landing_keys(lake.store):
+        landed = await land_step(lake.settings, lake.dsn, key)
+        _say(f"  landed {key.rsplit('/', 1)[-1]} ({landed.rows:,} rows)")
+
+
+async def _largest_orders_file(lake: Lake) -> tuple[BronzeFile, int]:
+    connection = await asyncpg.connect(lake.dsn)
+    try:
+        row = await connection.fetchrow(
+            "SELECT bronze_file_id, entity, bronze_path, rows FROM ops.bronze_files"
+            " WHERE entity = 'orders' ORDER BY rows DESC LIMIT 1"
+        )
+    finally:
+        await connection.close()
+    if row is None:
+        raise RuntimeError("the history batch has no orders file")
+    return BronzeFile(row["bronze_file_id"], row["entity"], row["bronze_path"]), row["rows"]
+
+
+async def _raw_copy_seconds(lake: Lake, bronze_path: str, rounds: int) -> list[float]:
+    """COPY the bronze file into an UNLOGGED table of text columns, `rounds` times."""
+    columns = [f"c{index}" for index in range(len(read_header(lake.store, bronze_path)))]
+    definition = ", ".join(f"{column} text" for column in columns)
+    connection = await asyncpg.connect(lake.superuser_dsn)
+    try:
+        await connection.execute(f"CREATE UNLOGGED TABLE public.bench_raw_copy ({definition})")
+        timings = []
+        for _ in range(rounds):
+            await connection.execute("TRUNCATE public.bench_raw_copy")
+            started = time.perf_counter()
+            with lake.store.open_read(bronze_path) as stream:
+                await connection.copy_to_table(
+                    "bench_raw_copy",
+                    schema_name="public",
+                    source=stream,
+                    columns=columns,
+                    format="csv",
+                    header=True,
+                )
+            timings.append(time.perf_counter() - started)
+            _say(f"  raw COPY: {timings[-1]:.2f} s")
+        await connection.execute("DROP TABLE public.bench_raw_copy")
+    finally:
+        await connection.close()
+    return timings
+
+
+async def _load_history(lake: Lake, steps: PipelineSteps | None = None) -> None:
+    summary = await run_data_pipeline(lake.settings, steps=steps)
+    _say(f"  {summary.describe()}")
+    connection = await asyncpg.connect(lake.superuser_dsn)
+    try:
+        await connection.execute("VACUUM (ANALYZE)")
+    finally:
+        await connection.close()
+
+
+async def _batch_run(lake: Lake, clean: bool, *, timed: bool = True) -> None:
+    """Generate the lake's next 30-order batch and time the pipeline run that loads it."""
+    _generate(lake, BATCH_ORDERS, None, clean)
+    started = time.perf_counter()
+    summary = await run_data_pipeline(lake.settings)
+    elapsed = time.perf_counter() - started
+    if timed:
+        lake.run_seconds.append(elapsed)
+        lake.run_rows.append(summary.total("rows_read"))
+    _say(
+        f"  {lake.label:>17} history: {elapsed:.2f} s{'' if timed else ' (untimed)'},"
+        f" {len(summary.loaded)} files, {summary.total('rows_read')} rows,"
+        f" {sum(len(m.days) for m in summary.marts)} mart days"
+    )
+
+
+def _report(
+    orders_rows: int, raw_seconds: float, silver_seconds: float, large: Lake, small: Lake
+) -> None:
+    raw_rate = orders_rows / raw_seconds
+    silver_rate = orders_rows / silver_seconds
+    print()
+    print(f"orders file             : {orders_rows:,} rows")
+    print(f"raw COPY (unlogged)     : {raw_rate:9,.0f} rows/s ({raw_seconds:.2f} s, median)")
+    print(f"silver load             : {silver_rate:9,.0f} rows/s ({silver_seconds:.2f} s)")
+    print(f"silver load / raw COPY = {silver_rate / raw_rate:.2f} (target >= {SILVER_TARGET})")
+    for lake in (large, small):
+        print(
+            f"{BATCH_ORDERS}-order run, {lake.label:>9} history: "
+            f"{statistics.median(lake.run_seconds):.2f} s (median of {len(lake.run_seconds)};"
+            f" {statistics.median(lake.run_rows):.0f} rows read per run)"
+        )
+    ratio = statistics.median(large.run_seconds) / statistics.median(small.run_seconds)
+    print(
+        f"incremental run at {large.label} / at {small.label} history = {ratio:.2f}"
+        f" (target <= {INCREMENTAL_TARGET})"
+    )
+
+
+async def _measure(options: argparse.Namespace, large: Lake, small: Lake) -> None:
+    _say(f"generating {options.orders:,} orders of history over {HISTORY_DAYS} days (one batch)")
+    rows = _generate(large, options.orders, HISTORY_DAYS, options.clean)
+    _say(f"  {rows:,} rows in all entities; landing them in bronze")
+    await _land(large)
+    orders_file, orders_rows = await _largest_orders_file(large)
+    _say(f"baseline: raw COPY of the orders file ({orders_rows:,} rows), {options.rounds} rounds")
+    raw_seconds = statistics.median(
+        await _raw_copy_seconds(large, orders_file.bronze_path, options.rounds)
+    )
+    _say("silver: the pipeline loads every bronze file (orders after its parents), then gold")
+    loads = TimedLoads()
+    await _load_history(large, PipelineSteps(load=loads.load))
+    silver_seconds = loads.seconds[orders_file.bronze_file_id]
+
+    _say(f"generating and loading {options.small_orders:,} orders of history in a second lake")
+    _generate(small, options.small_orders, HISTORY_DAYS, options.clean)
+    await _load_history(small)
+
+    _say(f"incremental runs: {BATCH_ORDERS}-order batches on each history, one untimed first")
+    for lake in (small, large):
+        await _batch_run(lake, options.clean, timed=False)
+    for _ in range(options.runs):
+        for lake in (small, large):
+            await _batch_run(lake, options.clean)
+    _report(orders_rows, raw_seconds, silver_seconds, large, small)
+
+
+async def _run(superuser_url: str, options: argparse.Namespace, folder: Path) -> None:
+    large = await _create_lake(
+        f"{options.orders:,}", "silver_bench_large", superuser_url, folder / "large"
+    )
+    small = await _create_lake(
+        f"{options.small_orders:,}", "silver_bench_small", superuser_url, folder / "small"
+    )
+    try:
+        await _measure(options, large, small)
+    finally:
+        if options.keep:
+            print(f"kept: databases {large.database} and {small.database}, lakes in {folder}")
+        else:
+            for lake in (large, small):
+                await _drop_database(superuser_url, lake.database)
+
+
+def main() -> None:
+    """Generate both histories, measure both baselines and both ratios, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000, help="the large history")
+    parser.add_argument("--small-orders", type=int, default=10_000, help="the small history")
+    parser.add_argument("--runs", type=int, default=5, help="timed batches per history")
+    parser.add_argument("--rounds", type=int, default=3, help="raw COPY rounds")
+    parser.add_argument("--clean", action="store_true", help="generate without faults")
+    parser.add_argument("--database-url", help="superuser URL of an existing server")
+    parser.add_argument("--keep", action="store_true", help="keep the databases and lakes")
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    folder = Path(tempfile.mkdtemp(prefix="ecom-bench-silver-"))
+    folder.chmod(0o755)
+    try:
+        if options.database_url:
+            asyncio.run(_run(options.database_url, options, folder))
+            return
+        server = EmbeddedPostgres(folder / "postgres", _free_port())
+        server.start()
+        try:
+            asyncio.run(_run(server.url, options, folder))
+        finally:
+            server.stop()
+            if options.keep:
+                print(f"embedded server stopped: data in {server.pgdata}, port {server.port}")
+    finally:
+        if not options.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
