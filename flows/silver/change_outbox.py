@@ -20,8 +20,8 @@ import asyncpg
 
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import FlowSettings
+from flows.silver import checks
 from flows.silver import outbox_statements as outbox_sql
-from flows.silver import statements as sql
 from flows.silver.load import (
     MALFORMED_RECORD,
     BronzeFile,
@@ -68,7 +68,7 @@ async def _apply_upserts(
 ) -> dict[str, int]:
     """Creates and updates of one entity, through the table's own checks and merge."""
     header = outbox_sql.target_header(table)
-    await connection.execute(sql.stage_raw_table(len(header), with_ragged=False))
+    await connection.execute(checks.stage_raw_table(len(header), with_ragged=False))
     await connection.execute(outbox_sql.staged_upserts(table), entity)
     await check_staged_rows(connection, table, header, options)
     rejected = await _record_rejects(connection, "stage_checked", file, run_id)
@@ -124,7 +124,7 @@ async def load_change_outbox_file(
     header = read_header(store, file.bronze_path)
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")  # current values render as UTC
-        await connection.execute(sql.stage_raw_table(len(header)))
+        await connection.execute(checks.stage_raw_table(len(header)))
         rows_read = await copy_bronze(connection, store, file.bronze_path, len(header))
         counts = await _merge_staged_events(connection, file, header, run_id, options)
         counts["rejected"] += await record_ragged(connection, file, run_id, len(header))

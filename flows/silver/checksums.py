@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from flows.silver.statements import quote
+from flows.silver.checks import quote
 from flows.silver.tables import SILVER_TABLES
 
 # Bookkeeping that legitimately differs between two loads of the same bronze content.

@@ -18,6 +18,7 @@ import asyncpg
 from flows.bronze import BOM
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
+from flows.silver import checks
 from flows.silver import statements as sql
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
 from shared.objectstore import ObjectStore
@@ -144,7 +145,7 @@ async def stage_open_rejects(
             rule,
         )
     ]
-    await connection.execute(sql.stage_raw_table(len(header)))
+    await connection.execute(checks.stage_raw_table(len(header)))
     values = "".join(f", raw_row ->> ($4::text[])[{i + 1}]" for i in range(len(header)))
     columns = "".join(f", c{i}" for i in range(len(header)))
     await connection.execute(
@@ -166,9 +167,9 @@ async def check_staged_rows(
     connection: asyncpg.Connection, table: SilverTable, header: list[str], options: LoadOptions
 ) -> None:
     """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks."""
-    staged = sql.StagedHeader.from_header(table, header)
+    staged = checks.StagedHeader.from_header(table, header)
     keep_extras = options.drift_policy is DriftPolicy.APPEND
-    statement, args = sql.checked_rows(
+    statement, args = checks.checked_rows(
         table,
         staged,
         keep_extras,
@@ -214,10 +215,10 @@ async def _merge_staged(
 ) -> dict[str, int]:
     """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
     await check_staged_rows(connection, table, header, options)
-    width = sql.StagedHeader.from_header(table, header).width
+    width = checks.StagedHeader.from_header(table, header).width
     rejected = affected_rows(
         await connection.execute(
-            sql.record_rejects(table.entity, width), file.bronze_file_id, run_id, header
+            checks.record_rejects(table.entity, width), file.bronze_file_id, run_id, header
         )
     )
     counts = await apply_checked_rows(connection, table, file, options)
@@ -231,7 +232,7 @@ async def _record_drift(
     header: list[str],
     policy: DriftPolicy,
 ) -> tuple[str, ...]:
-    staged = sql.StagedHeader.from_header(table, header)
+    staged = checks.StagedHeader.from_header(table, header)
     changes = [(name, "added") for name in staged.extra_positions] + [
         (name, "missing") for name in staged.missing(table)
     ]
@@ -327,7 +328,7 @@ async def load_bronze_file(
     """Apply one bronze file to its silver table and record its ledger row, atomically."""
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     header = read_header(store, file.bronze_path)
-    staged = sql.StagedHeader.from_header(table, header)
+    staged = checks.StagedHeader.from_header(table, header)
     if staged.extra_positions and options.drift_policy is DriftPolicy.FAIL:
         raise SchemaDriftRefusedError(
             f"bronze file {file.bronze_file_id} ({file.bronze_path}) adds column(s) "
@@ -338,7 +339,7 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        await connection.execute(sql.stage_raw_table(staged.width))
+        await connection.execute(checks.stage_raw_table(staged.width))
         rows_read = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(connection, table, file, header, run_id, options)
         counts["rejected"] += await record_ragged(connection, file, run_id, staged.width)

@@ -8,7 +8,7 @@ and literals come from the declarations only.
 
 from __future__ import annotations
 
-from flows.silver.statements import BAD_TIMESTAMP, MISSING_REQUIRED, quote
+from flows.silver.checks import BAD_TIMESTAMP, MISSING_REQUIRED, quote
 from flows.silver.tables import CUSTOMERS, ORDERS, PRODUCTS, SilverTable
 
 # The tables admin edits reach, by the entity name the admin service's outbox gives them.

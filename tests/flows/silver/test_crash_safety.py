@@ -27,8 +27,8 @@ from pydantic import SecretStr
 from flows.bronze import pending_landing_keys
 from flows.pipeline import ABANDONED_RUN, run_data_pipeline
 from flows.settings import FlowSettings
+from flows.silver.checks import quote
 from flows.silver.checksums import silver_checksums
-from flows.silver.statements import quote
 from flows.silver.tables import SILVER_TABLES
 from shared.bootstrap import ensure_schemas_and_grants
 from shared.database import asyncpg_dsn, resolve_database_url
