@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from flows.settings import FlowSettings
+from gateway.settings import GatewaySettings
+from services.admin.settings import AdminSettings
+from services.reminders.settings import ReminderSettings
 from shared.cli.settings import PlatformSettings
 from shared.database import resolve_database_url
 from shared.owners import Owner
-from shared.settings import RuntimeMode, SettingsError
+from shared.settings import EcomSettings, RuntimeMode, SettingsError
+
+ENV_EXAMPLE = Path(__file__).parents[2] / ".env.example"
 
 
 def test_local_mode_generates_secrets_once_and_keeps_them_private(tmp_path: Path) -> None:
@@ -49,3 +54,23 @@ def test_local_database_url_connects_each_owner_as_its_own_role(tmp_path: Path) 
     url = resolve_database_url(settings, Owner.FLOWS)
     assert url.startswith("postgresql://ecom_flows:")
     assert url.endswith("@127.0.0.1:54555/datamart")
+
+
+@pytest.mark.parametrize(
+    "settings_class",
+    [PlatformSettings, FlowSettings, AdminSettings, ReminderSettings, GatewaySettings],
+    ids=lambda cls: cls.__name__,
+)
+def test_every_setting_is_documented_in_env_example(settings_class: type[EcomSettings]) -> None:
+    documented = ENV_EXAMPLE.read_text()
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    missing = []
+    for name, field in settings_class.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names = [str(choice) for choice in alias.choices]
+        else:
+            names = [str(alias) if alias is not None else f"{prefix}{name}".upper()]
+        if not any(candidate.upper() in documented for candidate in names):
+            missing.append(names[0])
+    assert missing == [], f"add these to .env.example: {missing}"
