@@ -263,18 +263,12 @@ async def load_unloaded_files(
         outcome = await steps.load(settings, dsn, file, summary.run_id)
         summary.loaded.append(outcome)
         logger.info(
-            "silver %d/%d: %s file %d: read %d, inserted %d, updated %d, unchanged %d, "
-            "stale %d, rejected %d",
+            "silver %d/%d: %s file %d: %s",
             number,
             len(files),
             file.entity,
             file.bronze_file_id,
-            outcome.rows_read,
-            outcome.inserted,
-            outcome.updated,
-            outcome.unchanged,
-            outcome.stale,
-            outcome.rejected,
+            outcome.describe(),
         )
 
 

@@ -130,10 +130,6 @@ async def load_change_outbox_file(
         counts["rejected"] += await record_ragged(connection, file, run_id, len(header))
         outcome = file_outcome(file, rows_read, counts)
         await write_ledger(connection, outcome, run_id, replayed=False)
-        await connection.execute(
-            "UPDATE ops.bronze_files SET loaded_at = now() WHERE bronze_file_id = $1",
-            file.bronze_file_id,
-        )
     return outcome
 
 

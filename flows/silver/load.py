@@ -76,6 +76,13 @@ class FileOutcome:
     parents_inferred: int = 0
     drift: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """The file's counts per outcome, for logs."""
+        return (
+            f"read {self.rows_read}, inserted {self.inserted}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, stale {self.stale}, rejected {self.rejected}"
+        )
+
     @property
     def accounted(self) -> int:
         """Rows with an outcome; equals rows_read when nothing was lost."""
@@ -291,7 +298,8 @@ def file_outcome(
 async def write_ledger(
     connection: asyncpg.Connection, outcome: FileOutcome, run_id: UUID, replayed: bool
 ) -> None:
-    """Record a file's ledger row; refuses (and so rolls back the file) when it does not balance."""
+    """Record a file's ledger row and mark the file loaded; refuses (and so rolls back the file)
+    when it does not balance."""
     if outcome.accounted != outcome.rows_read:
         raise LedgerImbalanceError(
             f"bronze file {outcome.bronze_file_id} ({outcome.entity}): read {outcome.rows_read}"
@@ -316,6 +324,11 @@ async def write_ledger(
         outcome.parents_inferred,
         replayed,
     )
+    if not replayed:  # a rejects replay re-reads rows of a file that stays loaded
+        await connection.execute(
+            "UPDATE ops.bronze_files SET loaded_at = now() WHERE bronze_file_id = $1",
+            outcome.bronze_file_id,
+        )
 
 
 async def load_bronze_file(
@@ -346,10 +359,6 @@ async def load_bronze_file(
         drift = await _record_drift(connection, table, file, header, options.drift_policy)
         outcome = file_outcome(file, rows_read, counts, drift)
         await write_ledger(connection, outcome, run_id, replayed=False)
-        await connection.execute(
-            "UPDATE ops.bronze_files SET loaded_at = now() WHERE bronze_file_id = $1",
-            file.bronze_file_id,
-        )
     return outcome
 
 
