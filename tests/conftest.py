@@ -65,6 +65,19 @@ class TestDatabase:
             self.superuser_url, OWNERSHIP[owner].role, TEST_PASSWORDS[owner], self.name
         )
 
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        """Rows of a query run as the superuser on a connection of its own."""
+        connection = await asyncpg.connect(asyncpg_dsn(self.url))
+        try:
+            rows: list[asyncpg.Record] = await connection.fetch(query, *args)
+            return rows
+        finally:
+            await connection.close()
+
+    async def rows(self, query: str, *args: object) -> list[tuple[object, ...]]:
+        """`fetch` as plain tuples, for comparing whole results."""
+        return [tuple(row) for row in await self.fetch(query, *args)]
+
 
 @pytest.fixture(scope="session")
 def postgres_superuser_url() -> Iterator[str]:

@@ -22,15 +22,6 @@ from tests.flows.orders_csv import land_orders, order_row, render_orders_csv
 AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-async def fetch(database: TestDatabase, query: str, *args: object) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        rows: list[asyncpg.Record] = await connection.fetch(query, *args)
-        return rows
-    finally:
-        await connection.close()
-
-
 async def test_generated_batch_reaches_silver_and_the_revenue_mart(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
@@ -42,26 +33,24 @@ async def test_generated_batch_reaches_silver_and_the_revenue_mart(
     assert summary.total("rows_read") == 30
     assert summary.total("inserted") == 30
     assert pending_landing_keys(lake) == []
-    [bronze] = await fetch(database, "SELECT * FROM ops.bronze_files")
+    [bronze] = await database.fetch("SELECT * FROM ops.bronze_files")
     assert bronze["sha256"] == hashlib.sha256(content).hexdigest()
     assert bronze["bronze_path"].endswith(f"/{bronze['sha256']}.csv")
     assert lake.read_bytes(bronze["bronze_path"]) == content
-    [ledger] = await fetch(database, "SELECT * FROM ops.file_ledger")
+    [ledger] = await database.fetch("SELECT * FROM ops.file_ledger")
     assert (ledger["rows_read"], ledger["rows_inserted"], ledger["rows_rejected"]) == (30, 30, 0)
 
-    [silver] = await fetch(
-        database,
+    [silver] = await database.fetch(
         "SELECT count(*) AS orders, sum(total_amount) FILTER (WHERE status NOT IN"
         " ('cancelled', 'returned')) AS revenue FROM silver.orders",
     )
-    [mart] = await fetch(
-        database,
+    [mart] = await database.fetch(
         "SELECT sum(orders + cancelled_orders) AS orders, sum(net_revenue) AS revenue"
         " FROM admin.mart_daily_revenue",
     )
     assert silver["orders"] == mart["orders"] == 30
     assert silver["revenue"] == mart["revenue"]
-    [run] = await fetch(database, "SELECT status, rows_read FROM ops.pipeline_runs")
+    [run] = await database.fetch("SELECT status, rows_read FROM ops.pipeline_runs")
     assert (run["status"], run["rows_read"]) == ("succeeded", 30)
 
 
@@ -71,15 +60,15 @@ async def test_same_content_landed_twice_is_recorded_once_and_changes_nothing(
     data = render_orders_csv([order_row("o-1"), order_row("o-2")])
     lake.write_atomic("landing/orders/first.csv", data)
     await run_data_pipeline(flow_settings)
-    before = await fetch(database, "SELECT * FROM silver.orders ORDER BY order_id")
+    before = await database.fetch("SELECT * FROM silver.orders ORDER BY order_id")
 
     lake.write_atomic("landing/orders/again.csv", data)
     summary = await run_data_pipeline(flow_settings)
 
     assert summary.loaded == []
     assert [f.newly_landed for f in summary.landed] == [False]
-    assert len(await fetch(database, "SELECT 1 FROM ops.bronze_files")) == 1
-    assert await fetch(database, "SELECT * FROM silver.orders ORDER BY order_id") == before
+    assert len(await database.fetch("SELECT 1 FROM ops.bronze_files")) == 1
+    assert await database.fetch("SELECT * FROM silver.orders ORDER BY order_id") == before
     assert pending_landing_keys(lake) == []
 
 
@@ -106,7 +95,7 @@ async def test_latest_update_wins_and_older_updates_are_counted_stale(
 
     [outcome] = summary.loaded
     assert (outcome.updated, outcome.stale, outcome.rows_read) == (1, 2, 3)
-    [order] = await fetch(database, "SELECT status FROM silver.orders")
+    [order] = await database.fetch("SELECT status FROM silver.orders")
     assert order["status"] == "delivered"
 
     lake.write_atomic(
@@ -115,7 +104,7 @@ async def test_latest_update_wins_and_older_updates_are_counted_stale(
     )
     [late] = (await run_data_pipeline(flow_settings)).loaded
     assert (late.stale, late.updated) == (1, 0)
-    [order] = await fetch(database, "SELECT status FROM silver.orders")
+    [order] = await database.fetch("SELECT status FROM silver.orders")
     assert order["status"] == "delivered"
 
 
@@ -140,8 +129,8 @@ async def test_bad_rows_are_rejected_with_their_rule_and_raw_row(
 
     [outcome] = summary.loaded
     assert (outcome.rows_read, outcome.inserted, outcome.rejected) == (5, 1, 4)
-    rejects = await fetch(
-        database, "SELECT line_number, rule, raw_row->>'order_id' AS order_id FROM silver.rejects"
+    rejects = await database.fetch(
+        "SELECT line_number, rule, raw_row->>'order_id' AS order_id FROM silver.rejects"
     )
     assert {(r["line_number"], r["rule"], r["order_id"]) for r in rejects} == {
         (3, "BAD_NUMBER", "bad-amount"),
@@ -163,7 +152,7 @@ async def test_a_reject_rate_above_the_limit_fails_the_run_with_advice(
     with pytest.raises(RejectRateExceededError, match=r"50\.0% of the rows were rejected"):
         await run_data_pipeline(strict)
 
-    [run] = await fetch(database, "SELECT status, message, rows_rejected FROM ops.pipeline_runs")
+    [run] = await database.fetch("SELECT status, message, rows_rejected FROM ops.pipeline_runs")
     assert (run["status"], run["rows_rejected"]) == ("failed", 1)
     assert "inspect silver.rejects" in run["message"]
 
@@ -178,7 +167,7 @@ async def test_unknown_columns_are_kept_in_extras(
 
     await run_data_pipeline(flow_settings)
 
-    [order] = await fetch(database, "SELECT extras::text, total_amount FROM silver.orders")
+    [order] = await database.fetch("SELECT extras::text, total_amount FROM silver.orders")
     assert order["extras"] == '{"discount_code": "WELCOME10"}'
     assert order["total_amount"] == Decimal("5.50")
 
@@ -196,7 +185,7 @@ async def test_a_run_is_skipped_while_another_holds_the_lock(
 
     assert summary.skipped
     assert len(pending_landing_keys(lake)) == 1
-    assert await fetch(database, "SELECT 1 FROM silver.orders") == []
+    assert await database.fetch("SELECT 1 FROM silver.orders") == []
 
 
 async def test_concurrent_runs_load_each_file_once(
@@ -208,8 +197,8 @@ async def test_concurrent_runs_load_each_file_once(
     summaries = await asyncio.gather(*(run_data_pipeline(flow_settings) for _ in range(3)))
 
     assert sum(s.total("rows_read") for s in summaries) == 30
-    [counts] = await fetch(
-        database, "SELECT count(*) AS rows, count(DISTINCT order_id) AS keys FROM silver.orders"
+    [counts] = await database.fetch(
+        "SELECT count(*) AS rows, count(DISTINCT order_id) AS keys FROM silver.orders"
     )
     assert counts["rows"] == counts["keys"] == 30
 
@@ -233,8 +222,8 @@ async def test_mart_is_rebuilt_only_for_the_days_that_changed(
     assert [str(d) for d in second.marts[0].days] == ["2026-11-19"]
     revenue = {
         str(r["order_date"]): r["net_revenue"]
-        for r in await fetch(
-            database, "SELECT order_date, net_revenue FROM admin.mart_daily_revenue"
+        for r in await database.fetch(
+            "SELECT order_date, net_revenue FROM admin.mart_daily_revenue"
         )
     }
     assert revenue == {"2026-11-01": Decimal("10.00"), "2026-11-19": Decimal("99.00")}
@@ -258,5 +247,5 @@ async def test_pipeline_runs_on_s3(
 
     assert summary.total("inserted") == 8
     assert not lake.exists(key)
-    [bronze] = await fetch(database, "SELECT bronze_path FROM ops.bronze_files")
+    [bronze] = await database.fetch("SELECT bronze_path FROM ops.bronze_files")
     assert lake.exists(bronze["bronze_path"])

@@ -99,13 +99,3 @@ async def append_events(
         )
     finally:
         await connection.close()
-
-
-async def fetch(database: TestDatabase, query: str, *args: object) -> list[asyncpg.Record]:
-    """Rows of a query run as the superuser."""
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        rows: list[asyncpg.Record] = await connection.fetch(query, *args)
-        return rows
-    finally:
-        await connection.close()

@@ -37,7 +37,6 @@ from tests.flows.silver.outbox_events import (
     append_events,
     customer_row,
     event,
-    fetch,
     land_customers,
     land_products,
     product_row,
@@ -72,8 +71,7 @@ async def patch(client: AsyncClient, url: str, version: int, **changes: object) 
 
 async def outbox_ledger(database: TestDatabase) -> list[asyncpg.Record]:
     """Ledger rows of change-outbox files, oldest first."""
-    return await fetch(
-        database,
+    return await database.fetch(
         "SELECT * FROM ops.file_ledger WHERE entity = $1 ORDER BY loaded_at",
         CHANGE_OUTBOX,
     )
@@ -101,8 +99,7 @@ async def test_an_admin_price_change_opens_a_new_product_version(
         1,
         1,
     )
-    old, new = await fetch(
-        database,
+    old, new = await database.fetch(
         "SELECT price, brew_method, weight_grams, is_current, valid_from, valid_to, updated_at"
         " FROM silver.products ORDER BY valid_from",
     )
@@ -120,7 +117,7 @@ async def test_an_admin_price_change_opens_a_new_product_version(
     assert (new["brew_method"], new["weight_grams"]) == ("espresso", 250)
     [ledger] = await outbox_ledger(database)
     assert (ledger["rows_read"], ledger["rows_updated"], ledger["rows_stale"]) == (2, 1, 1)
-    assert await fetch(database, "SELECT 1 FROM admin.change_outbox") == []
+    assert await database.fetch("SELECT 1 FROM admin.change_outbox") == []
 
 
 async def test_an_order_status_change_updates_silver_and_rebuilds_its_revenue_day(
@@ -151,14 +148,14 @@ async def test_an_order_status_change_updates_silver_and_rebuilds_its_revenue_da
 
     summary = await run_data_pipeline(flow_settings)
 
-    [order] = await fetch(database, "SELECT * FROM silver.orders")
+    [order] = await database.fetch("SELECT * FROM silver.orders")
     assert (order["status"], order["updated_at"]) == ("cancelled", changed_at)
     # Not in the admin row: kept, extras included.
     assert (order["subtotal_amount"], order["stockist_id"]) == (Decimal("9.00"), "S-1")
     assert json.loads(order["extras"]) == {"discount_code": "WELCOME10"}
     assert [str(day) for day in summary.marts[0].days] == ["2020-01-10"]
-    [day] = await fetch(
-        database, "SELECT orders, cancelled_orders, net_revenue FROM admin.mart_daily_revenue"
+    [day] = await database.fetch(
+        "SELECT orders, cancelled_orders, net_revenue FROM admin.mart_daily_revenue"
     )
     assert (day["orders"], day["cancelled_orders"], day["net_revenue"]) == (0, 1, Decimal(0))
 
@@ -182,7 +179,7 @@ async def test_a_stale_edit_is_counted_stale_and_not_applied(
 
     [outcome] = summary.loaded
     assert (outcome.rows_read, outcome.stale, outcome.updated) == (1, 1, 0)
-    [order] = await fetch(database, "SELECT status, updated_at FROM silver.orders")
+    [order] = await database.fetch("SELECT status, updated_at FROM silver.orders")
     assert order["status"] == "delivered"
     assert summary.marts[0].days == []
 
@@ -209,8 +206,7 @@ async def test_invalid_events_are_rejected_with_their_rule_and_outbox_row(
 
     [outcome] = summary.loaded
     assert (outcome.rows_read, outcome.rejected, outcome.updated) == (7, 6, 1)
-    rejects = await fetch(
-        database,
+    rejects = await database.fetch(
         "SELECT line_number, rule, entity, raw_row FROM silver.rejects ORDER BY line_number",
     )
     assert [(r["line_number"], r["rule"]) for r in rejects] == [
@@ -225,9 +221,9 @@ async def test_invalid_events_are_rejected_with_their_rule_and_outbox_row(
     first = json.loads(rejects[0]["raw_row"])  # the outbox row as it was landed
     assert (first["entity"], first["entity_id"], first["operation"]) == ("product", "P-1", "update")
     assert json.loads(first["payload"]) == {"product_id": "P-1", "price": "abc"}
-    [product] = await fetch(database, "SELECT name, price FROM silver.products")
+    [product] = await database.fetch("SELECT name, price FROM silver.products")
     assert (product["name"], product["price"]) == ("Decaf beans", Decimal("24.90"))
-    [order] = await fetch(database, "SELECT currency FROM silver.orders")
+    [order] = await database.fetch("SELECT currency FROM silver.orders")
     assert order["currency"] == "USD"
 
 
@@ -255,16 +251,16 @@ async def test_deletes_close_the_product_version_and_mark_the_order_deleted(
     # O-1's earlier delete loses to its later one; O-2's is older than the row.
     assert (outcome.rows_read, outcome.updated, outcome.stale) == (4, 2, 2)
     deleted_at = datetime.fromisoformat("2020-02-01T00:00:00+00:00")
-    products_now = await fetch(
-        database, "SELECT product_id, is_current, valid_to FROM silver.products ORDER BY 1"
+    products_now = await database.fetch(
+        "SELECT product_id, is_current, valid_to FROM silver.products ORDER BY 1"
     )
     assert [(p["product_id"], p["is_current"]) for p in products_now] == [
         ("P-1", False),
         ("P-2", True),
     ]
     assert products_now[0]["valid_to"] == deleted_at
-    orders_now = await fetch(
-        database, "SELECT order_id, deleted_at, updated_at FROM silver.orders ORDER BY 1"
+    orders_now = await database.fetch(
+        "SELECT order_id, deleted_at, updated_at FROM silver.orders ORDER BY 1"
     )
     assert [(o["order_id"], o["deleted_at"]) for o in orders_now] == [
         ("O-1", deleted_at),
@@ -272,7 +268,7 @@ async def test_deletes_close_the_product_version_and_mark_the_order_deleted(
     ]
     assert orders_now[0]["updated_at"] == deleted_at
     assert [str(d) for d in summary.marts[0].days] == ["2020-01-10"]
-    [mart] = await fetch(database, "SELECT orders FROM admin.mart_daily_revenue")
+    [mart] = await database.fetch("SELECT orders FROM admin.mart_daily_revenue")
     assert mart["orders"] == 1
 
 
@@ -299,8 +295,8 @@ async def test_rows_older_than_a_delete_stay_deleted_and_newer_ones_bring_the_ke
     late = await run_data_pipeline(flow_settings)
 
     assert late.total("stale") == 2
-    assert await fetch(database, "SELECT 1 FROM silver.products WHERE is_current") == []
-    [order] = await fetch(database, "SELECT status, deleted_at FROM silver.orders")
+    assert await database.fetch("SELECT 1 FROM silver.products WHERE is_current") == []
+    [order] = await database.fetch("SELECT status, deleted_at FROM silver.orders")
     assert order["status"] == "paid"
     assert order["deleted_at"] is not None
 
@@ -313,9 +309,9 @@ async def test_rows_older_than_a_delete_stay_deleted_and_newer_ones_bring_the_ke
     back = await run_data_pipeline(flow_settings)
 
     assert (back.total("inserted"), back.total("updated")) == (1, 1)
-    [product] = await fetch(database, "SELECT price FROM silver.products WHERE is_current")
+    [product] = await database.fetch("SELECT price FROM silver.products WHERE is_current")
     assert product["price"] == Decimal("31.00")
-    [order] = await fetch(database, "SELECT status, deleted_at FROM silver.orders")
+    [order] = await database.fetch("SELECT status, deleted_at FROM silver.orders")
     assert (order["status"], order["deleted_at"]) == ("delivered", None)
 
 
@@ -328,7 +324,7 @@ async def test_outbox_rows_are_gone_after_landing_and_the_bronze_object_holds_th
         PRODUCTS.item_url("P-1"), headers=as_role(Role.ADMIN, **{"If-Match": '"2"'})
     )
     assert response.status_code == 204
-    events = await fetch(database, "SELECT * FROM admin.change_outbox ORDER BY id")
+    events = await database.fetch("SELECT * FROM admin.change_outbox ORDER BY id")
     connection = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.FLOWS)))
     try:
         [landed] = await land_change_outbox(lake, connection)
@@ -336,9 +332,9 @@ async def test_outbox_rows_are_gone_after_landing_and_the_bronze_object_holds_th
     finally:
         await connection.close()
 
-    assert await fetch(database, "SELECT 1 FROM admin.change_outbox") == []
+    assert await database.fetch("SELECT 1 FROM admin.change_outbox") == []
     data = lake.read_bytes(landed.bronze_key)
-    [manifest] = await fetch(database, "SELECT * FROM ops.bronze_files")
+    [manifest] = await database.fetch("SELECT * FROM ops.bronze_files")
     assert manifest["entity"] == CHANGE_OUTBOX
     assert manifest["bronze_path"].startswith("bronze/change_outbox/ingest_date=")
     assert (manifest["sha256"], manifest["bytes"], manifest["rows"]) == (
@@ -375,7 +371,7 @@ async def test_outbox_rows_are_gone_after_landing_and_the_bronze_object_holds_th
     # Created, changed and deleted between two runs: one version, closed by the delete.
     [outcome] = (await run_data_pipeline(flow_settings)).loaded
     assert (outcome.inserted, outcome.stale, outcome.updated) == (1, 1, 1)
-    [version] = await fetch(database, "SELECT price, is_current FROM silver.products")
+    [version] = await database.fetch("SELECT price, is_current FROM silver.products")
     assert (version["price"], version["is_current"]) == (Decimal("19.90"), False)
 
 
@@ -397,7 +393,7 @@ async def test_a_crash_before_the_manifest_commit_lands_the_same_bytes_once(
     finally:
         await connection.close()
     assert lake.exists(written.bronze_key)
-    assert len(await fetch(database, "SELECT 1 FROM admin.change_outbox")) == 1
+    assert len(await database.fetch("SELECT 1 FROM admin.change_outbox")) == 1
 
     summary = await run_data_pipeline(flow_settings)
 
@@ -406,8 +402,8 @@ async def test_a_crash_before_the_manifest_commit_lands_the_same_bytes_once(
     assert lake.read_bytes(landed.bronze_key) == lake.read_bytes(written.bronze_key)
     [ledger] = await outbox_ledger(database)
     assert (ledger["rows_read"], ledger["rows_updated"]) == (1, 1)
-    assert await fetch(database, "SELECT 1 FROM admin.change_outbox") == []
-    [order] = await fetch(database, "SELECT status FROM silver.orders")
+    assert await database.fetch("SELECT 1 FROM admin.change_outbox") == []
+    [order] = await database.fetch("SELECT status FROM silver.orders")
     assert order["status"] == "shipped"
 
 
@@ -420,12 +416,11 @@ async def test_the_same_events_landed_again_are_recorded_once_and_applied_once(
         database,
         event("order", "O-1", "update", {"status": "shipped"}, "2026-11-26T10:00:00+00:00"),
     )
-    [landed_event] = await fetch(database, "SELECT * FROM admin.change_outbox")
+    [landed_event] = await database.fetch("SELECT * FROM admin.change_outbox")
     await run_data_pipeline(flow_settings)
-    silver_before = await fetch(database, "SELECT * FROM silver.orders")
+    silver_before = await database.fetch("SELECT * FROM silver.orders")
     # The same event, id and all, back in the outbox (say, restored from a backup).
-    await fetch(
-        database,
+    await database.fetch(
         "INSERT INTO admin.change_outbox (id, entity, entity_id, operation, payload, updated_at,"
         " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         *landed_event.values(),
@@ -435,15 +430,13 @@ async def test_the_same_events_landed_again_are_recorded_once_and_applied_once(
 
     assert [(f.entity, f.newly_landed) for f in again.landed] == [(CHANGE_OUTBOX, False)]
     assert again.loaded == []
-    assert await fetch(database, "SELECT 1 FROM admin.change_outbox") == []
+    assert await database.fetch("SELECT 1 FROM admin.change_outbox") == []
     assert (
-        len(
-            await fetch(database, "SELECT 1 FROM ops.bronze_files WHERE entity = $1", CHANGE_OUTBOX)
-        )
+        len(await database.fetch("SELECT 1 FROM ops.bronze_files WHERE entity = $1", CHANGE_OUTBOX))
         == 1
     )
     assert len(await outbox_ledger(database)) == 1
-    assert await fetch(database, "SELECT * FROM silver.orders") == silver_before
+    assert await database.fetch("SELECT * FROM silver.orders") == silver_before
 
 
 async def test_an_edit_waiting_for_an_fx_rate_is_applied_when_its_rejects_are_replayed(
@@ -474,9 +467,9 @@ async def test_an_edit_waiting_for_an_fx_rate_is_applied_when_its_rejects_are_re
 
     [replayed] = summary.loaded
     assert (replayed.rows_read, replayed.updated, replayed.rejected) == (1, 1, 0)
-    [order] = await fetch(database, "SELECT currency, total_amount_base FROM silver.orders")
+    [order] = await database.fetch("SELECT currency, total_amount_base FROM silver.orders")
     assert (order["currency"], order["total_amount_base"]) == ("EUR", Decimal("22.00"))
-    [reject] = await fetch(database, "SELECT resolved_run_id FROM silver.rejects")
+    [reject] = await database.fetch("SELECT resolved_run_id FROM silver.rejects")
     assert reject["resolved_run_id"] == summary.run_id
 
 

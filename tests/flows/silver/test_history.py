@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 from pydantic import ValidationError
 
 from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.entity_csv import customer_row, land_rows
@@ -19,14 +17,6 @@ VERSIONS = (
     "SELECT phone, region, valid_from::text, valid_to::text, is_current, is_inferred"
     " FROM silver.customers WHERE customer_id = $1 ORDER BY valid_from, version_id"
 )
-
-
-async def versions(database: TestDatabase, customer_id: str) -> list[tuple[object, ...]]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return [tuple(row) for row in await connection.fetch(VERSIONS, customer_id)]
-    finally:
-        await connection.close()
 
 
 async def test_tracked_change_opens_a_version_and_untracked_change_overwrites(
@@ -61,7 +51,7 @@ async def test_tracked_change_opens_a_version_and_untracked_change_overwrites(
     [late] = (await run_data_pipeline(flow_settings)).loaded
 
     assert (second.updated, third.updated, late.stale) == (1, 1, 1)
-    assert await versions(database, "C1") == [
+    assert await database.rows(VERSIONS, "C1") == [
         ("+1-555-0199", "us-east", NOV_1, "2026-11-03 09:00:00+00", False, False),
         ("+1-555-0199", "us-west", "2026-11-03 09:00:00+00", "infinity", True, False),
     ]
@@ -81,7 +71,7 @@ async def test_tracked_columns_are_a_setting(
     )
     await run_data_pipeline(settings)
 
-    assert [(v[0], v[4]) for v in await versions(database, "C1")] == [
+    assert [(v[0], v[4]) for v in await database.rows(VERSIONS, "C1")] == [
         ("+1-555-0100", False),
         ("+1-555-0199", True),
     ]
@@ -94,7 +84,7 @@ async def test_an_orphan_order_infers_its_customer_until_the_real_row_completes_
     [orders] = (await run_data_pipeline(flow_settings)).loaded
 
     assert (orders.inserted, orders.parents_inferred) == (1, 1)
-    assert await versions(database, "C9") == [
+    assert await database.rows(VERSIONS, "C9") == [
         (None, None, "-infinity", "infinity", True, True),
     ]
 
@@ -102,7 +92,7 @@ async def test_an_orphan_order_infers_its_customer_until_the_real_row_completes_
     [customers] = (await run_data_pipeline(flow_settings)).loaded
 
     assert (customers.updated, customers.inserted) == (1, 0)
-    assert await versions(database, "C9") == [
+    assert await database.rows(VERSIONS, "C9") == [
         ("+1-555-0100", "us-east", "2026-11-19 11:00:00+00", "infinity", True, False),
     ]
 

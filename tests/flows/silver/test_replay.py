@@ -29,14 +29,6 @@ async def checksums(database: TestDatabase) -> dict[str, str]:
         await connection.close()
 
 
-async def fetch(database: TestDatabase, sql: str) -> list[tuple[object, ...]]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return [tuple(row) for row in await connection.fetch(sql)]
-    finally:
-        await connection.close()
-
-
 async def test_reprocessing_bronze_and_a_full_replay_leave_identical_silver(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
@@ -60,9 +52,7 @@ async def test_reprocessing_bronze_and_a_full_replay_leave_identical_silver(
     full = await replay_silver(flow_settings)
     assert full.total("inserted") > 0
     assert await checksums(database) == incremental
-    [(runs,)] = await fetch(
-        database, "SELECT count(*) FROM ops.pipeline_runs WHERE kind = 'replay'"
-    )
+    [(runs,)] = await database.rows("SELECT count(*) FROM ops.pipeline_runs WHERE kind = 'replay'")
     assert runs == 2
 
 
@@ -73,7 +63,7 @@ async def test_rejects_pass_on_replay_once_the_missing_fx_rate_has_arrived(
     land_rows(lake, "orders", "eur", [order_row("o-1", currency="EUR", total_amount="100.00")])
     [loaded] = (await run_data_pipeline(tolerant)).loaded
     assert loaded.rejected == 1
-    [(rule, message)] = await fetch(database, "SELECT rule, message FROM silver.rejects")
+    [(rule, message)] = await database.rows("SELECT rule, message FROM silver.rejects")
     assert rule == "NO_FX_RATE"
     assert "no EUR rate to USD on or before 2026-11-19" in str(message)
 
@@ -89,11 +79,11 @@ async def test_rejects_pass_on_replay_once_the_missing_fx_rate_has_arrived(
 
     [replayed] = summary.loaded
     assert (replayed.rows_read, replayed.inserted, replayed.rejected) == (1, 1, 0)
-    assert await fetch(
-        database, "SELECT total_amount, fx_rate, total_amount_base FROM silver.orders"
+    assert await database.rows(
+        "SELECT total_amount, fx_rate, total_amount_base FROM silver.orders"
     ) == [(Decimal("100.00"), Decimal("1.100000"), Decimal("110.00"))]
-    assert await fetch(
-        database, "SELECT resolved_run_id = $$" + str(summary.run_id) + "$$ FROM silver.rejects"
+    assert await database.rows(
+        "SELECT resolved_run_id = $$" + str(summary.run_id) + "$$ FROM silver.rejects"
     ) == [(True,)]
     assert (await replay_rejects(tolerant)).loaded == []
 
@@ -112,8 +102,8 @@ async def test_records_of_the_wrong_width_are_rejected_and_the_rest_load(
     [loaded] = (await run_data_pipeline(tolerant)).loaded
 
     assert (loaded.rows_read, loaded.inserted, loaded.rejected) == (2, 1, 1)
-    [(line, rule, raw)] = await fetch(
-        database, "SELECT line_number, rule, raw_row::text FROM silver.rejects"
+    [(line, rule, raw)] = await database.rows(
+        "SELECT line_number, rule, raw_row::text FROM silver.rejects"
     )
     assert (line, rule) == (3, "MALFORMED_RECORD")
     assert raw == '{"fields": ["o-2", "C1", "too", "short"]}'

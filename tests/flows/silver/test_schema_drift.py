@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
 from flows.pipeline import run_data_pipeline
 from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import SchemaDriftRefusedError
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.entity_csv import render_csv
@@ -18,14 +16,6 @@ DRIFTED = render_csv(
     [*ORDER_COLUMNS, "gift_wrap"],
     [order_row("o-1") | {"gift_wrap": "yes"}, order_row("o-2")],
 )
-
-
-async def query(database: TestDatabase, sql: str) -> list[tuple[object, ...]]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return [tuple(row) for row in await connection.fetch(sql)]
-    finally:
-        await connection.close()
 
 
 def with_policy(settings: FlowSettings, policy: DriftPolicy) -> FlowSettings:
@@ -39,11 +29,11 @@ async def test_append_keeps_unknown_columns_in_extras_and_logs_the_drift(
 
     summary = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))
 
-    assert await query(database, "SELECT order_id, extras::text FROM silver.orders ORDER BY 1") == [
+    assert await database.rows("SELECT order_id, extras::text FROM silver.orders ORDER BY 1") == [
         ("o-1", '{"gift_wrap": "yes"}'),
         ("o-2", "{}"),
     ]
-    assert await query(database, "SELECT column_name, change, policy FROM ops.schema_drift") == [
+    assert await database.rows("SELECT column_name, change, policy FROM ops.schema_drift") == [
         ("gift_wrap", "added", "append"),
     ]
     assert any("schema drift" in flag for flag in summary.anomalies)
@@ -56,8 +46,8 @@ async def test_ignore_drops_unknown_columns_but_still_logs_them(
 
     await run_data_pipeline(with_policy(flow_settings, DriftPolicy.IGNORE))
 
-    assert await query(database, "SELECT extras::text FROM silver.orders") == [("{}",), ("{}",)]
-    assert await query(database, "SELECT policy FROM ops.schema_drift") == [("ignore",)]
+    assert await database.rows("SELECT extras::text FROM silver.orders") == [("{}",), ("{}",)]
+    assert await database.rows("SELECT policy FROM ops.schema_drift") == [("ignore",)]
 
 
 async def test_fail_refuses_the_file_until_the_policy_changes(
@@ -68,9 +58,9 @@ async def test_fail_refuses_the_file_until_the_policy_changes(
     with pytest.raises(SchemaDriftRefusedError, match=r"gift_wrap.*ECOM_SCHEMA_DRIFT_POLICY"):
         await run_data_pipeline(with_policy(flow_settings, DriftPolicy.FAIL))
 
-    assert await query(database, "SELECT count(*) FROM silver.orders") == [(0,)]
-    assert await query(database, "SELECT loaded_at FROM ops.bronze_files") == [(None,)]
-    assert await query(database, "SELECT status FROM ops.pipeline_runs") == [("failed",)]
+    assert await database.rows("SELECT count(*) FROM silver.orders") == [(0,)]
+    assert await database.rows("SELECT loaded_at FROM ops.bronze_files") == [(None,)]
+    assert await database.rows("SELECT status FROM ops.pipeline_runs") == [("failed",)]
 
     summary = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))
 
@@ -87,6 +77,6 @@ async def test_a_missing_optional_column_is_logged_and_the_rows_load(
     summary = await run_data_pipeline(flow_settings)
 
     assert summary.total("inserted") == 1
-    assert await query(database, "SELECT column_name, change FROM ops.schema_drift") == [
+    assert await database.rows("SELECT column_name, change FROM ops.schema_drift") == [
         ("stockist_id", "missing"),
     ]
