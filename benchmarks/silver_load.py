@@ -203,7 +203,7 @@ async def _largest_orders_file(lake: Lake) -> tuple[BronzeFile, int]:
         await connection.close()
     if row is None:
         raise RuntimeError("the history batch has no orders file")
-    return BronzeFile(row["bronze_file_id"], row["entity"], row["bronze_path"]), row["rows"]
+    return BronzeFile.from_record(row), row["rows"]
 
 
 async def _raw_copy_seconds(lake: Lake, bronze_path: str, rounds: int) -> list[float]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import asyncpg
 
+from shared.database import affected_rows
+
 SQL_DIR = Path(__file__).parent / "sql"
 
 MART_DAILY_REVENUE = "mart_daily_revenue"
@@ -42,4 +44,4 @@ async def build_mart_daily_revenue(connection: asyncpg.Connection, base_currency
             "DELETE FROM admin.mart_daily_revenue WHERE order_date = ANY($1::date[])", days
         )
         status = await connection.execute(load_sql("mart_daily_revenue"), days, base_currency)
-    return MartBuild(MART_DAILY_REVENUE, days, int(status.rsplit(" ", 1)[-1]))
+    return MartBuild(MART_DAILY_REVENUE, days, affected_rows(status))

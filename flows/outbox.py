@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from flows.bronze import LandedFile, record_in_bronze
+from shared.database import affected_rows
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ async def land_outbox_batch(
         deleted = await connection.execute(
             "DELETE FROM admin.change_outbox WHERE id = ANY($1::bigint[])", ids
         )
-        if int(deleted.rsplit(" ", 1)[-1]) != len(ids):
+        if affected_rows(deleted) != len(ids):
             # Only the pipeline trims the outbox, and one run at a time: someone else did.
             raise RuntimeError(
                 f"outbox events {ids[0]}..{ids[-1]} changed while being landed; nothing committed"

@@ -29,7 +29,7 @@ from flows.silver import (
     unloaded_bronze_files,
 )
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY
-from shared.database import asyncpg_dsn, resolve_database_url
+from shared.database import affected_rows, asyncpg_dsn, resolve_database_url
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
 
@@ -200,13 +200,15 @@ ABANDONED_RUN = "abandoned: its process died mid-run; the next run loads what it
 async def _close_abandoned_runs(connection: asyncpg.Connection) -> None:
     """Mark failed the runs still 'running': whoever holds the lock is the only live run, so
     those were killed before they could record how they ended."""
-    abandoned = await connection.execute(
-        "UPDATE ops.pipeline_runs SET status = 'failed', finished_at = now(), message = $1"
-        " WHERE status = 'running'",
-        ABANDONED_RUN,
+    abandoned = affected_rows(
+        await connection.execute(
+            "UPDATE ops.pipeline_runs SET status = 'failed', finished_at = now(), message = $1"
+            " WHERE status = 'running'",
+            ABANDONED_RUN,
+        )
     )
-    if abandoned != "UPDATE 0":
-        logger.warning("marked %s abandoned run(s) failed", abandoned.rsplit(" ", 1)[-1])
+    if abandoned:
+        logger.warning("marked %d abandoned run(s) failed", abandoned)
 
 
 async def locked_run(
@@ -252,12 +254,12 @@ async def locked_run(
 
 async def load_unloaded_files(
     settings: FlowSettings,
+    dsn: str,
     steps: PipelineSteps,
     summary: PipelineSummary,
     connection: asyncpg.Connection,
 ) -> None:
     """Load every unloaded bronze file into silver, parents first, logging progress."""
-    dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
     files = await unloaded_bronze_files(connection)
     for number, file in enumerate(files, start=1):
         outcome = await steps.load(settings, dsn, file, summary.run_id)
@@ -288,7 +290,7 @@ async def run_data_pipeline(
         for key in pending_landing_keys(store):
             summary.landed.append(await chosen.land(settings, dsn, key))
         summary.landed.extend(await chosen.outbox(settings, dsn))
-        await load_unloaded_files(settings, chosen, summary, connection)
+        await load_unloaded_files(settings, dsn, chosen, summary, connection)
         summary.marts = await chosen.gold(settings, dsn)
 
     return await locked_run(settings, "incremental", body, flow_run_id=flow_run_id)

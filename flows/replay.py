@@ -28,8 +28,9 @@ from flows.silver import (
     replay_change_outbox_rejects,
     replay_file_rejects,
 )
+from flows.silver.load import in_load_order
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES
-from shared.database import asyncpg_dsn, resolve_database_url
+from shared.database import affected_rows, asyncpg_dsn, resolve_database_url
 from shared.owners import Owner
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ async def _mark_for_replay(
             from_date,
             to_date,
         )
-    return int(status.rsplit(" ", 1)[-1])
+    return affected_rows(status)
 
 
 async def replay_silver(
@@ -83,7 +84,7 @@ async def replay_silver(
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         files = await _mark_for_replay(connection, from_date, to_date)
         logger.info("replaying %d bronze file(s) into silver", files)
-        await load_unloaded_files(settings, chosen, summary, connection)
+        await load_unloaded_files(settings, dsn, chosen, summary, connection)
         summary.marts = await chosen.gold(settings, dsn)
 
     return await locked_run(settings, "replay", body)
@@ -92,8 +93,6 @@ async def replay_silver(
 async def _files_with_open_rejects(
     connection: asyncpg.Connection, entity: str | None, rule: str | None
 ) -> list[BronzeFile]:
-    order = {table.entity: position for position, table in enumerate(SILVER_TABLES)}
-    order[CHANGE_OUTBOX] = len(SILVER_TABLES)  # admin edits after the files, as when loading
     rows = await connection.fetch(
         """
         SELECT DISTINCT b.bronze_file_id, b.entity, b.bronze_path
@@ -104,10 +103,7 @@ async def _files_with_open_rejects(
         entity,
         rule,
     )
-    files = [BronzeFile(r["bronze_file_id"], r["entity"], r["bronze_path"]) for r in rows]
-    return sorted(
-        (f for f in files if f.entity in order), key=lambda f: (order[f.entity], f.bronze_file_id)
-    )
+    return in_load_order([BronzeFile.from_record(row) for row in rows])
 
 
 async def replay_rejects(

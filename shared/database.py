@@ -77,3 +77,8 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     return create_async_engine(
         sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+def affected_rows(status: str) -> int:
+    """The row count of an asyncpg command status such as `INSERT 0 12` or `COPY 30`."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -27,7 +27,6 @@ from flows.silver.load import (
     BronzeFile,
     FileOutcome,
     LoadOptions,
-    affected_rows,
     apply_checked_rows,
     check_staged_rows,
     copy_bronze,
@@ -39,6 +38,7 @@ from flows.silver.load import (
 )
 from flows.silver.outbox_statements import OUTBOX_TARGETS
 from flows.silver.tables import SilverTable
+from shared.database import affected_rows
 from shared.objectstore import ObjectStore
 
 OUTCOMES = ("inserted", "updated", "unchanged", "stale", "rejected", "parents_inferred")

@@ -21,6 +21,7 @@ from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import checks
 from flows.silver import statements as sql
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
+from shared.database import affected_rows
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ class BronzeFile:
     bronze_file_id: int
     entity: str
     bronze_path: str
+
+    @classmethod
+    def from_record(cls, row: asyncpg.Record) -> BronzeFile:
+        """The file of an `ops.bronze_files` row."""
+        return cls(row["bronze_file_id"], row["entity"], row["bronze_path"])
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ async def copy_bronze(
                 status = await connection.copy_to_table(
                     "stage_raw", source=stream, columns=columns, format="csv", header=True
                 )
-        return int(status.rsplit(" ", 1)[-1])
+        return affected_rows(status)
     except (asyncpg.DataError, asyncpg.BadCopyFileFormatError, UnicodeDecodeError) as error:
         logger.warning("%s: COPY refused the file (%s); staging record by record", key, error)
     return await _stage_records(connection, store.read_bytes(key), width)
@@ -165,11 +171,6 @@ async def stage_open_rejects(
     return header
 
 
-def affected_rows(status: str) -> int:
-    """The row count of a command status such as `INSERT 0 12`."""
-    return int(status.rsplit(" ", 1)[-1])
-
-
 async def check_staged_rows(
     connection: asyncpg.Connection, table: SilverTable, header: list[str], options: LoadOptions
 ) -> None:
@@ -222,10 +223,9 @@ async def _merge_staged(
 ) -> dict[str, int]:
     """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
     await check_staged_rows(connection, table, header, options)
-    width = checks.StagedHeader.from_header(table, header).width
     rejected = affected_rows(
         await connection.execute(
-            checks.record_rejects(table.entity, width), file.bronze_file_id, run_id, header
+            checks.record_rejects(table.entity, len(header)), file.bronze_file_id, run_id, header
         )
     )
     counts = await apply_checked_rows(connection, table, file, options)
@@ -391,16 +391,19 @@ async def replay_file_rejects(
     return outcome
 
 
-async def unloaded_bronze_files(connection: asyncpg.Connection) -> list[BronzeFile]:
-    """Bronze files not yet loaded, parents' entities first, each entity in landing order; the
+def in_load_order(files: list[BronzeFile]) -> list[BronzeFile]:
+    """Files of known entities, parents' entities first, each entity in landing order; the
     admin change outbox last, after the rows its edits refer to."""
     order = {table.entity: position for position, table in enumerate(SILVER_TABLES)}
     order[CHANGE_OUTBOX] = len(SILVER_TABLES)
-    rows = await connection.fetch(
-        "SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files"
-        " WHERE loaded_at IS NULL ORDER BY bronze_file_id"
-    )
-    files = [BronzeFile(r["bronze_file_id"], r["entity"], r["bronze_path"]) for r in rows]
     return sorted(
         (f for f in files if f.entity in order), key=lambda f: (order[f.entity], f.bronze_file_id)
     )
+
+
+async def unloaded_bronze_files(connection: asyncpg.Connection) -> list[BronzeFile]:
+    """Bronze files not yet loaded, in load order."""
+    rows = await connection.fetch(
+        "SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files WHERE loaded_at IS NULL"
+    )
+    return in_load_order([BronzeFile.from_record(row) for row in rows])
