@@ -79,9 +79,11 @@ async def load_into_silver(
 
 
 @task(name="build_gold", **RETRIES)
-async def build_gold(settings: FlowSettings, dsn: str) -> list[MartBuild]:
-    """Prefect task: rebuild the marts for the days silver changed."""
-    return await gold_step(settings, dsn)
+async def build_gold(
+    settings: FlowSettings, dsn: str, run_id: uuid.UUID, full: bool = False
+) -> list[MartBuild]:
+    """Prefect task: rebuild the marts for what silver changed (all of them when `full`)."""
+    return await gold_step(settings, dsn, run_id, full)
 
 
 PREFECT_STEPS = PipelineSteps(

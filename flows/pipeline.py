@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
-from flows.gold import MartBuild, build_mart_daily_revenue
+from flows.gold import GoldFlow, MartBuild, build_marts
+from flows.gold.kpis import capture_kpi_snapshot
+from flows.gold.marts import MARTS, marts_for
 from flows.outbox import CHANGE_OUTBOX, land_change_outbox
 from flows.settings import FlowSettings
 from flows.silver import (
@@ -72,8 +74,8 @@ class PipelineSummary:
             f"{self.total('inserted')}, updated {self.total('updated')}, unchanged "
             f"{self.total('unchanged')}, stale {self.total('stale')}, rejected "
             f"{self.total('rejected')} ({self.reject_rate:.1%}), parents inferred "
-            f"{self.total('parents_inferred')}; marts "
-            + ", ".join(f"{m.mart}: {len(m.days)} day(s)" for m in self.marts)
+            f"{self.total('parents_inferred')}; gold "
+            + ("; ".join(m.describe() for m in self.marts) or "not built")
             + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
         )
 
@@ -108,7 +110,7 @@ class PipelineSummary:
 LandStep = Callable[[FlowSettings, str, str], Awaitable[LandedFile]]
 OutboxStep = Callable[[FlowSettings, str], Awaitable[list[LandedFile]]]
 LoadStep = Callable[[FlowSettings, str, BronzeFile, uuid.UUID], Awaitable[FileOutcome]]
-GoldStep = Callable[[FlowSettings, str], Awaitable[list[MartBuild]]]
+GoldStep = Callable[[FlowSettings, str, uuid.UUID, bool], Awaitable[list[MartBuild]]]
 
 
 async def land_step(settings: FlowSettings, dsn: str, landing_key: str) -> LandedFile:
@@ -148,11 +150,17 @@ async def load_step(
         await connection.close()
 
 
-async def gold_step(settings: FlowSettings, dsn: str) -> list[MartBuild]:
-    """Rebuild the marts for the days silver changed."""
+async def gold_step(
+    settings: FlowSettings, dsn: str, run_id: uuid.UUID, full: bool = False
+) -> list[MartBuild]:
+    """Rebuild the data pipeline's marts for what silver changed (every mart, in full, when
+    `full`), then snapshot the headline KPIs."""
     connection = await asyncpg.connect(dsn)
     try:
-        return [await build_mart_daily_revenue(connection, settings.base_currency)]
+        marts = MARTS if full else marts_for(GoldFlow.DATA_PIPELINE)
+        builds = await build_marts(connection, marts, run_id, settings.base_currency, full=full)
+        await capture_kpi_snapshot(connection, run_id)
+        return builds
     finally:
         await connection.close()
 
@@ -291,6 +299,6 @@ async def run_data_pipeline(
             summary.landed.append(await chosen.land(settings, dsn, key))
         summary.landed.extend(await chosen.outbox(settings, dsn))
         await load_unloaded_files(settings, dsn, chosen, summary, connection)
-        summary.marts = await chosen.gold(settings, dsn)
+        summary.marts = await chosen.gold(settings, dsn, summary.run_id, False)
 
     return await locked_run(settings, "incremental", body, flow_run_id=flow_run_id)

@@ -35,8 +35,6 @@ from shared.owners import Owner
 
 logger = logging.getLogger(__name__)
 
-REVENUE_MART = "mart_daily_revenue"
-
 
 async def _mark_for_replay(
     connection: asyncpg.Connection, from_date: date | None, to_date: date | None
@@ -47,11 +45,6 @@ async def _mark_for_replay(
             # A full rebuild: silver holds exactly what replaying every bronze file yields.
             tables = ", ".join(table.qualified for table in SILVER_TABLES)
             await connection.execute(f"TRUNCATE {tables}, silver.rejects, ops.schema_drift")
-            await connection.execute(
-                "INSERT INTO ops.dirty_days (mart, day) SELECT DISTINCT $1, order_date"
-                " FROM admin.mart_daily_revenue ON CONFLICT DO NOTHING",
-                REVENUE_MART,
-            )
         status = await connection.execute(
             """
             UPDATE ops.bronze_files SET loaded_at = NULL
@@ -85,7 +78,8 @@ async def replay_silver(
         files = await _mark_for_replay(connection, from_date, to_date)
         logger.info("replaying %d bronze file(s) into silver", files)
         await load_unloaded_files(settings, dsn, chosen, summary, connection)
-        summary.marts = await chosen.gold(settings, dsn)
+        # Every mart in full: a replay may change any day or customer.
+        summary.marts = await chosen.gold(settings, dsn, summary.run_id, True)
 
     return await locked_run(settings, "replay", body)
 
@@ -136,7 +130,7 @@ async def replay_rejects(
                 outcome.rows_read - outcome.rejected,
                 outcome.rejected,
             )
-        summary.marts = await gold_step(settings, dsn)
+        summary.marts = await gold_step(settings, dsn, summary.run_id)
 
     # Replayed rows were all rejected once: the reject-rate guard does not apply here.
     tolerant = settings.model_copy(update={"max_reject_rate": 1.0})

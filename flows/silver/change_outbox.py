@@ -84,8 +84,8 @@ async def _apply_deletes(
     """Deletes of one entity, after its upserts: a delete wins only over older changes."""
     await connection.execute(outbox_sql.classified_deletes(table), entity)
     counts = dict(await connection.fetchrow(outbox_sql.delete_counts()) or {})
-    statement, binds_file = outbox_sql.applied_deletes(table)
-    await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
+    for statement, binds_file in outbox_sql.applied_deletes(table):
+        await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
     await connection.execute("DROP TABLE stage_deletes")
     return counts
 

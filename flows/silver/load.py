@@ -208,8 +208,8 @@ async def apply_checked_rows(
                 sql.infer_parents(column, SILVER_TABLE_BY_ENTITY[parent]), file.bronze_file_id
             )
         )
-    if table.day_column is not None:
-        await connection.execute(sql.mark_dirty_days(table))
+    for statement in sql.mark_dirty_changes(table):
+        await connection.execute(statement)
     return {**counts, "parents_inferred": inferred}
 
 

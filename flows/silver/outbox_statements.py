@@ -9,6 +9,7 @@ and literals come from the declarations only.
 from __future__ import annotations
 
 from flows.silver.checks import BAD_TIMESTAMP, MISSING_REQUIRED, quote
+from flows.silver.statements import mark_dirty
 from flows.silver.tables import CUSTOMERS, ORDERS, PRODUCTS, SilverTable
 
 # The tables admin edits reach, by the entity name the admin service's outbox gives them.
@@ -203,43 +204,40 @@ def classified_deletes(table: SilverTable) -> str:
     """
 
 
-def applied_deletes(table: SilverTable) -> tuple[str, bool]:
-    """The statement applying the winning deletes, with whether it binds $1 (the bronze file id,
-    recorded as the provenance of a deleted row). History tables close the current version at
-    the time of the delete (which `statements.deleted_at` reads back); other tables mark the row,
-    and the days of deleted rows are marked dirty for their marts."""
+def applied_deletes(table: SilverTable) -> list[tuple[str, bool]]:
+    """The statements applying the winning deletes, each with whether it binds $1 (the bronze
+    file id, recorded as the provenance of a deleted row). History tables close the current
+    version at the time of the delete (which `statements.deleted_at` reads back); other tables
+    mark the row. Then the days and customers of deleted rows are marked dirty for their marts."""
     key = quote(table.key[0])
     if table.history:
-        return (
-            f"""
+        apply = f"""
             UPDATE {table.qualified} t SET valid_to = d.updated_at, is_current = false,
                 loaded_at = now()
             FROM stage_deletes d
             WHERE t.{key} = d.entity_id AND t.is_current AND d.outcome = 'deleted'
-            """,
-            False,
-        )
-    # updated_at moves to the delete, so that older rows arriving later are stale.
-    update = f"""
-        UPDATE {table.qualified} t SET deleted_at = d.updated_at, updated_at = d.updated_at,
-            bronze_file_id = $1, source_line = d.source_line, loaded_at = now()
-        FROM stage_deletes d
-        WHERE t.{key} = d.entity_id AND d.outcome = 'deleted'
-    """
-    if table.day_column is None:
-        return update, True
-    day = quote(table.day_column)
-    marts = ", ".join(f"({literal(mart)})" for mart in table.dirty_marts)
-    return (
-        f"""
-        WITH deleted AS ({update} RETURNING t.{day} AS day)
-        INSERT INTO ops.dirty_days (mart, day)
-        SELECT DISTINCT m.mart, (d.day AT TIME ZONE 'UTC')::date
-        FROM deleted d CROSS JOIN (VALUES {marts}) AS m (mart)
-        ON CONFLICT DO NOTHING
-        """,
-        True,
+        """
+        statements = [(apply, False)]
+    else:
+        # updated_at moves to the delete, so that older rows arriving later are stale.
+        apply = f"""
+            UPDATE {table.qualified} t SET deleted_at = d.updated_at, updated_at = d.updated_at,
+                bronze_file_id = $1, source_line = d.source_line, loaded_at = now()
+            FROM stage_deletes d
+            WHERE t.{key} = d.entity_id AND d.outcome = 'deleted'
+        """
+        statements = [(apply, True)]
+    # The deleted rows, with their marked columns as their own "previous" values.
+    previous = "".join(
+        f", t.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
+        for mark in table.dirty
+        if not mark.via_order
     )
+    deleted = (
+        f"(SELECT t.*{previous} FROM {table.qualified} t JOIN stage_deletes d"
+        f" ON t.{key} = d.entity_id AND d.outcome = 'deleted') AS s"
+    )
+    return statements + [(statement, False) for statement in mark_dirty(table, deleted)]
 
 
 def delete_counts() -> str:

@@ -8,7 +8,7 @@ place, or for SCD2 tables as a closed and a new version. Generated from the tabl
 from __future__ import annotations
 
 from flows.silver.checks import quote
-from flows.silver.tables import SilverTable
+from flows.silver.tables import SILVER_TABLE_BY_ENTITY, ColumnType, DirtyMark, SilverTable
 
 APPLIED_OUTCOMES = ("inserted", "updated", "completed", "versioned")
 STAGE_TABLES = ("stage_raw", "stage_checked", "stage_outcomes")
@@ -52,9 +52,12 @@ def classified_rows(table: SilverTable, tracked: tuple[str, ...]) -> str:
             f"WHEN {_row('r', list(tracked))} IS DISTINCT FROM {_row('cur', list(tracked))}"
             " THEN 'versioned'"
         )
-    day_select = ""
-    if table.day_column is not None:
-        day_select = f", cur.{quote(table.day_column)} AS previous_day"
+    # The marked columns' values before the change: a row moving day (or customer) dirties both.
+    day_select = "".join(
+        f", cur.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
+        for mark in table.dirty
+        if not mark.via_order
+    )
     partition = ", ".join(f"c.{quote(k)}" for k in table.key)
     return f"""
         CREATE TEMP TABLE stage_outcomes ON COMMIT DROP AS
@@ -203,25 +206,60 @@ def infer_parents(column: str, parent: SilverTable) -> str:
     """
 
 
-def mark_dirty_days(table: SilverTable) -> str:
-    """Record the business days whose marts must be rebuilt: the days of changed rows, before
-    and after the change."""
-    assert table.day_column is not None
-    day = quote(table.day_column)
-    marts = ", ".join(f"('{mart}')" for mart in table.dirty_marts)
-    # The distinct (day, previous day) pairs first: a large file has a million changed rows but
-    # a few hundred pairs, and unpivoting every row before the DISTINCT takes a second.
-    return f"""
-        INSERT INTO ops.dirty_days (mart, day)
-        SELECT DISTINCT m.mart, d.day
-        FROM (
-            SELECT DISTINCT (s.{day} AT TIME ZONE 'UTC')::date AS day,
-                (s.previous_day AT TIME ZONE 'UTC')::date AS previous_day
-            FROM stage_outcomes s
-            WHERE s.outcome IN {APPLIED_OUTCOMES}
-        ) AS s
-        CROSS JOIN LATERAL (VALUES (s.day), (s.previous_day)) AS d (day)
-        CROSS JOIN (VALUES {marts}) AS m (mart)
-        WHERE d.day IS NOT NULL
-        ON CONFLICT DO NOTHING
-    """
+def dirty_key(table: SilverTable, mark: DirtyMark, alias: str, column: str) -> str:
+    """The dirty key of `alias.column`: a UTC day for day marks, the value for customers."""
+    value = f"{alias}.{quote(column)}"
+    source = SILVER_TABLE_BY_ENTITY["orders"] if mark.via_order else table
+    if mark.kind == "day" and source.column(mark.column).type is not ColumnType.DATE:
+        return f"({value} AT TIME ZONE 'UTC')::date"
+    return value
+
+
+DIRTY_TABLES = {
+    "day": ("ops.dirty_days", "day"),
+    "customer": ("ops.dirty_customers", "customer_id"),
+}
+
+
+def mark_dirty(table: SilverTable, changed: str) -> list[str]:
+    """Statements recording the days and customers whose marts must be rebuilt, for the rows
+    `changed` selects (a FROM item aliased `s`): their keys after and, for the table's own
+    columns, before the change."""
+    statements = []
+    for mark in table.dirty:
+        target, target_column = DIRTY_TABLES[mark.kind]
+        marts = ", ".join(f"('{mart}')" for mart in mark.marts)
+        if mark.via_order:
+            keys = f"""
+                SELECT DISTINCT {dirty_key(table, mark, "o", mark.column)} AS key
+                FROM {changed} JOIN silver.orders o ON o.order_id = s.order_id
+            """
+        else:
+            # The distinct (new, previous) pairs first: a large file has a million changed rows
+            # but a few hundred pairs, and unpivoting every row before the DISTINCT takes a second.
+            previous = f"previous_{mark.column}"
+            keys = f"""
+                SELECT DISTINCT k.key FROM (
+                    SELECT DISTINCT {dirty_key(table, mark, "s", mark.column)} AS key,
+                        {dirty_key(table, mark, "s", previous)} AS previous
+                    FROM {changed}
+                ) AS p
+                CROSS JOIN LATERAL (VALUES (p.key), (p.previous)) AS k (key)
+            """
+        statements.append(
+            f"""
+            INSERT INTO {target} (mart, {target_column})
+            SELECT m.mart, k.key
+            FROM ({keys}) AS k CROSS JOIN (VALUES {marts}) AS m (mart)
+            WHERE k.key IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """
+        )
+    return statements
+
+
+def mark_dirty_changes(table: SilverTable) -> list[str]:
+    """`mark_dirty` for the rows a file inserted or changed."""
+    return mark_dirty(
+        table, f"(SELECT * FROM stage_outcomes WHERE outcome IN {APPLIED_OUTCOMES}) AS s"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class ColumnType(StrEnum):
@@ -50,6 +51,17 @@ class FxConversion:
 
 
 @dataclass(frozen=True)
+class DirtyMark:
+    """Marts to rebuild for the keys of a table's changed rows: their days (ops.dirty_days) or
+    their customers (ops.dirty_customers). `via_order` reads the column from the row's order."""
+
+    kind: Literal["day", "customer"]
+    column: str
+    marts: tuple[str, ...]
+    via_order: bool = False
+
+
+@dataclass(frozen=True)
 class SilverTable:
     """One conformed table fed by one landing entity."""
 
@@ -60,9 +72,8 @@ class SilverTable:
     default_tracked: tuple[str, ...] = ()
     fx: FxConversion | None = None
     inferred_parents: dict[str, str] = field(default_factory=dict)
-    # The business day of a row, and the marts to rebuild for the days whose rows changed.
-    day_column: str | None = None
-    dirty_marts: tuple[str, ...] = ()
+    # The marts to rebuild for the days or customers whose rows changed.
+    dirty: tuple[DirtyMark, ...] = ()
     # A delete (from the admin change outbox) sets `deleted_at` on the row and an upsert newer
     # than the delete clears it. History tables need no flag: a delete closes the current version.
     soft_delete: bool = False
@@ -173,6 +184,7 @@ CUSTOMERS = SilverTable(
         "email", "address_line", "city", "postal_code", "country", "region", "customer_type",
         "preferred_channel",
     ),
+    dirty=(DirtyMark("customer", "customer_id", ("mart_customer_summary",)),),
 )  # fmt: skip
 ORDERS = SilverTable(
     entity="orders",
@@ -193,8 +205,10 @@ ORDERS = SilverTable(
         ),
     ),
     inferred_parents={"customer_id": "customers"},
-    day_column="order_ts",
-    dirty_marts=("mart_daily_revenue",),
+    dirty=(
+        DirtyMark("day", "order_ts", ("mart_daily_revenue",)),
+        DirtyMark("customer", "customer_id", ("mart_customer_summary",)),
+    ),
     soft_delete=True,
 )  # fmt: skip
 ORDER_ITEMS = SilverTable(
@@ -205,6 +219,10 @@ ORDER_ITEMS = SilverTable(
         required("product_id"), required("quantity", T.INTEGER), required("unit_price", T.DECIMAL),
         optional("discount_amount", T.DECIMAL), optional("line_total", T.DECIMAL),
         optional("currency", T.CURRENCY), UPDATED_AT,
+    ),
+    dirty=(
+        DirtyMark("day", "order_ts", ("mart_daily_revenue",), via_order=True),
+        DirtyMark("customer", "customer_id", ("mart_customer_summary",), via_order=True),
     ),
 )  # fmt: skip
 PAYMENTS = SilverTable(
@@ -226,6 +244,7 @@ SHIPMENTS = SilverTable(
         "stockist_id", required("promised_date", T.DATE), optional("shipped_at", T.TIMESTAMP),
         optional("delivered_at", T.TIMESTAMP), required("status"), UPDATED_AT,
     ),
+    dirty=(DirtyMark("day", "promised_date", ("mart_trust_scores",)),),
 )  # fmt: skip
 SUPPORT_INTERACTIONS = SilverTable(
     entity="support_interactions",
@@ -237,6 +256,7 @@ SUPPORT_INTERACTIONS = SilverTable(
         optional("sentiment", T.DECIMAL), optional("csat", T.INTEGER), "notes", UPDATED_AT,
     ),
     inferred_parents={"customer_id": "customers"},
+    dirty=(DirtyMark("day", "opened_at", ("mart_trust_scores",)),),
 )  # fmt: skip
 INVENTORY_SNAPSHOTS = SilverTable(
     entity="inventory_snapshots",

@@ -19,9 +19,15 @@ class MartDailyRevenue(SQLModel, table=True):
     channel: str = Field(primary_key=True)
     region: str = Field(primary_key=True)
     orders: int
-    cancelled_orders: int
+    units: int
+    gross_revenue: Decimal
+    discounts: Decimal
     net_revenue: Decimal
     average_order_value: Decimal | None
+    new_customers: int
+    returning_customers: int
+    cancelled_orders: int
+    returned_orders: int
     currency: str
     refreshed_at: datetime
 
@@ -36,9 +42,15 @@ class DailyRevenuePublic(BaseModel):
                 "channel": "web",
                 "region": "north",
                 "orders": 12,
-                "cancelled_orders": 1,
+                "units": 31,
+                "gross_revenue": "1190.00",
+                "discounts": "45.50",
                 "net_revenue": "1234.50",
                 "average_order_value": "102.88",
+                "new_customers": 4,
+                "returning_customers": 8,
+                "cancelled_orders": 1,
+                "returned_orders": 0,
                 "currency": "USD",
                 "refreshed_at": "2026-11-26T21:00:00Z",
             }
@@ -49,9 +61,15 @@ class DailyRevenuePublic(BaseModel):
     channel: str
     region: str
     orders: int
-    cancelled_orders: int
+    units: int
+    gross_revenue: Decimal
+    discounts: Decimal
     net_revenue: Decimal
     average_order_value: Decimal | None
+    new_customers: int
+    returning_customers: int
+    cancelled_orders: int
+    returned_orders: int
     currency: str
     refreshed_at: datetime
 

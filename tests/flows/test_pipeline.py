@@ -45,8 +45,8 @@ async def test_generated_batch_reaches_silver_and_the_revenue_mart(
         " ('cancelled', 'returned')) AS revenue FROM silver.orders",
     )
     [mart] = await database.fetch(
-        "SELECT sum(orders + cancelled_orders) AS orders, sum(net_revenue) AS revenue"
-        " FROM admin.mart_daily_revenue",
+        "SELECT sum(orders + cancelled_orders + returned_orders) AS orders,"
+        " sum(net_revenue) AS revenue FROM admin.mart_daily_revenue",
     )
     assert silver["orders"] == mart["orders"] == 30
     assert silver["revenue"] == mart["revenue"]
@@ -211,6 +211,8 @@ async def test_mart_is_rebuilt_only_for_the_days_that_changed(
         render_orders_csv([order_row("o-1", order_date="2026-11-01T10:00:00Z"), order_row("o-2")]),
     )
     first = await run_data_pipeline(flow_settings)
+    refreshed = "SELECT refreshed_at FROM admin.mart_daily_revenue WHERE order_date = '2026-11-01'"
+    untouched_day_built_at = await database.fetch(refreshed)
     lake.write_atomic(
         "landing/orders/b.csv",
         render_orders_csv([order_row("o-2", total_amount="99.00", updated_at="2026-11-20T00:00Z")]),
@@ -218,8 +220,10 @@ async def test_mart_is_rebuilt_only_for_the_days_that_changed(
 
     second = await run_data_pipeline(flow_settings)
 
-    assert [str(d) for d in first.marts[0].days] == ["2026-11-01", "2026-11-19"]
-    assert [str(d) for d in second.marts[0].days] == ["2026-11-19"]
+    revenue_first, revenue_second = first.marts[0], second.marts[0]
+    assert (revenue_first.mode, revenue_first.keys) == ("full", 2)  # the first build covers all
+    assert (revenue_second.mode, revenue_second.keys) == ("incremental", 1)
+    assert await database.fetch(refreshed) == untouched_day_built_at
     revenue = {
         str(r["order_date"]): r["net_revenue"]
         for r in await database.fetch(

@@ -153,9 +153,10 @@ async def test_an_order_status_change_updates_silver_and_rebuilds_its_revenue_da
     # Not in the admin row: kept, extras included.
     assert (order["subtotal_amount"], order["stockist_id"]) == (Decimal("9.00"), "S-1")
     assert json.loads(order["extras"]) == {"discount_code": "WELCOME10"}
-    assert [str(day) for day in summary.marts[0].days] == ["2020-01-10"]
+    assert [str(day) for day in summary.marts[0].rebuilt] == ["2020-01-10"]
     [day] = await database.fetch(
-        "SELECT orders, cancelled_orders, net_revenue FROM admin.mart_daily_revenue"
+        "SELECT orders, cancelled_orders + returned_orders AS cancelled_orders, net_revenue"
+        " FROM admin.mart_daily_revenue"
     )
     assert (day["orders"], day["cancelled_orders"], day["net_revenue"]) == (0, 1, Decimal(0))
 
@@ -181,7 +182,7 @@ async def test_a_stale_edit_is_counted_stale_and_not_applied(
     assert (outcome.rows_read, outcome.stale, outcome.updated) == (1, 1, 0)
     [order] = await database.fetch("SELECT status, updated_at FROM silver.orders")
     assert order["status"] == "delivered"
-    assert summary.marts[0].days == []
+    assert summary.marts[0].rebuilt == []
 
 
 async def test_invalid_events_are_rejected_with_their_rule_and_outbox_row(
@@ -267,7 +268,7 @@ async def test_deletes_close_the_product_version_and_mark_the_order_deleted(
         ("O-2", None),
     ]
     assert orders_now[0]["updated_at"] == deleted_at
-    assert [str(d) for d in summary.marts[0].days] == ["2020-01-10"]
+    assert [str(d) for d in summary.marts[0].rebuilt] == ["2020-01-10"]
     [mart] = await database.fetch("SELECT orders FROM admin.mart_daily_revenue")
     assert mart["orders"] == 1
 

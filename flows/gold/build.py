@@ -1,0 +1,336 @@
+"""Building and publishing marts: computed aside, checked by their contract, swapped in at once.
+
+A mart is a declaration (`Mart`) plus one SQL file under `flows/gold/sql/`: a SELECT that yields
+every column of the mart table. The SQL reads its inputs from silver (and from marts built
+before it) and its parameters from temporary tables the build fills on the same connection:
+
+- `gold_params (base_currency text, as_of timestamp, as_of_date date)`: the data time is the
+  newest order in silver (UTC), not the clock, so the same silver always builds the same mart;
+- `gold_days (day date)` for marts scoped by day, `gold_customers (customer_id text)` for marts
+  scoped by customer: the keys being rebuilt (the dirty ones, or every key on a full build).
+
+The rows go to a temporary candidate table; the contract runs against it; only if no check
+errors, one transaction deletes the rows the candidate replaces and inserts it. Readers see the
+old mart or the new one, never a mix, and a failed build leaves the old mart (and its dirty
+marks, which the rolled-back transaction had consumed) in place for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import asyncpg
+
+from flows.gold.contracts import Check, CheckContext, CheckResult, record_results
+from shared.database import affected_rows
+
+logger = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class Scope(StrEnum):
+    """What a build of a mart recomputes."""
+
+    FULL = "full"  # the whole mart, built aside and swapped
+    DAYS = "days"  # the days in ops.dirty_days for this mart
+    CUSTOMERS = "customers"  # the customers in ops.dirty_customers for this mart
+
+
+class GoldFlow(StrEnum):
+    """The flow that builds a mart."""
+
+    DATA_PIPELINE = "data_pipeline"
+    LOYALTY_RECOMMENDATIONS = "loyalty_recommendations"
+    TRUST_TRANSPARENCY = "trust_transparency"
+
+
+# Per scope: the temporary table the mart SQL joins, its column, and where dirty marks wait.
+SCOPE_TABLES = {
+    Scope.DAYS: ("gold_days", "day", "ops.dirty_days", "day"),
+    Scope.CUSTOMERS: ("gold_customers", "customer_id", "ops.dirty_customers", "customer_id"),
+}
+
+
+@dataclass(frozen=True)
+class Mart:
+    """One gold table: where it lives, how it is built and what it must satisfy."""
+
+    table: str  # `schema.name`, created by the owning service's migrations
+    sql: str  # file stem under flows/gold/sql/
+    key: tuple[str, ...]
+    flow: GoldFlow
+    scope: Scope = Scope.FULL
+    # For DAYS/CUSTOMERS: the mart column holding the scope key, and a query listing every key
+    # a full build covers (the keys present in silver).
+    scope_column: str | None = None
+    all_keys: str | None = None
+    # CUSTOMERS marts whose numbers depend on the data date (recency): a new day rebuilds all.
+    rebuild_on_new_day: bool = False
+    contract: tuple[Check, ...] = ()
+    reads: tuple[str, ...] = ()  # tables the SQL reads, for lineage
+    volatile: tuple[str, ...] = ("refreshed_at",)  # columns left out of checksums
+
+    def __post_init__(self) -> None:
+        if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
+            raise ValueError(f"{self.table}: a {self.scope} mart needs scope_column and all_keys")
+
+    @property
+    def name(self) -> str:
+        """The table name without its schema; the key of dirty marks and build records."""
+        return self.table.split(".", 1)[1]
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of `flows/gold/sql/<name>.sql`."""
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+@dataclass(frozen=True)
+class GoldParams:
+    """What every mart's SQL may read from `gold_params`."""
+
+    base_currency: str
+    as_of: object  # datetime (naive, UTC) of the newest order, or None on an empty silver
+
+
+@dataclass
+class MartBuild:
+    """What one mart build did."""
+
+    mart: str
+    mode: str  # 'full', 'incremental', or 'skipped' when nothing was dirty
+    keys: int = 0
+    rebuilt: list[object] = field(default_factory=list)  # the keys of an incremental build
+    rows: int = 0
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Checks that warned."""
+        return [result for result in self.results if result.status == "warn"]
+
+    def describe(self) -> str:
+        """`mart: mode, n key(s), m row(s)`."""
+        if self.mode == "skipped":
+            return f"{self.mart}: nothing to rebuild"
+        scope = f"{self.keys} key(s), " if self.keys else ""
+        warned = f", {len(self.warnings)} warning(s)" if self.warnings else ""
+        return f"{self.mart}: {self.mode}, {scope}{self.rows} row(s){warned}"
+
+
+class ContractViolationError(RuntimeError):
+    """A mart's candidate broke an error-level check; the mart was not published."""
+
+    def __init__(self, mart: str, failures: list[CheckResult]) -> None:
+        self.mart = mart
+        self.failures = failures
+        reasons = "; ".join(failure.describe() for failure in failures)
+        super().__init__(
+            f"{mart} not published: {reasons}. The previous mart stays in place; see "
+            "ops.quality_results for failing rows, fix silver (or the mart SQL) and run again"
+        )
+
+
+async def prepare_session(connection: asyncpg.Connection, params: GoldParams) -> None:
+    """Create (once per connection) and fill the temporary tables every mart SQL reads."""
+    await connection.execute(
+        """
+        CREATE TEMP TABLE IF NOT EXISTS gold_params (
+            base_currency text NOT NULL, as_of timestamp, as_of_date date
+        );
+        CREATE TEMP TABLE IF NOT EXISTS gold_days (day date PRIMARY KEY);
+        CREATE TEMP TABLE IF NOT EXISTS gold_customers (customer_id text PRIMARY KEY);
+        TRUNCATE gold_params, gold_days, gold_customers;
+        """
+    )
+    await connection.execute(
+        "INSERT INTO gold_params VALUES ($1, $2::timestamp, $2::timestamp::date)",
+        params.base_currency,
+        params.as_of,
+    )
+
+
+async def current_params(connection: asyncpg.Connection, base_currency: str) -> GoldParams:
+    """The parameters of a build of the current silver."""
+    as_of = await connection.fetchval("SELECT max(order_ts AT TIME ZONE 'UTC') FROM silver.orders")
+    return GoldParams(base_currency, as_of)
+
+
+async def _mart_columns(connection: asyncpg.Connection, table: str) -> list[str]:
+    schema, name = table.split(".", 1)
+    rows = await connection.fetch(
+        """
+        SELECT column_name FROM information_schema.columns
+        WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position
+        """,
+        schema,
+        name,
+    )
+    if not rows:
+        raise RuntimeError(f"{table} does not exist or is not granted; run `ecom db init`")
+    return [row["column_name"] for row in rows]
+
+
+async def _wants_full(
+    connection: asyncpg.Connection, mart: Mart, params: GoldParams, full: bool
+) -> bool:
+    if full or mart.scope is Scope.FULL:
+        return True
+    last = await connection.fetchrow("SELECT as_of FROM ops.mart_builds WHERE mart = $1", mart.name)
+    if last is None:
+        return True  # never built: every key is new
+    if mart.rebuild_on_new_day and params.as_of is not None:
+        return last["as_of"] is None or last["as_of"].date() != params.as_of.date()  # type: ignore[attr-defined]
+    return False
+
+
+async def _fill_scope(
+    connection: asyncpg.Connection, mart: Mart, full: bool
+) -> tuple[int, list[object]]:
+    """Fill the mart's scope table (consuming its dirty marks); returns the number of keys and,
+    for an incremental build, the keys themselves."""
+    if mart.scope is Scope.FULL:
+        return 0, []
+    scope_table, scope_column, dirty_table, dirty_column = SCOPE_TABLES[mart.scope]
+    await connection.execute(f"TRUNCATE {scope_table}")
+    consumed = f"DELETE FROM {dirty_table} WHERE mart = $1 RETURNING {dirty_column}"
+    if full:
+        # Every key in silver, every key already published (so vanished keys are removed), and
+        # the dirty marks are consumed: the full build covers them.
+        await connection.execute(f"WITH consumed AS ({consumed}) SELECT 1", mart.name)
+        status = await connection.execute(
+            f"INSERT INTO {scope_table} ({scope_column}) SELECT k FROM ({mart.all_keys}) AS a (k)"
+            f" WHERE k IS NOT NULL UNION SELECT {mart.scope_column} FROM {mart.table}"
+        )
+        return affected_rows(status), []
+    rows = await connection.fetch(
+        f"WITH consumed AS ({consumed}) INSERT INTO {scope_table} ({scope_column})"
+        f" SELECT DISTINCT {dirty_column} FROM consumed RETURNING {scope_column}",
+        mart.name,
+    )
+    return len(rows), sorted(row[0] for row in rows)
+
+
+def _replaced_rows(mart: Mart, full: bool) -> str:
+    if full or mart.scope is Scope.FULL:
+        return "true"
+    scope_table, scope_column, *_ = SCOPE_TABLES[mart.scope]
+    return f'"{mart.scope_column}" IN (SELECT {scope_column} FROM {scope_table})'
+
+
+async def build_mart(
+    connection: asyncpg.Connection,
+    mart: Mart,
+    run_id: uuid.UUID,
+    params: GoldParams,
+    *,
+    full: bool = False,
+) -> MartBuild:
+    """Build `mart` aside, check its contract and publish it in one transaction.
+
+    Expects `prepare_session` to have run on `connection`. Raises `ContractViolationError`
+    (after recording the results) when an error-level check fails.
+    """
+    columns = await _mart_columns(connection, mart.table)
+    listed = ", ".join(f'"{column}"' for column in columns)
+    candidate = f"gold_candidate_{mart.name}"
+    build = MartBuild(mart.table, "full")
+    try:
+        async with connection.transaction():
+            full = await _wants_full(connection, mart, params, full)
+            build.mode = "full" if full else "incremental"
+            build.keys, build.rebuilt = await _fill_scope(connection, mart, full)
+            if not full and not build.keys:
+                build.mode = "skipped"
+                return build
+            await connection.execute(
+                f"DROP TABLE IF EXISTS {candidate};"
+                f" CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"
+            )
+            statement = await connection.prepare(load_sql(mart.sql))
+            produced = [attribute.name for attribute in statement.get_attributes()]
+            if sorted(produced) != sorted(columns):
+                raise RuntimeError(
+                    f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
+                    f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
+                    f" {sorted(set(produced) - set(columns))}"
+                )
+            await connection.execute(
+                f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"
+                f" ({load_sql(mart.sql)}) AS built"
+            )
+            context = CheckContext(mart.table, candidate, _replaced_rows(mart, full))
+            build.results = [await check.run(connection, context) for check in mart.contract]
+            failures = [result for result in build.results if result.failed]
+            if failures:
+                raise ContractViolationError(mart.table, failures)
+            await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")
+            status = await connection.execute(
+                f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"
+            )
+            build.rows = affected_rows(status)
+            await connection.execute(
+                """
+                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows)
+                VALUES ($1, $2, $3, $4, (SELECT count(*) FROM """
+                + mart.table
+                + """))
+                ON CONFLICT (mart) DO UPDATE SET run_id = excluded.run_id, mode = excluded.mode,
+                    as_of = excluded.as_of, rows = excluded.rows, built_at = now()
+                """,
+                mart.name,
+                run_id,
+                build.mode,
+                params.as_of,
+            )
+            await connection.execute(f"DROP TABLE {candidate}")
+    finally:
+        if build.results:
+            await record_results(connection, run_id, mart.table, build.results)
+    for warning in build.warnings:
+        logger.warning("%s: %s", mart.table, warning.describe())
+    return build
+
+
+class GoldBuildError(RuntimeError):
+    """One or more marts were not published; the others were."""
+
+    def __init__(self, builds: list[MartBuild], errors: list[Exception]) -> None:
+        self.builds = builds
+        self.errors = errors
+        super().__init__(" | ".join(str(error) for error in errors))
+
+
+async def build_marts(
+    connection: asyncpg.Connection,
+    marts: tuple[Mart, ...],
+    run_id: uuid.UUID,
+    base_currency: str,
+    *,
+    full: bool = False,
+) -> list[MartBuild]:
+    """Build `marts` in order. A mart whose contract fails is left as it was and the others
+    still build; the failures are raised together at the end as `GoldBuildError`."""
+    params = await current_params(connection, base_currency)
+    await prepare_session(connection, params)
+    builds: list[MartBuild] = []
+    errors: list[Exception] = []
+    for number, mart in enumerate(marts, start=1):
+        try:
+            build = await build_mart(connection, mart, run_id, params, full=full)
+        except ContractViolationError as error:
+            logger.error("gold %d/%d: %s", number, len(marts), error)
+            errors.append(error)
+            continue
+        builds.append(build)
+        logger.info("gold %d/%d: %s", number, len(marts), build.describe())
+    if errors:
+        raise GoldBuildError(builds, errors)
+    return builds

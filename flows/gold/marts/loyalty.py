@@ -1,0 +1,7 @@
+"""Marts the loyalty service serves."""
+
+from __future__ import annotations
+
+from flows.gold.build import Mart
+
+MARTS: tuple[Mart, ...] = ()

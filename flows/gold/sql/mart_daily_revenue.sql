@@ -1,0 +1,49 @@
+-- admin.mart_daily_revenue for the days in gold_days (UTC order days), from silver.orders and
+-- silver.order_items. Orders deleted in the admin back office are left out. "Kept" orders are
+-- those neither cancelled nor returned; revenue is in the base currency (converted in silver at
+-- the rate of the order day).
+WITH day_orders AS (
+    SELECT
+        d.day, o.order_id, o.customer_id, o.channel, o.region, o.status,
+        o.status NOT IN ('cancelled', 'returned') AS kept,
+        o.subtotal_amount_base, o.discount_amount_base, o.total_amount_base,
+        -- The customer's first order ever (ties broken by order id) makes them new that day.
+        NOT EXISTS (
+            SELECT 1 FROM silver.orders p
+            WHERE p.customer_id = o.customer_id AND p.deleted_at IS NULL
+              AND (p.order_ts, p.order_id) < (o.order_ts, o.order_id)
+        ) AS first_order
+    FROM gold_days d
+    -- A range per day, so the order-day index is used instead of a scan of every order.
+    JOIN silver.orders o
+        ON (o.order_ts AT TIME ZONE 'UTC') >= d.day
+       AND (o.order_ts AT TIME ZONE 'UTC') < d.day + 1
+    WHERE o.deleted_at IS NULL
+),
+units AS (
+    SELECT i.order_id, sum(i.quantity) AS units
+    FROM day_orders o JOIN silver.order_items i ON i.order_id = o.order_id
+    WHERE o.kept
+    GROUP BY i.order_id
+)
+SELECT
+    o.day AS order_date,
+    o.channel,
+    o.region,
+    count(*) FILTER (WHERE o.kept)::integer AS orders,
+    coalesce(sum(u.units), 0)::integer AS units,
+    coalesce(sum(o.subtotal_amount_base) FILTER (WHERE o.kept), 0) AS gross_revenue,
+    coalesce(sum(o.discount_amount_base) FILTER (WHERE o.kept), 0) AS discounts,
+    coalesce(sum(o.total_amount_base) FILTER (WHERE o.kept), 0) AS net_revenue,
+    round(avg(o.total_amount_base) FILTER (WHERE o.kept), 2) AS average_order_value,
+    count(DISTINCT o.customer_id) FILTER (WHERE o.first_order)::integer AS new_customers,
+    count(DISTINCT o.customer_id) FILTER (WHERE NOT o.first_order)::integer
+        AS returning_customers,
+    count(*) FILTER (WHERE o.status = 'cancelled')::integer AS cancelled_orders,
+    count(*) FILTER (WHERE o.status = 'returned')::integer AS returned_orders,
+    p.base_currency AS currency,
+    now() AS refreshed_at
+FROM day_orders o
+LEFT JOIN units u ON u.order_id = o.order_id
+CROSS JOIN gold_params p
+GROUP BY o.day, o.channel, o.region, p.base_currency
