@@ -280,7 +280,7 @@ async def _timed_run(lake: Lake) -> tuple[float, int, int, int]:
     started = time.perf_counter()
     summary = await run_data_pipeline(lake.settings)
     elapsed = time.perf_counter() - started
-    days = sum(len(m.days) for m in summary.marts)
+    days = sum(m.keys for m in summary.marts)
     return elapsed, summary.total("rows_read"), len(summary.loaded), days
 
 
