@@ -37,7 +37,9 @@ SELECT
     coalesce(sum(o.total_amount_base) FILTER (WHERE o.kept), 0) AS net_revenue,
     round(avg(o.total_amount_base) FILTER (WHERE o.kept), 2) AS average_order_value,
     count(DISTINCT o.customer_id) FILTER (WHERE o.first_order)::integer AS new_customers,
-    count(DISTINCT o.customer_id) FILTER (WHERE NOT o.first_order)::integer
+    -- Everyone else ordering in the group had ordered before (earlier, or earlier that day).
+    (count(DISTINCT o.customer_id)
+        - count(DISTINCT o.customer_id) FILTER (WHERE o.first_order))::integer
         AS returning_customers,
     count(*) FILTER (WHERE o.status = 'cancelled')::integer AS cancelled_orders,
     count(*) FILTER (WHERE o.status = 'returned')::integer AS returned_orders,

@@ -1,0 +1,70 @@
+"""admin.mart_daily_revenue on a hand-checked day: FX, units, new versus returning, cancellations,
+returns and deleted orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flows.gold.marts import MART_BY_NAME
+from tests.conftest import TestDatabase
+from tests.flows.gold.silver_rows import SilverWriter, build
+
+DAY = datetime(2026, 11, 10, 9, tzinfo=UTC)
+
+
+async def test_revenue_per_day_channel_and_region_in_the_base_currency(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    # C-1 ordered before (returning); C-2 orders for the first time, in EUR at 1.10 USD.
+    await silver.add("orders", order_id="O-0", customer_id="C-1",
+                     order_ts=datetime(2026, 10, 1, tzinfo=UTC),
+                     subtotal_amount=Decimal("5.00"), total_amount=Decimal("5.00"))  # fmt: skip
+    await silver.add("orders", order_id="O-1", customer_id="C-1", order_ts=DAY,
+                     subtotal_amount=Decimal("40.00"), discount_amount=Decimal("4.00"),
+                     total_amount=Decimal("41.00"))  # fmt: skip
+    await silver.add("orders", order_id="O-2", customer_id="C-2", order_ts=DAY, currency="EUR",
+                     fx_rate=Decimal("1.10"), subtotal_amount=Decimal("20.00"),
+                     discount_amount=Decimal("0.00"), total_amount=Decimal("20.00"))  # fmt: skip
+    await silver.add("orders", order_id="O-3", customer_id="C-2", order_ts=DAY, status="cancelled",
+                     subtotal_amount=Decimal("99.00"), total_amount=Decimal("99.00"))  # fmt: skip
+    await silver.add("orders", order_id="O-4", customer_id="C-3", order_ts=DAY, status="returned",
+                     subtotal_amount=Decimal("7.00"), total_amount=Decimal("7.00"))  # fmt: skip
+    await silver.add("orders", order_id="O-5", customer_id="C-4", order_ts=DAY,
+                     total_amount=Decimal("500.00"), deleted_at=DAY)  # fmt: skip
+    await silver.add("orders", order_id="O-6", customer_id="C-5", order_ts=DAY, channel="mobile",
+                     subtotal_amount=Decimal("8.00"), total_amount=Decimal("8.00"))  # fmt: skip
+    for item, order, quantity in (("I-1", "O-1", 2), ("I-2", "O-1", 1), ("I-3", "O-2", 4),
+                                  ("I-4", "O-3", 9), ("I-5", "O-6", 1)):  # fmt: skip
+        await silver.add("order_items", order_item_id=item, order_id=order, product_id="P-1",
+                         quantity=quantity)  # fmt: skip
+
+    [revenue] = await build(pipeline_dsn, "mart_daily_revenue")
+
+    rows = await database.fetch(
+        "SELECT * FROM admin.mart_daily_revenue WHERE order_date = '2026-11-10' ORDER BY channel"
+    )
+    assert [dict(row) | {"refreshed_at": None} for row in rows] == [
+        {
+            "order_date": DAY.date(), "channel": "mobile", "region": "north", "orders": 1,
+            "units": 1, "gross_revenue": Decimal("8.00"), "discounts": Decimal("0.00"),
+            "net_revenue": Decimal("8.00"), "average_order_value": Decimal("8.00"),
+            "new_customers": 1, "returning_customers": 0, "cancelled_orders": 0,
+            "returned_orders": 0, "currency": "USD", "refreshed_at": None,
+        },
+        {
+            # O-1 (41.00) and O-2 (20.00 EUR = 22.00 USD) kept; O-3 cancelled, O-4 returned,
+            # O-5 deleted. C-2 and C-3 order for the first time; C-1 ordered in October.
+            "order_date": DAY.date(), "channel": "web", "region": "north", "orders": 2,
+            "units": 7, "gross_revenue": Decimal("62.00"), "discounts": Decimal("4.00"),
+            "net_revenue": Decimal("63.00"), "average_order_value": Decimal("31.50"),
+            "new_customers": 2, "returning_customers": 1, "cancelled_orders": 1,
+            "returned_orders": 1, "currency": "USD", "refreshed_at": None,
+        },
+    ]  # fmt: skip
+    assert (revenue.mode, revenue.keys, revenue.rows) == ("full", 2, 3)
+    checks = await database.fetch(
+        "SELECT check_name, status FROM ops.quality_results WHERE mart = 'admin.mart_daily_revenue'"
+    )
+    assert len(checks) == len(MART_BY_NAME["mart_daily_revenue"].contract)
+    assert {row["status"] for row in checks} == {"pass"}
