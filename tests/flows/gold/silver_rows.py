@@ -75,7 +75,7 @@ class SilverWriter:
                 RETURNING bronze_file_id
                 """
             )
-        return int(self.bronze_file_id)  # type: ignore[arg-type]
+        return self.bronze_file_id
 
     async def add(self, table: str, **columns: Any) -> None:
         """Insert one row into `silver.<table>`."""
