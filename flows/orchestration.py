@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,19 +20,22 @@ from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
 
-from flows.bronze import LandedFile
+from flows.bronze import LandedFile, pending_landing_keys
 from flows.generator import GenerateRequest, generate
-from flows.gold import MartBuild
+from flows.gold import GoldFlow, MartBuild
 from flows.pipeline import (
     PipelineSteps,
+    PipelineSummary,
     gold_step,
     land_step,
     load_step,
     outbox_step,
     run_data_pipeline,
+    run_gold_flow,
 )
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome
+from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +114,38 @@ async def data_pipeline() -> str:
     return summary.describe()
 
 
+async def _publish_summary(summary: PipelineSummary, key: str) -> str:
+    if not summary.skipped:
+        await acreate_markdown_artifact(
+            markdown=summary.as_markdown(), key=key, description="What this run built"
+        )
+    return summary.describe()
+
+
+@flow(
+    name="loyalty_recommendations",
+    description="customer summary -> recommendations -> reminder candidates -> notification outbox",
+)
+async def loyalty_recommendations() -> str:
+    """Score recommendations and reminder candidates, then queue their notifications."""
+    summary = await run_gold_flow(
+        FlowSettings(), GoldFlow.LOYALTY_RECOMMENDATIONS, flow_run_id=flow_run.get_id()
+    )
+    return await _publish_summary(summary, "loyalty-recommendations-summary")
+
+
+@flow(
+    name="trust_transparency",
+    description="trust scores -> logistics SLA and trust metrics",
+)
+async def trust_transparency() -> str:
+    """Rebuild the logistics SLA mart and the headline trust metrics."""
+    summary = await run_gold_flow(
+        FlowSettings(), GoldFlow.TRUST_TRANSPARENCY, flow_run_id=flow_run.get_id()
+    )
+    return await _publish_summary(summary, "trust-transparency-summary")
+
+
 @flow(name="generate_orders", description="Write the next synthetic commerce batch to landing/")
 def generate_orders(orders: int | None = None, clean: bool = False) -> str:
     """Generate the next batch (new orders and the events of earlier ones) into landing/."""
@@ -120,11 +157,61 @@ def generate_orders(orders: int | None = None, clean: bool = False) -> str:
 
 
 DATA_PIPELINE_DEPLOYMENT = "data_pipeline/data-pipeline"
+# A landing set seen unchanged this long still triggers again (a run may have missed it).
+RETRIGGER_AFTER_S = 60.0
+
+
+async def _start_data_pipeline() -> None:
+    await run_deployment(DATA_PIPELINE_DEPLOYMENT, timeout=0)  # type: ignore[misc]
 
 
 async def _trigger_after(minutes: int) -> None:
     await asyncio.sleep(minutes * 60)
-    await run_deployment(DATA_PIPELINE_DEPLOYMENT, timeout=0)  # type: ignore[misc]
+    await _start_data_pipeline()
+
+
+class LandingWatcher:
+    """Starts the data pipeline when new landing files appear, so they reach the marts in
+    seconds instead of at the next scheduled run.
+
+    A trigger fires once the set of pending landing files has been the same for two polls in a
+    row (a batch being written is waited for), and again if files are still pending a minute
+    later. The deployment's concurrency limit and the pipeline lock keep runs one at a time.
+    """
+
+    def __init__(
+        self,
+        settings: FlowSettings,
+        trigger: Callable[[], Awaitable[None]] = _start_data_pipeline,
+    ) -> None:
+        self.store = ObjectStore.from_settings(settings)
+        self.interval = settings.landing_poll_seconds
+        self.trigger = trigger
+        self._previous: frozenset[str] = frozenset()
+        self._triggered: frozenset[str] = frozenset()
+        self._triggered_at = 0.0
+
+    async def poll(self) -> bool:
+        """Look once; trigger if a settled, not yet triggered set of files is pending."""
+        pending = frozenset(await asyncio.to_thread(pending_landing_keys, self.store))
+        settled, self._previous = pending == self._previous, pending
+        stale = time.monotonic() - self._triggered_at > RETRIGGER_AFTER_S
+        if not pending or not settled or (pending == self._triggered and not stale):
+            return False
+        logger.info("%d new landing file(s): starting data_pipeline", len(pending))
+        try:
+            await self.trigger()
+        except Exception:  # the schedule still runs; the next poll tries again
+            logger.warning("could not start data_pipeline; retrying", exc_info=True)
+            return False
+        self._triggered, self._triggered_at = pending, time.monotonic()
+        return True
+
+    async def run(self) -> None:
+        """Poll until cancelled."""
+        while True:
+            await self.poll()
+            await asyncio.sleep(self.interval)
 
 
 def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
@@ -145,7 +232,20 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
         concurrency_limit=one_at_a_time,
         description="Synthetic orders into landing/.",
     )
-    return [pipeline, generator]
+    loyalty: RunnerDeployment = loyalty_recommendations.to_deployment(  # type: ignore[assignment]
+        name="loyalty-recommendations",
+        cron=settings.loyalty_recommendations_schedule,
+        concurrency_limit=one_at_a_time,
+        description="Recommendations, reminder candidates, notification outbox"
+        " (ECOM_LOYALTY_RECOMMENDATIONS_SCHEDULE).",
+    )
+    trust: RunnerDeployment = trust_transparency.to_deployment(  # type: ignore[assignment]
+        name="trust-transparency",
+        cron=settings.trust_transparency_schedule,
+        concurrency_limit=one_at_a_time,
+        description="Logistics SLA and trust metrics (ECOM_TRUST_TRANSPARENCY_SCHEDULE).",
+    )
+    return [pipeline, generator, loyalty, trust]
 
 
 def serve_deployments(settings: FlowSettings) -> None:
@@ -157,4 +257,8 @@ def serve_deployments(settings: FlowSettings) -> None:
         logger.info(
             "first data_pipeline run in %d minute(s)", settings.data_pipeline_start_offset_minutes
         )
+    if settings.landing_poll_seconds:
+        watcher = LandingWatcher(settings)
+        threading.Thread(target=asyncio.run, args=(watcher.run(),), daemon=True).start()
+        logger.info("watching landing/ every %.0f s", settings.landing_poll_seconds)
     serve(*build_deployments(settings), print_starting_message=True)

@@ -53,6 +53,7 @@ class PipelineSummary:
     landed: list[LandedFile] = field(default_factory=list)
     loaded: list[FileOutcome] = field(default_factory=list)
     marts: list[MartBuild] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what hooks after the marts did
 
     def total(self, outcome: str) -> int:
         """Sum of one outcome (rows_read, inserted, updated, ...) over the loaded files."""
@@ -76,6 +77,7 @@ class PipelineSummary:
             f"{self.total('rejected')} ({self.reject_rate:.1%}), parents inferred "
             f"{self.total('parents_inferred')}; gold "
             + ("; ".join(m.describe() for m in self.marts) or "not built")
+            + "".join(f"; {note}" for note in self.notes)
             + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
         )
 
@@ -219,10 +221,30 @@ async def _close_abandoned_runs(connection: asyncpg.Connection) -> None:
         logger.warning("marked %d abandoned run(s) failed", abandoned)
 
 
+async def _take_lock(connection: asyncpg.Connection, wait_seconds: float) -> bool:
+    """Take the pipeline lock, waiting up to `wait_seconds` for a running run to finish."""
+    if not wait_seconds:
+        return bool(await connection.fetchval("SELECT pg_try_advisory_lock($1)", PIPELINE_LOCK_KEY))
+    await connection.execute(f"SET lock_timeout = '{int(wait_seconds * 1000)}ms'")
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", PIPELINE_LOCK_KEY)
+    except asyncpg.LockNotAvailableError:
+        return False
+    finally:
+        await connection.execute("RESET lock_timeout")
+    return True
+
+
 async def locked_run(
-    settings: FlowSettings, kind: str, body: RunBody, *, flow_run_id: str | None = None
+    settings: FlowSettings,
+    kind: str,
+    body: RunBody,
+    *,
+    flow_run_id: str | None = None,
+    wait_seconds: float = 0,
 ) -> PipelineSummary:
-    """Run `body` as one recorded pipeline run, unless another run holds the lock.
+    """Run `body` as one recorded pipeline run, unless another run holds the lock (for longer
+    than `wait_seconds`).
 
     The run row is finished as failed (with the error) or succeeded (with the summary); a run
     whose reject rate exceeds `max_reject_rate` fails after its files are committed.
@@ -231,7 +253,7 @@ async def locked_run(
     summary = PipelineSummary(run_id=uuid.uuid4())
     lock_connection = await asyncpg.connect(dsn)
     try:
-        if not await lock_connection.fetchval("SELECT pg_try_advisory_lock($1)", PIPELINE_LOCK_KEY):
+        if not await _take_lock(lock_connection, wait_seconds):
             summary.skipped = True
             logger.info(summary.describe())
             return summary
@@ -302,3 +324,35 @@ async def run_data_pipeline(
         summary.marts = await chosen.gold(settings, dsn, summary.run_id, False)
 
     return await locked_run(settings, "incremental", body, flow_run_id=flow_run_id)
+
+
+GoldHook = Callable[[asyncpg.Connection], Awaitable[str]]
+# A scheduled gold flow waits this long for a running pipeline instead of skipping its turn.
+GOLD_FLOW_LOCK_WAIT_S = 120.0
+
+
+async def run_gold_flow(
+    settings: FlowSettings,
+    gold_flow: GoldFlow,
+    *,
+    after: GoldHook | None = None,
+    flow_run_id: str | None = None,
+) -> PipelineSummary:
+    """Build every mart of `gold_flow` (whole or incrementally, as each declares) as one
+    recorded run under the pipeline lock, then run `after` (e.g. the notification hook) on the
+    same connection; what the hook did joins the run's summary."""
+
+    async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+        summary.marts = await build_marts(
+            connection, marts_for(gold_flow), summary.run_id, settings.base_currency
+        )
+        if after is not None:
+            summary.notes.append(await after(connection))
+
+    return await locked_run(
+        settings,
+        gold_flow.value,
+        body,
+        flow_run_id=flow_run_id,
+        wait_seconds=GOLD_FLOW_LOCK_WAIT_S,
+    )

@@ -33,6 +33,19 @@ class FlowSettings(GeneratorSettings):
         ),
         description="Minutes after the flows runner starts before the first pipeline run.",
     )
+    landing_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often `ecom flows serve` looks for new landing files and starts"
+        " data_pipeline when some appear (0: only the schedule starts it).",
+    )
+    loyalty_recommendations_schedule: str = Field(
+        default="*/15 * * * *",
+        description="Cron schedule of the loyalty-recommendations deployment.",
+    )
+    trust_transparency_schedule: str = Field(
+        default="*/15 * * * *", description="Cron schedule of the trust-transparency deployment."
+    )
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
     )

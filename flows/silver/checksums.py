@@ -24,22 +24,31 @@ _VOLATILE = frozenset(
 CHECKED_TABLES = (*(table.name for table in SILVER_TABLES), "rejects")
 
 
+async def table_checksum(
+    connection: asyncpg.Connection, table: str, volatile: frozenset[str] = frozenset()
+) -> str:
+    """md5 of the rows of `table` (`schema.name`), `volatile` columns left out, in a canonical
+    order: equal for equal contents whatever order the rows were written in."""
+    columns = [
+        row["attname"]
+        for row in await connection.fetch(
+            "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
+            " AND NOT attisdropped ORDER BY attnum",
+            table,
+        )
+        if row["attname"] not in volatile
+    ]
+    row_text = f"ROW({', '.join(quote(c) for c in columns)})::text"
+    checksum: str = await connection.fetchval(
+        f"SELECT coalesce(md5(string_agg({row_text}, E'\\n' ORDER BY {row_text})), 'empty')"
+        f" FROM {table}"
+    )
+    return checksum
+
+
 async def silver_checksums(connection: asyncpg.Connection) -> dict[str, str]:
     """md5 of each silver table's rows (volatile bookkeeping left out), by table name."""
-    checksums: dict[str, str] = {}
-    for name in CHECKED_TABLES:
-        columns = [
-            row["attname"]
-            for row in await connection.fetch(
-                "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
-                " AND NOT attisdropped ORDER BY attnum",
-                f"silver.{name}",
-            )
-            if row["attname"] not in _VOLATILE
-        ]
-        row_text = f"ROW({', '.join(quote(c) for c in columns)})::text"
-        checksums[name] = await connection.fetchval(
-            f"SELECT coalesce(md5(string_agg({row_text}, E'\\n' ORDER BY {row_text})), 'empty')"
-            f" FROM silver.{quote(name)}"
-        )
-    return checksums
+    return {
+        name: await table_checksum(connection, f"silver.{quote(name)}", _VOLATILE)
+        for name in CHECKED_TABLES
+    }

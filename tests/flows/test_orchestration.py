@@ -13,6 +13,7 @@ from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.orchestration import (
+    LandingWatcher,
     build_deployments,
     data_pipeline,
     generate_orders,
@@ -39,14 +40,44 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
         data_dir=tmp_path,
         data_pipeline_schedule="*/2 * * * *",
         generate_interval_minutes=7,
+        loyalty_recommendations_schedule="0 * * * *",
+        trust_transparency_schedule="30 * * * *",
     )
-    pipeline, generator = build_deployments(settings)
-    assert (pipeline.name, generator.name) == ("data-pipeline", "generate-orders")
-    assert pipeline.schedules
-    assert generator.schedules
+    pipeline, generator, loyalty, trust = build_deployments(settings)
+    assert [d.name for d in (pipeline, generator, loyalty, trust)] == [
+        "data-pipeline",
+        "generate-orders",
+        "loyalty-recommendations",
+        "trust-transparency",
+    ]
     assert pipeline.schedules[0].schedule.cron == "*/2 * * * *"  # type: ignore[union-attr]
     assert generator.schedules[0].schedule.interval.total_seconds() == 420  # type: ignore[union-attr]
-    assert pipeline.concurrency_limit == 1
+    assert loyalty.schedules[0].schedule.cron == "0 * * * *"  # type: ignore[union-attr]
+    assert trust.schedules[0].schedule.cron == "30 * * * *"  # type: ignore[union-attr]
+    assert {d.concurrency_limit for d in (pipeline, generator, loyalty, trust)} == {1}
+
+
+async def test_new_landing_files_start_the_pipeline_once_they_have_settled(
+    tmp_path: Path,
+) -> None:
+    settings = FlowSettings(
+        _env_file=None, data_dir=tmp_path, object_store_url=(tmp_path / "lake").as_uri()
+    )
+    started: list[int] = []
+
+    async def trigger() -> None:
+        started.append(1)
+
+    watcher = LandingWatcher(settings, trigger)
+    assert not await watcher.poll()  # nothing pending
+    land_orders(ObjectStore.from_settings(settings), "batch", 3)
+    assert not await watcher.poll()  # just appeared: a batch may still be being written
+    assert await watcher.poll()  # unchanged since the last look: start the pipeline
+    assert not await watcher.poll()  # the same files do not start it twice
+    land_orders(ObjectStore.from_settings(settings), "next", 2)
+    assert not await watcher.poll()
+    assert await watcher.poll()
+    assert len(started) == 2
 
 
 async def test_data_pipeline_flow_loads_a_batch(

@@ -1,0 +1,95 @@
+"""Data contracts: a mart that breaks its contract is not published, the old mart stays readable,
+and the failing rows are kept in ops.quality_results."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from flows.gold import GoldBuildError
+from tests.conftest import TestDatabase
+from tests.flows.gold.silver_rows import SilverWriter, build
+
+FIRST_DAY = datetime(2026, 11, 1, 12, tzinfo=UTC)
+REVENUE = "SELECT order_date, orders, net_revenue FROM admin.mart_daily_revenue ORDER BY 1"
+
+
+async def _history(silver: SilverWriter, days: int) -> None:
+    """One 10.00 order a day for `days` days."""
+    for day in range(days):
+        await silver.add(
+            "orders",
+            order_id=f"O-{day}",
+            customer_id=f"C-{day}",
+            order_ts=FIRST_DAY + timedelta(days=day),
+            total_amount=Decimal("10.00"),
+        )
+
+
+async def test_a_broken_range_stops_publishing_and_keeps_the_old_mart(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await _history(silver, 3)
+    await build(pipeline_dsn, "mart_daily_revenue")
+    published = await database.rows(REVENUE)
+    # A refund booked as a negative order: the day's net revenue would be negative.
+    await silver.add("orders", order_id="O-bad", customer_id="C-0", order_ts=FIRST_DAY,
+                     total_amount=Decimal("-50.00"))  # fmt: skip
+    await silver.connection.execute(
+        "INSERT INTO ops.dirty_days (mart, day) VALUES ('mart_daily_revenue', '2026-11-01')"
+    )
+
+    with pytest.raises(GoldBuildError, match=r"range\(net_revenue\)") as raised:
+        await build(pipeline_dsn, "mart_daily_revenue", full=False)
+
+    assert "previous mart stays in place" in str(raised.value)
+    assert await database.rows(REVENUE) == published
+    [failure] = await database.fetch(
+        "SELECT check_name, status, failing_rows, sample FROM ops.quality_results"
+        " WHERE status = 'error'"
+    )
+    assert (failure["check_name"], failure["failing_rows"]) == ("range(net_revenue)", 1)
+    assert json.loads(failure["sample"])[0]["net_revenue"] == "-40.00"
+    # The dirty day is still marked: the next run retries it once silver is fixed.
+    assert await database.rows("SELECT day::text FROM ops.dirty_days") == [("2026-11-01",)]
+
+    await silver.connection.execute("DELETE FROM silver.orders WHERE order_id = 'O-bad'")
+    [rebuilt] = await build(pipeline_dsn, "mart_daily_revenue", full=False)
+    assert rebuilt.rebuilt == [FIRST_DAY.date()]
+
+
+async def test_a_mart_that_would_lose_most_rows_is_not_published(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await _history(silver, 30)
+    await build(pipeline_dsn, "mart_daily_revenue")
+    published = await database.rows(REVENUE)
+    # A bad upstream load leaves only a third of the orders.
+    await silver.connection.execute("DELETE FROM silver.orders WHERE order_ts >= '2026-11-11'")
+
+    with pytest.raises(GoldBuildError, match="row count would go from 30 to 10"):
+        await build(pipeline_dsn, "mart_daily_revenue")
+
+    assert await database.rows(REVENUE) == published
+
+
+async def test_a_warning_is_recorded_and_the_mart_still_publishes(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await _history(silver, 2)
+    # The orders were loaded two hours ago: past the freshness warning, not the error.
+    await silver.connection.execute(
+        "UPDATE silver.orders SET loaded_at = now() - interval '2 hours'"
+    )
+
+    [revenue] = await build(pipeline_dsn, "mart_daily_revenue")
+
+    assert [w.check_name for w in revenue.warnings] == ["freshness(silver.orders.loaded_at)"]
+    assert len(await database.rows(REVENUE)) == 2
+    [(status,)] = await database.rows(
+        "SELECT status FROM ops.quality_results WHERE check_name LIKE 'freshness%'"
+    )
+    assert status == "warn"
