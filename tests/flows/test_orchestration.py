@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.deployments.runner import RunnerDeployment
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
@@ -34,6 +36,13 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
+def _schedule(deployment: RunnerDeployment) -> Any:
+    """The deployment's only schedule."""
+    assert deployment.schedules
+    [schedule] = deployment.schedules
+    return schedule.schedule
+
+
 def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
     settings = FlowSettings(
         _env_file=None,
@@ -50,10 +59,10 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
         "loyalty-recommendations",
         "trust-transparency",
     ]
-    assert pipeline.schedules[0].schedule.cron == "*/2 * * * *"  # type: ignore[union-attr]
-    assert generator.schedules[0].schedule.interval.total_seconds() == 420  # type: ignore[union-attr]
-    assert loyalty.schedules[0].schedule.cron == "0 * * * *"  # type: ignore[union-attr]
-    assert trust.schedules[0].schedule.cron == "30 * * * *"  # type: ignore[union-attr]
+    assert _schedule(pipeline).cron == "*/2 * * * *"
+    assert _schedule(generator).interval.total_seconds() == 420
+    assert _schedule(loyalty).cron == "0 * * * *"
+    assert _schedule(trust).cron == "30 * * * *"
     assert {d.concurrency_limit for d in (pipeline, generator, loyalty, trust)} == {1}
 
 
