@@ -17,6 +17,7 @@ import asyncpg
 
 from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
 from flows.gold import GoldFlow, MartBuild, build_marts
+from flows.gold.checksums import mart_checksums
 from flows.gold.kpis import capture_kpi_snapshot
 from flows.gold.marts import MARTS, marts_for
 from flows.outbox import CHANGE_OUTBOX, land_change_outbox
@@ -356,3 +357,18 @@ async def run_gold_flow(
         flow_run_id=flow_run_id,
         wait_seconds=GOLD_FLOW_LOCK_WAIT_S,
     )
+
+
+async def rebuild_marts(settings: FlowSettings) -> tuple[PipelineSummary, dict[str, str]]:
+    """Rebuild every mart in full from silver as one recorded run; returns the run and each
+    mart's content checksum (equal checksums after two rebuilds: the marts are deterministic)."""
+    checksums: dict[str, str] = {}
+
+    async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+        summary.marts = await build_marts(
+            connection, MARTS, summary.run_id, settings.base_currency, full=True
+        )
+        checksums.update(await mart_checksums(connection))
+
+    summary = await locked_run(settings, "rebuild", body, wait_seconds=GOLD_FLOW_LOCK_WAIT_S)
+    return summary, checksums

@@ -201,6 +201,49 @@ def pipeline_run() -> None:
     typer.echo(summary)
 
 
+def _run_prefect_flow(name: str) -> None:
+    """Run one of the flows module's Prefect flows once, in this process, and print its line."""
+    from flows.settings import FlowSettings
+    from shared.cli.prefect_env import apply_prefect_environment
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    apply_prefect_environment(settings.data_path)
+    from flows import orchestration
+
+    with local_database(settings):
+        summary = asyncio.run(getattr(orchestration, name)())
+    typer.echo(summary)
+
+
+@pipeline_app.command("loyalty-recommendations")
+def pipeline_loyalty_recommendations() -> None:
+    """Run the loyalty_recommendations flow once (recommendations, reminder candidates,
+    notification outbox)."""
+    _run_prefect_flow("loyalty_recommendations")
+
+
+@pipeline_app.command("trust-transparency")
+def pipeline_trust_transparency() -> None:
+    """Run the trust_transparency flow once (logistics SLA, trust metrics)."""
+    _run_prefect_flow("trust_transparency")
+
+
+@pipeline_app.command("rebuild-marts")
+def pipeline_rebuild_marts() -> None:
+    """Rebuild every mart in full from silver and print each mart's content checksum."""
+    from flows.pipeline import rebuild_marts
+    from flows.settings import FlowSettings
+
+    settings = FlowSettings()
+    configure_logging(settings.log_level)
+    with local_database(settings):
+        summary, checksums = asyncio.run(rebuild_marts(settings))
+    typer.echo(summary.describe())
+    for table, checksum in checksums.items():
+        typer.echo(f"{checksum}  {table}")
+
+
 @pipeline_app.command("replay")
 def pipeline_replay(
     from_date: Annotated[

@@ -169,7 +169,12 @@ class LocalStack:
     def _run_first_batch(self, superuser_url: str) -> None:
         env = self._role_env(superuser_url, Owner.FLOWS)
         self._say("generating data (history on first start) and running data_pipeline ...")
-        for args in (self._ecom("generate", "--backfill-if-new"), self._ecom("pipeline", "run")):
+        for args in (
+            self._ecom("generate", "--backfill-if-new"),
+            self._ecom("pipeline", "run"),
+            self._ecom("pipeline", "loyalty-recommendations"),
+            self._ecom("pipeline", "trust-transparency"),
+        ):
             result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
                 args, env=env, capture_output=True, text=True, check=False, timeout=300
             )
