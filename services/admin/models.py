@@ -85,6 +85,8 @@ class KpiSummaryPublic(BaseModel):
                 "days": 26,
                 "orders": 5210,
                 "cancelled_orders": 188,
+                "returned_orders": 41,
+                "units": 13020,
                 "net_revenue": "412345.60",
                 "average_order_value": "79.15",
                 "currency": "USD",
@@ -97,6 +99,8 @@ class KpiSummaryPublic(BaseModel):
     days: int
     orders: int
     cancelled_orders: int
+    returned_orders: int
+    units: int
     net_revenue: Decimal
     average_order_value: Decimal | None
     currency: str | None

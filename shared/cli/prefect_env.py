@@ -17,6 +17,8 @@ def prefect_environment(data_dir: Path, api_url: str | None = None) -> dict[str,
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         "PREFECT_CLI_PROMPT": "false",
+        # The flows runner picks up a triggered run within a second, not the default ten.
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     if api_url:
         env["PREFECT_API_URL"] = api_url

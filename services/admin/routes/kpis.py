@@ -110,6 +110,8 @@ async def get_kpi_summary(
             func.count(func.distinct(_table.order_date)).label("days"),
             orders.label("orders"),
             func.coalesce(func.sum(_table.cancelled_orders), 0).label("cancelled_orders"),
+            func.coalesce(func.sum(_table.returned_orders), 0).label("returned_orders"),
+            func.coalesce(func.sum(_table.units), 0).label("units"),
             revenue.label("net_revenue"),
             func.round(revenue / func.nullif(orders, 0), 2).label("average_order_value"),
             func.min(_table.currency).label("currency"),

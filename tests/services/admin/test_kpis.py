@@ -31,9 +31,10 @@ async def client(database: TestDatabase, tmp_path: Path) -> AsyncIterator[AsyncC
     try:
         await connection.executemany(
             "INSERT INTO admin.mart_daily_revenue (order_date, channel, region, orders,"
-            " cancelled_orders, net_revenue, average_order_value, currency)"
+            " cancelled_orders, net_revenue, average_order_value, currency, units,"
+            " returned_orders)"
             " VALUES ($1::text::date, $2, $3, $4, $5, $6::text::numeric,"
-            " round($6::text::numeric / $4::int, 2), 'USD')",
+            " round($6::text::numeric / $4::int, 2), 'USD', $4 * 3, $5 + 1)",
             ROWS,
         )
     finally:
@@ -172,6 +173,8 @@ async def test_summary_totals_the_days_channels_and_regions_asked_for(
         "days": 2,
         "orders": 6,
         "cancelled_orders": 1,
+        "returned_orders": 4,  # one per row, plus the cancelled count (fixture rule)
+        "units": 18,  # three per order
         "net_revenue": "82.50",
         "average_order_value": "13.75",
         "currency": "USD",
@@ -184,6 +187,8 @@ async def test_summary_totals_the_days_channels_and_regions_asked_for(
         "days": 0,
         "orders": 0,
         "cancelled_orders": 0,
+        "returned_orders": 0,
+        "units": 0,
         "net_revenue": "0",
         "average_order_value": None,
         "currency": None,
