@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 
 from flows.generator.settings import GeneratorSettings
 
@@ -66,6 +67,39 @@ class FlowSettings(GeneratorSettings):
             " change opens a new version; others are overwritten in place. JSON."
         ),
     )
+    # --- OpenLineage run events (flows/lineage.py) ---
+    openlineage_transport: Literal["file", "console", "http", "none"] = Field(
+        default="file",
+        description=(
+            "Where flow runs send their OpenLineage events: file (JSON lines under"
+            " ECOM_DATA_DIR/lineage/), console (the log), http (ECOM_OPENLINEAGE_URL) or none."
+            " Unset with ECOM_OPENLINEAGE_URL set means http."
+        ),
+    )
+    openlineage_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenLineage backend (events POST to <url>/api/v1/lineage).",
+    )
+    openlineage_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for ECOM_OPENLINEAGE_URL, if it asks for one."
+    )
+    openlineage_namespace: str = Field(
+        default="ecom", min_length=1, description="OpenLineage namespace of the flows' jobs."
+    )
+    openlineage_dataset_namespace: str | None = Field(
+        default=None,
+        description=(
+            "Namespace of PostgreSQL datasets; unset: postgres://<host>:<port> of the database URL."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _openlineage_url_implies_http(self) -> FlowSettings:
+        if self.openlineage_url and "openlineage_transport" not in self.model_fields_set:
+            self.openlineage_transport = "http"
+        if self.openlineage_transport == "http" and not self.openlineage_url:
+            raise ValueError("ECOM_OPENLINEAGE_TRANSPORT=http needs ECOM_OPENLINEAGE_URL")
+        return self
 
     @field_validator("history_columns")
     @classmethod
