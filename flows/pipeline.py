@@ -19,7 +19,8 @@ from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
 from flows.gold import GoldFlow, MartBuild, build_marts
 from flows.gold.checksums import mart_checksums
 from flows.gold.kpis import capture_kpi_snapshot
-from flows.gold.marts import MARTS, marts_for
+from flows.gold.marts import MART_BY_TABLE, MARTS, marts_for
+from flows.lineage import LineageEmitter
 from flows.outbox import CHANGE_OUTBOX, land_change_outbox
 from flows.settings import FlowSettings
 from flows.silver import (
@@ -31,6 +32,7 @@ from flows.silver import (
     load_change_outbox_file,
     unloaded_bronze_files,
 )
+from flows.silver.outbox_statements import OUTBOX_TARGETS
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY
 from shared.database import affected_rows, asyncpg_dsn, resolve_database_url
 from shared.objectstore import ObjectStore
@@ -96,6 +98,28 @@ class PipelineSummary:
             for f in self.loaded
         ]
         return "\n".join(lines)
+
+    def lineage(self) -> tuple[list[str], list[str]]:
+        """The datasets this run read and wrote, for its OpenLineage events."""
+        inputs: list[str] = []
+        outputs: list[str] = []
+        for landed in self.landed:
+            source = "admin.change_outbox" if landed.entity == CHANGE_OUTBOX else None
+            inputs.append(source or f"landing/{landed.entity}")
+            outputs.append(f"bronze/{landed.entity}")
+        for loaded in self.loaded:
+            inputs.append(f"bronze/{loaded.entity}")
+            if loaded.entity == CHANGE_OUTBOX:
+                outputs += [table.qualified for table in OUTBOX_TARGETS.values()]
+            else:
+                outputs.append(f"silver.{loaded.entity}")
+            if loaded.rejected:
+                outputs.append("silver.rejects")
+        for build in self.marts:
+            if build.mode != "skipped":
+                inputs += MART_BY_TABLE[build.mart].reads
+                outputs.append(build.mart)
+        return inputs, outputs
 
     @property
     def anomalies(self) -> list[str]:
@@ -205,6 +229,35 @@ async def _finish_run(
 
 
 RunBody = Callable[[PipelineSummary, asyncpg.Connection], Awaitable[None]]
+# The OpenLineage job of each kind of recorded run.
+LINEAGE_JOBS = {
+    "incremental": "data_pipeline",
+    "replay": "replay_silver",
+    "replay_rejects": "replay_rejects",
+    "rebuild": "rebuild_marts",
+}
+
+
+async def _traced(
+    settings: FlowSettings, kind: str, summary: PipelineSummary, work: Awaitable[None]
+) -> None:
+    """Await `work` inside an OpenLineage run (same id as the pipeline run) that names what
+    the run read and wrote once it is known; a failure is reported as a FAIL event."""
+    emitter = LineageEmitter.from_settings(settings)
+    try:
+        async with emitter.run(
+            LINEAGE_JOBS.get(kind, kind), inputs=(), outputs=(), run_id=summary.run_id
+        ) as lineage:
+            try:
+                await work
+            finally:
+                inputs, outputs = summary.lineage()
+                lineage.add_inputs(*inputs)
+                lineage.add_outputs(*outputs)
+    finally:
+        emitter.close()
+
+
 ABANDONED_RUN = "abandoned: its process died mid-run; the next run loads what it left unloaded"
 
 
@@ -266,7 +319,7 @@ async def locked_run(
             kind,
         )
         try:
-            await body(summary, lock_connection)
+            await _traced(settings, kind, summary, body(summary, lock_connection))
             if summary.reject_rate > settings.max_reject_rate:
                 raise RejectRateExceededError(
                     f"{summary.reject_rate:.1%} of the rows were rejected (limit "

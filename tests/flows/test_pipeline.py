@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -253,3 +254,26 @@ async def test_pipeline_runs_on_s3(
     assert not lake.exists(key)
     [bronze] = await database.fetch("SELECT bronze_path FROM ops.bronze_files")
     assert lake.exists(bronze["bronze_path"])
+
+
+async def test_a_run_emits_lineage_naming_what_it_read_and_wrote(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    land_orders(lake, "batch", 3)
+
+    summary = await run_data_pipeline(flow_settings)
+
+    events = [
+        json.loads(line)
+        for line in (flow_settings.data_path / "lineage" / "events.jsonl").read_text().splitlines()
+    ]
+    assert [event["eventType"] for event in events] == ["START", "COMPLETE"]
+    complete = events[-1]
+    assert complete["run"]["runId"] == str(summary.run_id), "the pipeline run's own id"
+    assert complete["job"]["name"] == "data_pipeline"
+    inputs = [dataset["name"] for dataset in complete["inputs"]]
+    outputs = {dataset["name"].split(".", 1)[-1] for dataset in complete["outputs"]}  # no db
+    lake_paths = {tuple(name.rsplit("/", 2)[-2:]) for name in inputs if "/" in name}
+    assert lake_paths == {("landing", "orders"), ("bronze", "orders")}
+    assert any(name.endswith(".silver.order_items") for name in inputs), "the mart's sources"
+    assert {"silver.orders", "admin.mart_daily_revenue"} <= outputs

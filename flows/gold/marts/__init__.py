@@ -16,6 +16,7 @@ MARTS: tuple[Mart, ...] = (
     *transparency.MARTS,
 )
 MART_BY_NAME = {mart.name: mart for mart in MARTS}
+MART_BY_TABLE = {mart.table: mart for mart in MARTS}
 
 
 def marts_for(flow: GoldFlow) -> tuple[Mart, ...]:
