@@ -51,7 +51,8 @@ OUTBOX_COMMENTS: dict[str | None, str] = {
     " or retry time (or the end of the quiet hours it fell in); while sending, when the"
     " claim's lease runs out",
     "claimed_at": "When a dispatcher last claimed the message (status sending: its lease began)",
-    "last_error": "Why the last delivery attempt failed (NULL after a success)",
+    "last_error": "Why the last delivery attempt failed, or why the message was suppressed"
+    " (NULL after a success)",
 }
 
 
