@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, field_validator, model_validator
 
 from flows.generator.settings import GeneratorSettings
 
@@ -99,6 +99,38 @@ class FlowSettings(GeneratorSettings):
             self.openlineage_transport = "http"
         if self.openlineage_transport == "http" and not self.openlineage_url:
             raise ValueError("ECOM_OPENLINEAGE_TRANSPORT=http needs ECOM_OPENLINEAGE_URL")
+        return self
+
+    # Reminder notifications: where they go and how the dispatcher paces and retries them.
+    notification_webhook_url: HttpUrl | None = Field(
+        default=None,
+        description="POST each reminder here as JSON (unset: reminders are only logged).",
+    )
+    notification_webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds a webhook delivery may take."
+    )
+    notification_batch_size: int = Field(
+        default=20, ge=1, le=1000, description="Outbox messages a dispatcher claims at a time."
+    )
+    notification_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Delivery attempts before a message is failed."
+    )
+    notification_lease_seconds: int = Field(
+        default=300,
+        ge=10,
+        description="A claimed message not settled within this is claimed again (crashed"
+        " dispatcher); must exceed batch size x webhook timeout.",
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_webhook_batch(self) -> Self:
+        # A lease running out mid-batch would let a second dispatcher deliver the same message.
+        slowest_batch = self.notification_batch_size * self.notification_webhook_timeout_seconds
+        if self.notification_webhook_url and self.notification_lease_seconds <= slowest_batch:
+            raise ValueError(
+                f"ECOM_NOTIFICATION_LEASE_SECONDS ({self.notification_lease_seconds}) must exceed"
+                f" batch size x webhook timeout ({slowest_batch:g}s)"
+            )
         return self
 
     @field_validator("history_columns")

@@ -96,8 +96,10 @@ async def test_the_pipeline_role_queues_and_updates_but_cannot_delete_outbox_mes
         assert await flows.fetchval("SELECT status FROM reminders.notification_outbox") == "sent"
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await flows.execute("DELETE FROM reminders.notification_outbox")
+        # The pipeline reads preferences (cadences, quiet hours, opt-outs) but never edits them.
+        assert await flows.fetch("SELECT * FROM reminders.reminder_preferences") == []
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
-            await flows.fetch("SELECT * FROM reminders.reminder_preferences")
+            await flows.execute("UPDATE reminders.reminder_preferences SET enabled = false")
     finally:
         await flows.close()
 
