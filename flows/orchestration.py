@@ -30,8 +30,10 @@ from flows.pipeline import (
     land_step,
     load_step,
     outbox_step,
+    queue_notifications,
     run_data_pipeline,
     run_gold_flow,
+    run_notification_dispatch,
 )
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome
@@ -129,9 +131,21 @@ async def _publish_summary(summary: PipelineSummary, key: str) -> str:
 async def loyalty_recommendations() -> str:
     """Score recommendations and reminder candidates, then queue their notifications."""
     summary = await run_gold_flow(
-        FlowSettings(), GoldFlow.LOYALTY_RECOMMENDATIONS, flow_run_id=flow_run.get_id()
+        FlowSettings(),
+        GoldFlow.LOYALTY_RECOMMENDATIONS,
+        after=queue_notifications,
+        flow_run_id=flow_run.get_id(),
     )
     return await _publish_summary(summary, "loyalty-recommendations-summary")
+
+
+@flow(
+    name="dispatch_notifications",
+    description="notification outbox -> delivery adapter (log, or the webhook)",
+)
+async def dispatch_notifications() -> str:
+    """Deliver the due reminder notifications, respecting quiet hours, with retries."""
+    return (await run_notification_dispatch(FlowSettings())).describe()
 
 
 @flow(
@@ -245,7 +259,13 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
         concurrency_limit=one_at_a_time,
         description="Logistics SLA and trust metrics (ECOM_TRUST_TRANSPARENCY_SCHEDULE).",
     )
-    return [pipeline, generator, loyalty, trust]
+    dispatch: RunnerDeployment = dispatch_notifications.to_deployment(  # type: ignore[assignment]
+        name="dispatch-notifications",
+        cron=settings.dispatch_notifications_schedule,
+        concurrency_limit=one_at_a_time,
+        description="Delivers due notifications (ECOM_DISPATCH_NOTIFICATIONS_SCHEDULE).",
+    )
+    return [pipeline, generator, loyalty, trust, dispatch]
 
 
 def serve_deployments(settings: FlowSettings) -> None:

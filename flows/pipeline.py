@@ -21,6 +21,12 @@ from flows.gold.checksums import mart_checksums
 from flows.gold.kpis import capture_kpi_snapshot
 from flows.gold.marts import MART_BY_TABLE, MARTS, marts_for
 from flows.lineage import LineageEmitter
+from flows.notifications import (
+    DispatchSummary,
+    adapter_from_settings,
+    dispatch_notifications,
+    enqueue_notifications,
+)
 from flows.outbox import CHANGE_OUTBOX, land_change_outbox
 from flows.settings import FlowSettings
 from flows.silver import (
@@ -425,3 +431,34 @@ async def rebuild_marts(settings: FlowSettings) -> tuple[PipelineSummary, dict[s
 
     summary = await locked_run(settings, "rebuild", body, wait_seconds=GOLD_FLOW_LOCK_WAIT_S)
     return summary, checksums
+
+
+async def queue_notifications(connection: asyncpg.Connection) -> str:
+    """The loyalty flow's notification hook: queue the due reminders."""
+    return f"{await enqueue_notifications(connection)} notification(s) queued"
+
+
+async def run_notification_dispatch(settings: FlowSettings) -> DispatchSummary:
+    """Deliver the due notifications through the configured adapter (log, or the webhook).
+
+    Needs no pipeline lock: claims skip rows another dispatcher holds, and each message is
+    marked sent once. The run is traced in OpenLineage like the others."""
+    dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
+    emitter = LineageEmitter.from_settings(settings)
+    table = ("reminders.notification_outbox",)
+    connection = await asyncpg.connect(dsn)
+    try:
+        async with (
+            emitter.run("dispatch_notifications", inputs=table, outputs=table),
+            adapter_from_settings(settings) as adapter,
+        ):
+            return await dispatch_notifications(
+                connection,
+                adapter,
+                batch_size=settings.notification_batch_size,
+                max_attempts=settings.notification_max_attempts,
+                lease_seconds=settings.notification_lease_seconds,
+            )
+    finally:
+        await connection.close()
+        emitter.close()

@@ -47,6 +47,9 @@ class FlowSettings(GeneratorSettings):
     trust_transparency_schedule: str = Field(
         default="*/15 * * * *", description="Cron schedule of the trust-transparency deployment."
     )
+    dispatch_notifications_schedule: str = Field(
+        default="* * * * *", description="Cron schedule of the dispatch-notifications deployment."
+    )
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
     )

@@ -229,6 +229,12 @@ def pipeline_trust_transparency() -> None:
     _run_prefect_flow("trust_transparency")
 
 
+@pipeline_app.command("dispatch-notifications")
+def pipeline_dispatch_notifications() -> None:
+    """Run the dispatch_notifications flow once (due reminders -> log or webhook)."""
+    _run_prefect_flow("dispatch_notifications")
+
+
 @pipeline_app.command("rebuild-marts")
 def pipeline_rebuild_marts() -> None:
     """Rebuild every mart in full from silver and print each mart's content checksum."""

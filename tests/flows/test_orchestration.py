@@ -52,18 +52,20 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
         loyalty_recommendations_schedule="0 * * * *",
         trust_transparency_schedule="30 * * * *",
     )
-    pipeline, generator, loyalty, trust = build_deployments(settings)
-    assert [d.name for d in (pipeline, generator, loyalty, trust)] == [
+    pipeline, generator, loyalty, trust, dispatch = build_deployments(settings)
+    assert [d.name for d in (pipeline, generator, loyalty, trust, dispatch)] == [
         "data-pipeline",
         "generate-orders",
         "loyalty-recommendations",
         "trust-transparency",
+        "dispatch-notifications",
     ]
     assert _schedule(pipeline).cron == "*/2 * * * *"
     assert _schedule(generator).interval.total_seconds() == 420
     assert _schedule(loyalty).cron == "0 * * * *"
     assert _schedule(trust).cron == "30 * * * *"
-    assert {d.concurrency_limit for d in (pipeline, generator, loyalty, trust)} == {1}
+    assert _schedule(dispatch).cron == "* * * * *"
+    assert {d.concurrency_limit for d in (pipeline, generator, loyalty, trust, dispatch)} == {1}
 
 
 async def test_new_landing_files_start_the_pipeline_once_they_have_settled(
