@@ -2,7 +2,8 @@
 
 Starts `ecom up` in a temporary data directory on free ports (embedded PostgreSQL, local Prefect
 server, services, gateway, flows runner), waits until it is ready, then `--batches` times:
-generates the next 30-order batch into landing/ (`ecom generate`), and polls
+generates the next 30-order batch into landing/ (`ecom generate --clean`: no rejected rows, so
+all 30 orders must arrive), and polls
 `GET /api/admin/kpis/daily-revenue` through the gateway until today's orders include the batch. The
 clock starts when `ecom generate` has written the files. Target (DESIGN.md): <= 15 s.
 
@@ -95,7 +96,7 @@ def main() -> None:
             for batch in range(1, options.batches + 1):
                 before = _orders_in_api(client, url, token)
                 generated = subprocess.run(
-                    [sys.executable, "-m", "shared.cli", "generate", "--orders", "30"],
+                    [sys.executable, "-m", "shared.cli", "generate", "--orders", "30", "--clean"],
                     env=env,
                     capture_output=True,
                     text=True,

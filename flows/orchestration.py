@@ -171,8 +171,9 @@ def generate_orders(orders: int | None = None, clean: bool = False) -> str:
 
 
 DATA_PIPELINE_DEPLOYMENT = "data_pipeline/data-pipeline"
-# A landing set seen unchanged this long still triggers again (a run may have missed it).
-RETRIGGER_AFTER_S = 60.0
+# Files still pending this long after a trigger trigger again (that run may have been cancelled
+# by the concurrency limit while another run was busy, or listed landing before they arrived).
+RETRIGGER_AFTER_S = 10.0
 
 
 async def _start_data_pipeline() -> None:
@@ -189,7 +190,7 @@ class LandingWatcher:
     seconds instead of at the next scheduled run.
 
     A trigger fires once the set of pending landing files has been the same for two polls in a
-    row (a batch being written is waited for), and again if files are still pending a minute
+    row (a batch being written is waited for), and again if files are still pending ten seconds
     later. The deployment's concurrency limit and the pipeline lock keep runs one at a time.
     """
 
