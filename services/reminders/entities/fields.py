@@ -11,7 +11,7 @@ from shared.fields import text_field, whole_number
 # The channels a reminder can go out on (the generator's preferred channels, minus phone calls).
 Channel = Literal["email", "sms", "push"]
 Scope = Literal["customer", "segment"]
-OutboxStatus = Literal["pending", "sent", "failed", "suppressed"]
+OutboxStatus = Literal["pending", "sending", "sent", "failed", "suppressed"]
 
 # Customer ids as the generator writes them (`C0000042`) and as other sources key them.
 CustomerId = Annotated[

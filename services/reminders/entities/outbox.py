@@ -37,6 +37,8 @@ class OutboxMessagePublic(BaseModel):
                 "payload": {"template": "replenish", "product_name": "House Espresso Blend 1kg"},
                 "created_at": "2026-11-23T08:00:00Z",
                 "sent_at": "2026-11-23T08:05:00Z",
+                "next_attempt_at": "2026-11-23T08:00:00Z",
+                "last_error": None,
             }
         }
     )
@@ -51,6 +53,8 @@ class OutboxMessagePublic(BaseModel):
     payload: dict[str, Any]
     created_at: datetime
     sent_at: datetime | None
+    next_attempt_at: datetime
+    last_error: str | None
 
 
 class OutboxFilters(BaseModel):
