@@ -42,6 +42,17 @@ TRUST_METRICS = (
     "stale_inventory_stockists",
 )
 
+TRUST_SCORE_REQUIRED = (
+    "score_date", "subject_type", "subject_id", "shipments_due", "delivered_on_time",
+    "shipments_late", "shipments_pending", "late_days_total", "support_cases", "badge",
+    "breach_flags", "goodwill_action",
+)  # fmt: skip
+LOGISTICS_SLA_REQUIRED = (
+    "subject_type", "subject_id", "regions_served", "cities_served", "orders_routed_30d",
+    "shipments_30d", "breaches_30d", "late_days_30d", "penalty_amount", "base_currency",
+    "stock_alerts", "stock_alert_products",
+)  # fmt: skip
+
 
 def _flags_within(flags: tuple[str, ...]) -> str:
     listed = ", ".join(f"'{flag}'" for flag in flags)
@@ -64,13 +75,7 @@ MART_TRUST_SCORES = Mart(
     rebuild_on_new_day=True,
     contract=(
         Unique(("score_date", "subject_type", "subject_id")),
-        NotNull(
-            (
-                "score_date", "subject_type", "subject_id", "shipments_due", "delivered_on_time",
-                "shipments_late", "shipments_pending", "late_days_total", "support_cases",
-                "badge", "breach_flags", "goodwill_action",
-            )
-        ),  # fmt: skip
+        NotNull(TRUST_SCORE_REQUIRED),
         AcceptedValues("subject_type", SUBJECT_TYPES),
         AcceptedValues("badge", BADGES),
         AcceptedValues("goodwill_action", GOODWILL_ACTIONS),
@@ -79,12 +84,13 @@ MART_TRUST_SCORES = Mart(
         Range("avg_sentiment", min=-1, max=1),
         Range("average_delay_days", min=0),
         Expression("on time within due", "delivered_on_time <= shipments_due"),
-        Expression("due split into on time and late", "delivered_on_time + shipments_late = shipments_due"),
+        Expression(
+            "due split into on time and late",
+            "delivered_on_time + shipments_late = shipments_due",
+        ),
         Expression("known breach flags", _flags_within(BREACH_FLAGS)),
         Expression("reasons with every breach", "(breach_reasons IS NULL) = (breach_flags = '{}')"),
-        Expression(
-            "scored exactly when rated", "(trust_score IS NULL) = (badge = 'unrated')"
-        ),
+        Expression("scored exactly when rated", "(trust_score IS NULL) = (badge = 'unrated')"),
         Expression(
             "goodwill only after a breach", "(goodwill_action = 'none') = (breach_flags = '{}')"
         ),
@@ -104,13 +110,7 @@ MART_LOGISTICS_SLA = Mart(
     flow=GoldFlow.TRUST_TRANSPARENCY,
     contract=(
         Unique(("subject_type", "subject_id")),
-        NotNull(
-            (
-                "subject_type", "subject_id", "regions_served", "cities_served",
-                "orders_routed_30d", "shipments_30d", "breaches_30d", "late_days_30d",
-                "penalty_amount", "base_currency", "stock_alerts", "stock_alert_products",
-            )
-        ),  # fmt: skip
+        NotNull(LOGISTICS_SLA_REQUIRED),
         # A penalty without a rate cannot be put in the base currency: recorded, not blocking.
         NotNull(("penalty_amount_base",), severity="warn"),
         AcceptedValues("subject_type", ("distributor", "stockist")),

@@ -1,8 +1,10 @@
 -- transparency.mart_logistics_sla: one row per current distributor and stockist (SCD2 current
 -- rows) with its coverage, its SLA record and contract penalties over the 30 days to as_of_date,
 -- and its inventory cover and recency. Definitions: docs/trust_metrics.md.
+-- LIMIT 1: gold_params holds one row; saying so spares the planner its guess for a temp table
+-- without statistics (a thousand rows), which multiplied through the plan and woke up JIT.
 WITH params AS (
-    SELECT base_currency, as_of_date, as_of_date - 29 AS window_start FROM gold_params
+    SELECT base_currency, as_of_date, as_of_date - 29 AS window_start FROM gold_params LIMIT 1
 ),
 distributors AS (
     SELECT distributor_id, name, region, country, currency, sla_days, penalty_per_late_day,

@@ -13,7 +13,9 @@ WITH targets AS (
         480::numeric AS resolution_minutes,     -- breach above
         0::numeric AS sentiment                 -- breach below
 ),
-params AS (SELECT as_of_date FROM gold_params),
+-- LIMIT 1: gold_params holds one row; saying so spares the planner its guess for a temp table
+-- without statistics (a thousand rows), which multiplied through the plan and woke up JIT.
+params AS (SELECT as_of_date FROM gold_params LIMIT 1),
 -- Every shipment counts for its carrier, its distributor and (when it has one) its stockist.
 day_shipments AS (
     SELECT

@@ -59,8 +59,7 @@ async def _day_with_late_overdue_and_support(silver: SilverWriter) -> None:
 
 async def _scores(database: TestDatabase) -> list[dict[str, Any]]:
     rows = await database.fetch(
-        "SELECT * FROM transparency.mart_trust_scores"
-        " ORDER BY score_date, subject_type, subject_id"
+        "SELECT * FROM transparency.mart_trust_scores ORDER BY score_date, subject_type, subject_id"
     )
     return [dict(row) | {"refreshed_at": None} for row in rows]
 
@@ -217,9 +216,7 @@ async def test_incremental_build_of_dirty_days_equals_a_full_rebuild(
     )
     await build(pipeline_dsn, "mart_trust_scores")
 
-    assert (incremental.mode, incremental.rebuilt) == (
-        "incremental", [DAY, date(2026, 11, 19)]
-    )
+    assert (incremental.mode, incremental.rebuilt) == ("incremental", [DAY, date(2026, 11, 19)])
     assert after_incremental == await _scores(database)
     parcel = await database.rows(
         "SELECT score_date, shipments_late, late_days_total, average_delay_days, support_cases"

@@ -119,8 +119,7 @@ COLUMN_COMMENTS = {
         "late_days_total": "Days late summed over late shipments: delivery date (or as_of_date"
         " while undelivered) minus the promised date",
         "average_delay_days": "late_days_total / shipments_late; NULL when nothing was late",
-        "support_cases": "Support cases opened that day about an order shipped through the"
-        " subject",
+        "support_cases": "Support cases opened that day about an order shipped through the subject",
         "avg_sentiment": "Mean sentiment of those cases, -1 (negative) to 1 (positive)",
         "trust_score": "0-100 weighted composite (on-time 50, delay 20, support"
         " responsiveness 20, sentiment 10; missing parts reweighted); NULL with nothing to score",
@@ -143,16 +142,14 @@ COLUMN_COMMENTS = {
         "sla_days": "The contract's delivery SLA; promised dates are order day + sla_days",
         "shipments_30d": "Shipments under this contract (a stockist's when it shipped through"
         " one, else the distributor's) promised in the 30 days to as_of_date",
-        "breaches_30d": "Of those, delivered after the promised date or still undelivered past"
-        " it",
+        "breaches_30d": "Of those, delivered after the promised date or still undelivered past it",
         "late_days_30d": "Days late summed over the breaches",
         "penalty_amount": "Sum over breaches of least(late days * penalty_per_late_day,"
         " penalty_cap), in the contract currency",
         "fx_rate": "Base currency per unit of the contract currency: the latest silver.fx_rates"
         " rate on or before as_of_date (1 for the base currency)",
         "penalty_amount_base": "penalty_amount * fx_rate; NULL when no rate is known",
-        "on_hand_units": "Units on hand in the latest snapshot (distributor: over its"
-        " stockists)",
+        "on_hand_units": "Units on hand in the latest snapshot (distributor: over its stockists)",
         "avg_daily_units_sold": "Units sold per snapshot day over the latest 14 snapshot days"
         " (distributor: summed over its stockists)",
         "days_on_hand": "on_hand_units / avg_daily_units_sold; NULL when nothing sold",
