@@ -3,9 +3,11 @@ and the support cases of the 30 days to the data date, each against its target."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flows.gold.build import load_sql
 from flows.gold.marts import MART_BY_NAME
 from flows.gold.marts.transparency import TRUST_METRICS
 from tests.conftest import TestDatabase
@@ -139,3 +141,19 @@ async def test_metrics_of_an_empty_silver_have_no_values_and_judge_nothing(
         )
         for metric in sorted(TRUST_METRICS)
     ]
+
+
+def _targets(sql: str) -> dict[str, Decimal]:
+    block = sql.split("targets AS (", 1)[1].split("),", 1)[0]
+    return {
+        name: Decimal(value) for value, name in re.findall(r"([-\d.]+)::numeric AS (\w+)", block)
+    }
+
+
+def test_metric_targets_are_the_trust_score_breach_thresholds() -> None:
+    scores = _targets(load_sql("mart_trust_scores"))
+    metrics = _targets(load_sql("trust_metrics"))
+    shared = ("on_time_rate", "delay_days", "first_response_minutes", "resolution_minutes",
+              "sentiment")  # fmt: skip
+    assert {name: metrics[name] for name in shared} == {name: scores[name] for name in shared}
+    assert scores["on_time_rate"] == Decimal("0.90")
