@@ -155,6 +155,9 @@ async def prepare_session(connection: asyncpg.Connection, params: GoldParams) ->
         params.base_currency,
         params.as_of,
     )
+    # Temporary tables are never auto-analysed: without statistics the planner guesses
+    # thousands of rows and spends seconds compiling JIT code for a one-row parameter table.
+    await connection.execute("ANALYZE gold_params")
 
 
 async def current_params(connection: asyncpg.Connection, base_currency: str) -> GoldParams:
@@ -209,12 +212,14 @@ async def _fill_scope(
             f"INSERT INTO {scope_table} ({scope_column}) SELECT k FROM ({mart.all_keys}) AS a (k)"
             f" WHERE k IS NOT NULL UNION SELECT {mart.scope_column} FROM {mart.table}"
         )
+        await connection.execute(f"ANALYZE {scope_table}")
         return affected_rows(status), []
     rows = await connection.fetch(
         f"WITH consumed AS ({consumed}) INSERT INTO {scope_table} ({scope_column})"
         f" SELECT DISTINCT {dirty_column} FROM consumed RETURNING {scope_column}",
         mart.name,
     )
+    await connection.execute(f"ANALYZE {scope_table}")
     return len(rows), sorted(row[0] for row in rows)
 
 
