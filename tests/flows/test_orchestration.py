@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,18 +15,23 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
+from flows.generator import GenerateRequest, generate
 from flows.orchestration import (
     LandingWatcher,
     build_deployments,
     data_pipeline,
+    dispatch_notifications,
     generate_orders,
     is_transient_failure,
+    loyalty_recommendations,
+    trust_transparency,
 )
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase
+from tests.flows.generator.lake_files import AS_OF
 from tests.flows.orders_csv import land_orders
 
 
@@ -119,6 +125,37 @@ async def test_data_pipeline_flow_loads_a_batch(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["data-pipeline-summary"]))
         )
     assert "| orders | 1 | 12 | 12 | 0 | 0 | 0 | 0 |" in str(artifact.data)
+
+
+async def test_gold_flows_build_their_marts_and_queue_and_dispatch_notifications(
+    prefect_server: None,
+    database: TestDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", (tmp_path / "lake").as_uri())
+    generate(FlowSettings(), GenerateRequest(days=40, seed=2, as_of=AS_OF, clean=True))
+    await data_pipeline()
+
+    loyalty = await loyalty_recommendations()
+    trust = await trust_transparency()
+    dispatched = await dispatch_notifications()
+
+    assert "loyalty.mart_loyalty_recommendations: full" in loyalty
+    assert "reminders.reminder_candidates: full" in loyalty
+    queued = int(re.search(r"(\d+) notification\(s\) queued", loyalty)[1])  # type: ignore[index]
+    assert queued > 0, "forty days of history leave customers due a reminder"
+    assert "transparency.mart_logistics_sla: full" in trust
+    assert "transparency.trust_metrics: full" in trust
+    assert f"notifications: {queued} sent" in dispatched
+    runs = await database.rows("SELECT kind, status FROM ops.pipeline_runs ORDER BY started_at")
+    assert runs == [
+        ("incremental", "succeeded"),
+        ("loyalty_recommendations", "succeeded"),
+        ("trust_transparency", "succeeded"),
+    ]
 
 
 def test_generate_orders_flow_writes_the_next_batch(
