@@ -37,6 +37,19 @@ DISCOUNT_TIERS = ("none", "standard_5", "loyal_10", "winback_15")
 NEXT_BEST_ACTIONS = ("winback_offer", "replenish_reminder", "cross_sell", "welcome_series")
 RECOMMENDATION_STATUSES = ("new", "queued", "notified")
 RECOMMENDATION_BASES = ("co_purchase", "segment_popularity")
+SUMMARY_REQUIRED = (
+    "customer_id", "frequency", "monetary", "recency_score", "frequency_score", "monetary_score",
+    "rfm_score", "segment", "lifetime_value", "tier", "currency", "as_of_date",
+)  # fmt: skip
+RECOMMENDATION_REQUIRED = (
+    "customer_id", "product_id", "rank", "segment", "product_name", "score", "basis", "reason",
+    "discount_tier", "discount_percent", "reminder_cadence_days", "channel", "next_best_action",
+    "status", "as_of_date",
+)  # fmt: skip
+RECOMMENDATION_READS = (
+    "loyalty.mart_customer_summary", "silver.orders", "silver.order_items", "silver.products",
+    "silver.customers", "reminders.reminder_preferences", "reminders.notification_outbox",
+)  # fmt: skip
 
 MART_CUSTOMER_SUMMARY = Mart(
     table="loyalty.mart_customer_summary",
@@ -50,13 +63,7 @@ MART_CUSTOMER_SUMMARY = Mart(
     rebuild_on_new_day=True,
     contract=(
         Unique(("customer_id",)),
-        NotNull(
-            (
-                "customer_id", "frequency", "monetary", "recency_score", "frequency_score",
-                "monetary_score", "rfm_score", "segment", "lifetime_value", "tier", "currency",
-                "as_of_date",
-            )
-        ),
+        NotNull(SUMMARY_REQUIRED),
         AcceptedValues("segment", SEGMENTS),
         AcceptedValues("tier", TIERS),
         Range("recency_score", min=1, max=5),
@@ -67,7 +74,8 @@ MART_CUSTOMER_SUMMARY = Mart(
         Range("recency_days", min=0),
         Expression(
             "dated exactly when orders were kept",
-            "(frequency = 0) = (first_order_at IS NULL) AND (frequency = 0) = (last_order_at IS NULL)",
+            "(frequency = 0) = (first_order_at IS NULL)"
+            " AND (frequency = 0) = (last_order_at IS NULL)",
         ),
         Expression("first order before last", "first_order_at <= last_order_at"),
         Expression(
@@ -81,7 +89,7 @@ MART_CUSTOMER_SUMMARY = Mart(
         Relationship("customer_id", "silver.customers", "customer_id"),
         RowCountChange(max_change=0.5),
         Freshness("silver.orders", "loaded_at", timedelta(hours=1), timedelta(days=7)),
-    ),  # fmt: skip
+    ),
     reads=("silver.orders", "silver.order_items", "silver.products"),
 )
 
@@ -93,13 +101,7 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
     contract=(
         Unique(("customer_id", "product_id")),
         Unique(("customer_id", "rank")),
-        NotNull(
-            (
-                "customer_id", "product_id", "rank", "segment", "score", "basis", "reason",
-                "discount_tier", "discount_percent", "reminder_cadence_days", "channel",
-                "next_best_action", "status", "as_of_date",
-            )
-        ),
+        NotNull(RECOMMENDATION_REQUIRED),
         Range("score", min=0, max=1),
         Range("rank", min=1, max=RECOMMENDATIONS_PER_CUSTOMER),
         Range("reminder_cadence_days", min=7, max=90),
@@ -116,12 +118,8 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
         Relationship("customer_id", "loyalty.mart_customer_summary", "customer_id"),
         Relationship("product_id", "silver.products", "product_id"),
         RowCountChange(max_change=0.5),
-    ),  # fmt: skip
-    reads=(
-        "loyalty.mart_customer_summary", "silver.orders", "silver.order_items",
-        "silver.products", "silver.customers", "reminders.reminder_preferences",
-        "reminders.notification_outbox",
-    ),  # fmt: skip
+    ),
+    reads=RECOMMENDATION_READS,
 )
 
 MARTS = (MART_CUSTOMER_SUMMARY, MART_LOYALTY_RECOMMENDATIONS)

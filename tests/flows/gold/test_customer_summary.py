@@ -110,10 +110,11 @@ def row(
 ) -> dict[str, object]:
     """An expected mart row, the scores spelled once as `rfm`."""
     amount = Decimal(monetary)
+    average = (amount / frequency).quantize(Decimal("0.01")) if frequency else None
     return {
         "customer_id": customer_id, "first_order_at": first, "last_order_at": last,
         "frequency": frequency, "monetary": amount,
-        "average_order_value": (amount / frequency).quantize(Decimal("0.01")) if frequency else None,
+        "average_order_value": average,
         "recency_days": recency_days, "recency_score": int(rfm[0]),
         "frequency_score": int(rfm[1]), "monetary_score": int(rfm[2]), "rfm_score": rfm,
         "segment": segment, "lifetime_value": amount, "tier": tier,

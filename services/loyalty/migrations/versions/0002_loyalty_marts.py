@@ -98,7 +98,9 @@ def upgrade() -> None:
         )
         """
     )
-    op.execute("CREATE INDEX mart_customer_summary_segment ON loyalty.mart_customer_summary (segment)")
+    op.execute(
+        "CREATE INDEX mart_customer_summary_segment ON loyalty.mart_customer_summary (segment)"
+    )
     op.execute(
         "COMMENT ON TABLE loyalty.mart_customer_summary IS 'One row per customer with an"
         " undeleted order: RFM scores, segment, tier, favourite category and repurchase rhythm'"
