@@ -88,13 +88,24 @@ product_categories AS (
     FROM silver.products
     ORDER BY product_id, is_current DESC, valid_from DESC
 ),
-category_units AS (
-    SELECT co.customer_id, p.category, sum(i.quantity) AS units
+kept_items AS (
+    SELECT co.customer_id, i.product_id, i.quantity
     FROM customer_orders co
     JOIN silver.order_items i ON i.order_id = co.order_id
-    JOIN product_categories p ON p.product_id = i.product_id
-    WHERE co.kept AND p.category IS NOT NULL
-    GROUP BY co.customer_id, p.category
+    WHERE co.kept
+),
+category_units AS (
+    SELECT k.customer_id, p.category, sum(k.quantity) AS units
+    FROM kept_items k
+    JOIN product_categories p ON p.product_id = k.product_id
+    WHERE p.category IS NOT NULL
+    GROUP BY k.customer_id, p.category
+),
+-- The recommendations read baskets from here rather than scanning every order again.
+baskets AS (
+    SELECT customer_id, array_agg(DISTINCT product_id ORDER BY product_id) AS products
+    FROM kept_items
+    GROUP BY customer_id
 ),
 favourites AS (
     SELECT DISTINCT ON (customer_id) customer_id, category
@@ -169,6 +180,7 @@ SELECT
     s.monetary::numeric(16, 2) AS lifetime_value,
     s.tier,
     fav.category AS favourite_category,
+    coalesce(b.products, '{}') AS products_bought,
     s.repurchase_interval_days::numeric(8, 1) AS repurchase_interval_days,
     (s.last_order_at AT TIME ZONE 'UTC')::date
         + round(s.repurchase_interval_days)::integer AS expected_next_order_date,
@@ -178,3 +190,6 @@ SELECT
 FROM scored s
 CROSS JOIN gold_params gp
 LEFT JOIN favourites fav ON fav.customer_id = s.customer_id
+LEFT JOIN baskets b ON b.customer_id = s.customer_id
+-- In key order, so publishing appends to the primary key's index instead of scattering.
+ORDER BY s.customer_id

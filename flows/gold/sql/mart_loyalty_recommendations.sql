@@ -15,12 +15,15 @@
 -- ranked after every co-purchase candidate and said so in the reason. Ties: score desc, then
 -- product_id. Candidates are active products only (current version, active not false).
 --
--- Set-based throughout: pair counts per segment come from one self-join of the distinct
--- (customer, product) set. For the per-customer ranking, b can only be in a customer's top N if
+-- Set-based, and no order is scanned: baskets (each customer's distinct products of kept
+-- orders) come from the summary mart's products_bought. Pair counts per segment come from every
+-- pair within each basket. For the per-customer ranking, b can only be in a customer's top N if
 -- it is among the first N + (products the customer bought - 1) entries of some anchor's list
--- (every unbought product ahead of b in that list scores at least as well, and the rest of
--- those ahead were bought), so only those entries are joined. Popularity likewise needs only the
--- segment's first N + (products bought) entries.
+-- (every unbought product ahead of b in that list scores at least as well, and the rest of those
+-- ahead were bought); each list is kept as arrays, so a customer's candidates are slices of
+-- their anchors' lists filtered against their own basket. Popularity likewise needs only the
+-- segment's first N + (products bought) entries. Customers and products are numbered for the
+-- large sort; ties on a number follow the id's order.
 --
 -- Constants (CTE `settings`, same names in the doc):
 --   RECOMMENDATIONS_PER_CUSTOMER = 3
@@ -45,104 +48,164 @@ WITH settings AS (
         30 AS cadence_default_days
 ),
 products AS (
-    -- Every product's latest version: anchors may be products no longer sold.
-    SELECT DISTINCT ON (product_id)
-        product_id, coalesce(name, product_id) AS name,
-        is_current AND active IS NOT FALSE AS recommendable
-    FROM silver.products
-    ORDER BY product_id, is_current DESC, valid_from DESC
+    -- Every product's latest version (anchors may be products no longer sold), numbered so the
+    -- large sorts below compare integers.
+    SELECT row_number() OVER (ORDER BY product_id)::integer AS product, latest.*
+    FROM (
+        SELECT DISTINCT ON (product_id)
+            product_id, coalesce(name, product_id) AS name,
+            is_current AND active IS NOT FALSE AS recommendable
+        FROM silver.products
+        ORDER BY product_id, is_current DESC, valid_from DESC
+    ) AS latest
 ),
-bought AS (
-    SELECT DISTINCT c.segment, o.customer_id, i.product_id
-    FROM loyalty.mart_customer_summary c
-    JOIN silver.orders o ON o.customer_id = c.customer_id
-    JOIN silver.order_items i ON i.order_id = o.order_id
-    WHERE o.deleted_at IS NULL AND o.status NOT IN ('cancelled', 'returned')
+-- Each customer's distinct products of kept orders (kept by the summary mart), as numbers.
+customers AS (
+    SELECT
+        row_number() OVER (ORDER BY customer_id)::integer AS customer,
+        customer_id, segment, products_bought
+    FROM loyalty.mart_customer_summary
 ),
-basket_sizes AS (
-    SELECT customer_id, count(*) AS products FROM bought GROUP BY customer_id
+baskets AS (
+    SELECT c.customer, c.segment, array_agg(p.product ORDER BY p.product) AS products
+    FROM customers c
+    CROSS JOIN LATERAL unnest(c.products_bought) AS u (product_id)
+    JOIN products p ON p.product_id = u.product_id
+    GROUP BY c.customer, c.segment
 ),
 product_buyers AS (
-    SELECT segment, product_id, count(*) AS buyers FROM bought GROUP BY segment, product_id
+    SELECT b.segment, u.product, count(*) AS buyers
+    FROM baskets b
+    CROSS JOIN LATERAL unnest(b.products) AS u (product)
+    GROUP BY b.segment, u.product
 ),
 segment_sizes AS (
-    SELECT segment, count(*) AS customers FROM loyalty.mart_customer_summary GROUP BY segment
+    SELECT segment, count(*) AS customers FROM customers GROUP BY segment
 ),
 pair_buyers AS (
-    SELECT a.segment, a.product_id AS anchor_id, b.product_id, count(*) AS co_buyers
-    FROM bought a
-    JOIN bought b ON b.customer_id = a.customer_id AND b.product_id <> a.product_id
-    JOIN products p ON p.product_id = b.product_id AND p.recommendable
-    GROUP BY a.segment, a.product_id, b.product_id
+    SELECT b.segment, x.product AS anchor, y.product, count(*) AS co_buyers
+    FROM baskets b
+    CROSS JOIN LATERAL unnest(b.products) AS x (product)
+    CROSS JOIN LATERAL unnest(b.products) AS y (product)
+    WHERE x.product <> y.product
+    GROUP BY b.segment, x.product, y.product
 ),
+-- Scores are kept in basis points (1/10000) while ranking: integers compare fast, and the
+-- published score is exactly points / 10000.
 affinities AS (
     SELECT
-        pr.segment, pr.anchor_id, pr.product_id, pr.co_buyers,
-        round(pr.co_buyers::numeric / pb.buyers, 4) AS confidence,
+        pr.segment, pr.anchor, pr.product, pr.co_buyers, ap.points,
         row_number() OVER (
-            PARTITION BY pr.segment, pr.anchor_id
-            ORDER BY round(pr.co_buyers::numeric / pb.buyers, 4) DESC, pr.product_id
+            PARTITION BY pr.segment, pr.anchor ORDER BY ap.points DESC, pr.product
         ) AS position
     FROM pair_buyers pr
-    JOIN product_buyers pb ON pb.segment = pr.segment AND pb.product_id = pr.anchor_id
+    JOIN product_buyers pb ON pb.segment = pr.segment AND pb.product = pr.anchor
+    JOIN products p ON p.product = pr.product AND p.recommendable
+    CROSS JOIN LATERAL (
+        SELECT round(pr.co_buyers * 10000.0 / pb.buyers)::integer AS points
+    ) AS ap
     CROSS JOIN settings st
     WHERE pr.co_buyers >= st.min_co_buyers
 ),
-co_purchase AS (
-    SELECT DISTINCT ON (b.customer_id, a.product_id)
-        b.customer_id, a.product_id, a.confidence AS score, a.anchor_id
-    FROM bought b
-    JOIN basket_sizes bs ON bs.customer_id = b.customer_id
-    CROSS JOIN settings st
-    JOIN affinities a
-        ON a.segment = b.segment AND a.anchor_id = b.product_id
-       AND a.position <= st.recommendations_per_customer + bs.products - 1
-    WHERE NOT EXISTS (
-        SELECT 1 FROM bought x WHERE x.customer_id = b.customer_id AND x.product_id = a.product_id
-    )
-    ORDER BY b.customer_id, a.product_id, a.confidence DESC, a.co_buyers DESC, a.anchor_id
-),
-popularity AS (
+-- Each anchor's list as arrays in list order: a customer's candidates are slices of their
+-- anchors' lists, and "not bought" is a test against their own basket, with no join.
+anchor_lists AS (
     SELECT
-        pb.segment, pb.product_id,
-        round(pb.buyers::numeric / ss.customers, 4) AS share,
-        row_number() OVER (
-            PARTITION BY pb.segment
-            ORDER BY round(pb.buyers::numeric / ss.customers, 4) DESC, pb.product_id
-        ) AS position
+        segment, anchor,
+        -- One key over both, so a basket is first unnested into its anchors which then find
+        -- exactly their lists (the segment alone would pair each basket with all its lists).
+        segment || '/' || anchor AS list_key,
+        array_agg(product ORDER BY position) AS products,
+        array_agg(points ORDER BY position) AS points,
+        array_agg(co_buyers ORDER BY position) AS co_buyers
+    FROM affinities
+    GROUP BY segment, anchor
+),
+anchored AS (
+    SELECT b.customer, e.product, e.points, e.co_buyers, a.anchor
+    FROM baskets b
+    CROSS JOIN settings st
+    CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
+    JOIN anchor_lists l ON l.list_key = b.segment || '/' || a.anchor
+    CROSS JOIN LATERAL (
+        SELECT st.recommendations_per_customer + cardinality(b.products) - 1 AS reach
+    ) AS r
+    CROSS JOIN LATERAL unnest(
+        l.products[1:r.reach], l.points[1:r.reach], l.co_buyers[1:r.reach]
+    ) AS e (product, points, co_buyers)
+    WHERE e.product <> ALL (b.products)
+),
+co_purchase AS (
+    SELECT DISTINCT ON (x.customer, x.product) x.customer, x.product, x.points, x.anchor
+    FROM anchored x
+    ORDER BY x.customer, x.product, x.points DESC, x.co_buyers DESC, x.anchor
+),
+co_purchase_top AS (
+    SELECT ranked.*
+    FROM (
+        SELECT
+            cp.*,
+            row_number() OVER (PARTITION BY cp.customer ORDER BY cp.points DESC, cp.product)
+                AS rank
+        FROM co_purchase cp
+    ) AS ranked
+    CROSS JOIN settings st
+    WHERE ranked.rank <= st.recommendations_per_customer
+),
+popularity_lists AS (
+    SELECT
+        pb.segment,
+        array_agg(pb.product ORDER BY sp.points DESC, pb.product) AS products,
+        array_agg(sp.points ORDER BY sp.points DESC, pb.product) AS points
     FROM product_buyers pb
     JOIN segment_sizes ss ON ss.segment = pb.segment
-    JOIN products p ON p.product_id = pb.product_id AND p.recommendable
+    JOIN products p ON p.product = pb.product AND p.recommendable
+    CROSS JOIN LATERAL (
+        SELECT round(pb.buyers * 10000.0 / ss.customers)::integer AS points
+    ) AS sp
+    GROUP BY pb.segment
+),
+-- Only customers with fewer co-purchase candidates than places need the fallback; customers
+-- without a kept order have an empty basket.
+short AS (
+    SELECT
+        c.customer, c.segment, coalesce(b.products, '{}') AS products,
+        coalesce(f.products, '{}') AS recommended
+    FROM customers c
+    LEFT JOIN baskets b ON b.customer = c.customer
+    LEFT JOIN (
+        SELECT customer, array_agg(product) AS products FROM co_purchase_top GROUP BY customer
+    ) AS f ON f.customer = c.customer
+    CROSS JOIN settings st
+    WHERE coalesce(cardinality(f.products), 0) < st.recommendations_per_customer
 ),
 popular AS (
-    SELECT c.customer_id, pop.product_id, pop.share AS score
-    FROM loyalty.mart_customer_summary c
-    LEFT JOIN basket_sizes bs ON bs.customer_id = c.customer_id
+    SELECT s.customer, u.product, u.points
+    FROM short s
     CROSS JOIN settings st
-    JOIN popularity pop
-        ON pop.segment = c.segment
-       AND pop.position <= st.recommendations_per_customer + coalesce(bs.products, 0)
-    WHERE NOT EXISTS (
-        SELECT 1 FROM bought x WHERE x.customer_id = c.customer_id AND x.product_id = pop.product_id
-    )
-      AND NOT EXISTS (
-        SELECT 1 FROM co_purchase cp
-        WHERE cp.customer_id = c.customer_id AND cp.product_id = pop.product_id
-    )
+    JOIN popularity_lists l ON l.segment = s.segment
+    CROSS JOIN LATERAL (
+        SELECT st.recommendations_per_customer + cardinality(s.products) AS reach
+    ) AS r
+    CROSS JOIN LATERAL unnest(l.products[1:r.reach], l.points[1:r.reach]) AS u (product, points)
+    WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.recommended)
 ),
 candidates AS (
-    SELECT customer_id, product_id, score, 'co_purchase' AS basis, anchor_id FROM co_purchase
+    SELECT customer, product, points, 'co_purchase' AS basis, anchor FROM co_purchase_top
     UNION ALL
-    SELECT customer_id, product_id, score, 'segment_popularity', NULL FROM popular
+    SELECT customer, product, points, 'segment_popularity', NULL FROM popular
 ),
 ranked AS (
     SELECT
-        c.*,
+        cu.customer_id, p.product_id, p.name AS product_name, c.points, c.basis,
+        anchor.product_id AS anchor_id, anchor.name AS anchor_name,
         row_number() OVER (
-            PARTITION BY c.customer_id
-            ORDER BY c.basis = 'co_purchase' DESC, c.score DESC, c.product_id
+            PARTITION BY c.customer ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
         ) AS rank
     FROM candidates c
+    JOIN customers cu ON cu.customer = c.customer
+    JOIN products p ON p.product = c.product
+    LEFT JOIN products anchor ON anchor.product = c.anchor
 ),
 customer_preferences AS (
     SELECT DISTINCT ON (customer_id) customer_id, channel
@@ -164,7 +227,7 @@ outbox AS (
     FROM reminders.notification_outbox
     GROUP BY customer_id, product_id
 ),
-customers AS (
+customer_offers AS (
     SELECT
         s.customer_id, s.segment,
         CASE s.segment
@@ -206,17 +269,17 @@ SELECT
     r.product_id,
     r.rank::smallint AS rank,
     c.segment,
-    p.name AS product_name,
-    r.score::numeric(8, 4) AS score,
+    r.product_name,
+    (r.points / 10000.0)::numeric(8, 4) AS score,
     r.basis,
     r.anchor_id AS anchor_product_id,
     CASE r.basis
         WHEN 'co_purchase' THEN format(
             'Bought by %s%% of %s who bought %s',
-            round(r.score * 100), c.segment_label, anchor.name)
+            round(r.points / 100.0), c.segment_label, r.anchor_name)
         ELSE format(
             'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
-            c.segment_label, round(r.score * 100))
+            c.segment_label, round(r.points / 100.0))
     END AS reason,
     c.discount_tier,
     CASE c.discount_tier
@@ -235,8 +298,8 @@ SELECT
     now() AS refreshed_at
 FROM ranked r
 CROSS JOIN settings st
-JOIN customers c ON c.customer_id = r.customer_id
-JOIN products p ON p.product_id = r.product_id
-LEFT JOIN products anchor ON anchor.product_id = r.anchor_id
+JOIN customer_offers c ON c.customer_id = r.customer_id
 LEFT JOIN outbox o ON o.customer_id = r.customer_id AND o.product_id = r.product_id
 WHERE r.rank <= st.recommendations_per_customer
+-- In key order, so publishing appends to the primary key's index instead of scattering.
+ORDER BY r.customer_id, r.product_id

@@ -107,6 +107,7 @@ def row(
     favourite: str | None = None,
     interval: str | None = None,
     expected_next: date | None = None,
+    products: tuple[str, ...] = (),
 ) -> dict[str, object]:
     """An expected mart row, the scores spelled once as `rfm`."""
     amount = Decimal(monetary)
@@ -118,7 +119,7 @@ def row(
         "recency_days": recency_days, "recency_score": int(rfm[0]),
         "frequency_score": int(rfm[1]), "monetary_score": int(rfm[2]), "rfm_score": rfm,
         "segment": segment, "lifetime_value": amount, "tier": tier,
-        "favourite_category": favourite,
+        "favourite_category": favourite, "products_bought": list(products),
         "repurchase_interval_days": None if interval is None else Decimal(interval),
         "expected_next_order_date": expected_next, "currency": "USD", "as_of_date": AS_OF,
     }  # fmt: skip
@@ -126,9 +127,11 @@ def row(
 
 EXPECTED = [
     row("C-1", at(8, 26, 23, 30), at(11, 6, 23, 30), 5, "400.00", 14, "544", "champions",
-        "silver", "accessories", "18.3", date(2026, 11, 24)),
+        "silver", "accessories", "18.3", date(2026, 11, 24),
+        ("P-BEANS", "P-GRINDER", "P-KETTLE", "P-MUG")),
     row("C-11", at(11, 15), at(11, 15), 1, "5500.00", 5, "515", "new", "platinum"),
-    row("C-2", at(11, 20, 8), at(11, 20, 8), 1, "30.00", 0, "511", "new", "bronze", "beans"),
+    row("C-2", at(11, 20, 8), at(11, 20, 8), 1, "30.00", 0, "511", "new", "bronze", "beans",
+        products=("P-BEANS",)),
     row("C-3", None, None, 0, "0.00", None, "111", "lost", "bronze"),
     row("C-4", at(4, 1), at(8, 1), 5, "1250.00", 111, "245", "cannot_lose", "gold", None, "30.5",
         date(2026, 9, 1)),

@@ -1,6 +1,10 @@
 """loyalty.mart_customer_summary and loyalty.mart_loyalty_recommendations, written by the pipeline
 role, read by the loyalty service. docs/loyalty_scoring.md explains how their numbers are made.
 
+The tables hold types, keys and NOT NULL; value rules (accepted segments, tiers, channels, score
+ranges, ...) are the data contract's in flows/gold/marts/loyalty.py, checked on every build
+before anything is published, so they live in one place and change without a migration.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
@@ -14,13 +18,6 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-# Frozen here on purpose: a migration must not change when the code's declarations do.
-SEGMENTS = (
-    "('champions', 'loyal', 'potential_loyalist', 'new', 'at_risk', 'cannot_lose',"
-    " 'hibernating', 'lost')"
-)
-TIERS = "('bronze', 'silver', 'gold', 'platinum')"
 
 SUMMARY_COMMENTS = {
     "first_order_at": "First kept order (neither cancelled nor returned; deleted orders do not"
@@ -39,6 +36,7 @@ SUMMARY_COMMENTS = {
     "lifetime_value": "Realised net revenue to date (equal to monetary), not a forecast",
     "tier": "bronze, silver, gold or platinum by lifetime_value thresholds",
     "favourite_category": "Category with the most units in kept orders (ties: alphabetical)",
+    "products_bought": "Distinct products in kept orders, sorted (the recommendations' baskets)",
     "repurchase_interval_days": "Median days between consecutive kept orders; NULL under two",
     "expected_next_order_date": "Last kept order's UTC date + the rounded repurchase interval",
     "currency": "The base currency of every amount",
@@ -73,23 +71,24 @@ def _comment(table: str, comments: dict[str, str]) -> None:
 
 def upgrade() -> None:
     op.execute(
-        f"""
+        """
         CREATE TABLE loyalty.mart_customer_summary (
             customer_id              text PRIMARY KEY,
             first_order_at           timestamptz,
             last_order_at            timestamptz,
-            frequency                integer NOT NULL CHECK (frequency >= 0),
+            frequency                integer NOT NULL,
             monetary                 numeric(16, 2) NOT NULL,
             average_order_value      numeric(16, 2),
             recency_days             integer,
-            recency_score            smallint NOT NULL CHECK (recency_score BETWEEN 1 AND 5),
-            frequency_score          smallint NOT NULL CHECK (frequency_score BETWEEN 1 AND 5),
-            monetary_score           smallint NOT NULL CHECK (monetary_score BETWEEN 1 AND 5),
+            recency_score            smallint NOT NULL,
+            frequency_score          smallint NOT NULL,
+            monetary_score           smallint NOT NULL,
             rfm_score                text NOT NULL,
-            segment                  text NOT NULL CHECK (segment IN {SEGMENTS}),
+            segment                  text NOT NULL,
             lifetime_value           numeric(16, 2) NOT NULL,
-            tier                     text NOT NULL CHECK (tier IN {TIERS}),
+            tier                     text NOT NULL,
             favourite_category       text,
+            products_bought          text[] NOT NULL DEFAULT '{}',
             repurchase_interval_days numeric(8, 1),
             expected_next_order_date date,
             currency                 char(3) NOT NULL,
@@ -107,30 +106,28 @@ def upgrade() -> None:
     )
     _comment("loyalty.mart_customer_summary", SUMMARY_COMMENTS)
     op.execute(
-        f"""
+        """
         CREATE TABLE loyalty.mart_loyalty_recommendations (
             customer_id           text NOT NULL,
             product_id            text NOT NULL,
-            rank                  smallint NOT NULL CHECK (rank >= 1),
-            segment               text NOT NULL CHECK (segment IN {SEGMENTS}),
+            rank                  smallint NOT NULL,
+            segment               text NOT NULL,
             product_name          text NOT NULL,
-            score                 numeric(8, 4) NOT NULL CHECK (score BETWEEN 0 AND 1),
-            basis                 text NOT NULL
-                                  CHECK (basis IN ('co_purchase', 'segment_popularity')),
+            score                 numeric(8, 4) NOT NULL,
+            basis                 text NOT NULL,
             anchor_product_id     text,
             reason                text NOT NULL,
-            discount_tier         text NOT NULL
-                                  CHECK (discount_tier IN
-                                         ('none', 'standard_5', 'loyal_10', 'winback_15')),
-            discount_percent      smallint NOT NULL CHECK (discount_percent BETWEEN 0 AND 100),
-            reminder_cadence_days smallint NOT NULL CHECK (reminder_cadence_days BETWEEN 1 AND 365),
-            channel               text NOT NULL CHECK (channel IN ('email', 'sms', 'push')),
+            discount_tier         text NOT NULL,
+            discount_percent      smallint NOT NULL,
+            reminder_cadence_days smallint NOT NULL,
+            channel               text NOT NULL,
             next_best_action      text NOT NULL,
-            status                text NOT NULL CHECK (status IN ('new', 'queued', 'notified')),
+            status                text NOT NULL,
             as_of_date            date NOT NULL,
             refreshed_at          timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (customer_id, product_id),
-            CONSTRAINT mart_loyalty_recommendations_rank_once UNIQUE (customer_id, rank)
+            -- One rank per customer is the contract's too: a second unique index would slow
+            -- every full rebuild for no reader's benefit.
+            PRIMARY KEY (customer_id, product_id)
         )
         """
     )
