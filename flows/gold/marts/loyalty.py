@@ -1,7 +1,125 @@
-"""Marts the loyalty service serves."""
+"""Marts the loyalty service serves: customer summaries (RFM, segment, tier) and recommendations.
+
+The rules behind their numbers are in docs/loyalty_scoring.md and in the header of each SQL file.
+"""
 
 from __future__ import annotations
 
-from flows.gold.build import Mart
+from datetime import timedelta
 
-MARTS: tuple[Mart, ...] = ()
+from flows.gold.build import GoldFlow, Mart, Scope
+from flows.gold.contracts import (
+    AcceptedValues,
+    Expression,
+    Freshness,
+    NotNull,
+    Range,
+    Relationship,
+    RowCountChange,
+    Unique,
+)
+
+SEGMENTS = (
+    "champions",
+    "loyal",
+    "potential_loyalist",
+    "new",
+    "at_risk",
+    "cannot_lose",
+    "hibernating",
+    "lost",
+)
+TIERS = ("bronze", "silver", "gold", "platinum")
+# The SQL's RECOMMENDATIONS_PER_CUSTOMER; the contract checks ranks against it.
+RECOMMENDATIONS_PER_CUSTOMER = 3
+CHANNELS = ("email", "sms", "push")
+DISCOUNT_TIERS = ("none", "standard_5", "loyal_10", "winback_15")
+NEXT_BEST_ACTIONS = ("winback_offer", "replenish_reminder", "cross_sell", "welcome_series")
+RECOMMENDATION_STATUSES = ("new", "queued", "notified")
+RECOMMENDATION_BASES = ("co_purchase", "segment_popularity")
+SUMMARY_REQUIRED = (
+    "customer_id", "frequency", "monetary", "recency_score", "frequency_score", "monetary_score",
+    "rfm_score", "segment", "lifetime_value", "tier", "currency", "as_of_date",
+)  # fmt: skip
+RECOMMENDATION_REQUIRED = (
+    "customer_id", "product_id", "rank", "segment", "product_name", "score", "basis", "reason",
+    "discount_tier", "discount_percent", "reminder_cadence_days", "channel", "next_best_action",
+    "status", "as_of_date",
+)  # fmt: skip
+RECOMMENDATION_READS = (
+    "loyalty.mart_customer_summary", "silver.orders", "silver.order_items", "silver.products",
+    "silver.customers", "reminders.reminder_preferences", "reminders.notification_outbox",
+)  # fmt: skip
+
+MART_CUSTOMER_SUMMARY = Mart(
+    table="loyalty.mart_customer_summary",
+    sql="mart_customer_summary",
+    key=("customer_id",),
+    flow=GoldFlow.DATA_PIPELINE,
+    scope=Scope.CUSTOMERS,
+    scope_column="customer_id",
+    all_keys="SELECT DISTINCT customer_id FROM silver.orders",
+    # Recency (and so scores and segments) moves with the data date.
+    rebuild_on_new_day=True,
+    contract=(
+        Unique(("customer_id",)),
+        NotNull(SUMMARY_REQUIRED),
+        AcceptedValues("segment", SEGMENTS),
+        AcceptedValues("tier", TIERS),
+        Range("recency_score", min=1, max=5),
+        Range("frequency_score", min=1, max=5),
+        Range("monetary_score", min=1, max=5),
+        Range("frequency", min=0),
+        Range("monetary", min=0),
+        Range("recency_days", min=0),
+        Expression(
+            "dated exactly when orders were kept",
+            "(frequency = 0) = (first_order_at IS NULL)"
+            " AND (frequency = 0) = (last_order_at IS NULL)",
+        ),
+        Expression("first order before last", "first_order_at <= last_order_at"),
+        Expression(
+            "rfm_score spells the scores",
+            "rfm_score = recency_score::text || frequency_score::text || monetary_score::text",
+        ),
+        Expression(
+            "an interval needs two orders",
+            "repurchase_interval_days IS NULL OR frequency >= 2",
+        ),
+        Relationship("customer_id", "silver.customers", "customer_id"),
+        RowCountChange(max_change=0.5),
+        Freshness("silver.orders", "loaded_at", timedelta(hours=1), timedelta(days=7)),
+    ),
+    reads=("silver.orders", "silver.order_items", "silver.products"),
+)
+
+MART_LOYALTY_RECOMMENDATIONS = Mart(
+    table="loyalty.mart_loyalty_recommendations",
+    sql="mart_loyalty_recommendations",
+    key=("customer_id", "product_id"),
+    flow=GoldFlow.LOYALTY_RECOMMENDATIONS,
+    contract=(
+        Unique(("customer_id", "product_id")),
+        Unique(("customer_id", "rank")),
+        NotNull(RECOMMENDATION_REQUIRED),
+        Range("score", min=0, max=1),
+        Range("rank", min=1, max=RECOMMENDATIONS_PER_CUSTOMER),
+        Range("reminder_cadence_days", min=7, max=90),
+        AcceptedValues("segment", SEGMENTS),
+        AcceptedValues("basis", RECOMMENDATION_BASES),
+        AcceptedValues("channel", CHANNELS),
+        AcceptedValues("discount_tier", DISCOUNT_TIERS),
+        AcceptedValues("next_best_action", NEXT_BEST_ACTIONS),
+        AcceptedValues("status", RECOMMENDATION_STATUSES),
+        Expression(
+            "co-purchase names its anchor",
+            "(basis = 'co_purchase') = (anchor_product_id IS NOT NULL)",
+        ),
+        Relationship("customer_id", "loyalty.mart_customer_summary", "customer_id"),
+        Relationship("product_id", "silver.products", "product_id"),
+        RowCountChange(max_change=0.5),
+    ),
+    reads=RECOMMENDATION_READS,
+)
+
+MARTS = (MART_CUSTOMER_SUMMARY, MART_LOYALTY_RECOMMENDATIONS)

@@ -1,0 +1,305 @@
+-- loyalty.mart_loyalty_recommendations, rebuilt whole: per customer of
+-- loyalty.mart_customer_summary, the RECOMMENDATIONS_PER_CUSTOMER best active products they have
+-- not bought, with the offer, reminder cadence, channel and next best action that go with them.
+-- docs/loyalty_scoring.md explains every rule below.
+--
+-- Affinity (item-to-item, within the customer's segment S, over kept orders: neither
+-- cancelled, returned nor deleted):
+--   confidence(a -> b) = customers of S who bought a and b / customers of S who bought a
+--   score(customer, b) = MAX over the products a the customer bought of confidence(a -> b),
+--                        rounded to 4 places; the a giving it (then the one with more co-buyers,
+--                        then the lower product_id) is the anchor named in the reason.
+-- A pair counts only when at least MIN_CO_BUYERS customers of S bought both, so a single
+-- basket is not a signal. When a customer has fewer than RECOMMENDATIONS_PER_CUSTOMER
+-- co-purchase candidates, the rest are filled by segment popularity (share of S who bought b),
+-- ranked after every co-purchase candidate and said so in the reason. Ties: score desc, then
+-- product_id. Candidates are active products only (current version, active not false).
+--
+-- Set-based, and no order is scanned: baskets (each customer's distinct products of kept
+-- orders) come from the summary mart's products_bought. Pair counts per segment come from every
+-- pair within each basket. For the per-customer ranking, b can only be in a customer's top N if
+-- it is among the first N + (products the customer bought - 1) entries of some anchor's list
+-- (every unbought product ahead of b in that list scores at least as well, and the rest of those
+-- ahead were bought); each list is kept as arrays, so a customer's candidates are slices of
+-- their anchors' lists filtered against their own basket. Popularity likewise needs only the
+-- segment's first N + (products bought) entries. Customers and products are numbered for the
+-- large sort; ties on a number follow the id's order.
+--
+-- Constants (CTE `settings`, same names in the doc):
+--   RECOMMENDATIONS_PER_CUSTOMER = 3
+--   MIN_CO_BUYERS                = 2
+--   CADENCE_MIN_DAYS = 7, CADENCE_MAX_DAYS = 90, CADENCE_DEFAULT_DAYS = 30
+-- Discount tiers by segment: champions, loyal -> loyal_10 (10 %); at_risk, cannot_lose ->
+-- winback_15 (15 %); potential_loyalist, hibernating, lost -> standard_5 (5 %); new -> none (0).
+-- Next best action, first match: at_risk, cannot_lose, hibernating, lost -> winback_offer;
+-- new -> welcome_series; recency_days >= reminder_cadence_days -> replenish_reminder;
+-- otherwise cross_sell.
+-- Channel: the customer's enabled customer-scope preference (latest updated_at, then channel),
+-- else the enabled segment-scope preference of their segment (same order), else
+-- silver.customers.preferred_channel (current row) when it is email, sms or push, else email.
+-- Status: queued when the notification outbox has a pending (or sending) row for the customer
+-- and product, else notified when it has a sent one, else new.
+WITH settings AS (
+    SELECT
+        3 AS recommendations_per_customer,
+        2 AS min_co_buyers,
+        7 AS cadence_min_days,
+        90 AS cadence_max_days,
+        30 AS cadence_default_days
+),
+products AS (
+    -- Every product's latest version (anchors may be products no longer sold), numbered so the
+    -- large sorts below compare integers.
+    SELECT row_number() OVER (ORDER BY product_id)::integer AS product, latest.*
+    FROM (
+        SELECT DISTINCT ON (product_id)
+            product_id, coalesce(name, product_id) AS name,
+            is_current AND active IS NOT FALSE AS recommendable
+        FROM silver.products
+        ORDER BY product_id, is_current DESC, valid_from DESC
+    ) AS latest
+),
+-- Each customer's distinct products of kept orders (kept by the summary mart), as numbers.
+customers AS (
+    SELECT
+        row_number() OVER (ORDER BY customer_id)::integer AS customer,
+        customer_id, segment, products_bought
+    FROM loyalty.mart_customer_summary
+),
+baskets AS (
+    SELECT c.customer, c.segment, array_agg(p.product ORDER BY p.product) AS products
+    FROM customers c
+    CROSS JOIN LATERAL unnest(c.products_bought) AS u (product_id)
+    JOIN products p ON p.product_id = u.product_id
+    GROUP BY c.customer, c.segment
+),
+product_buyers AS (
+    SELECT b.segment, u.product, count(*) AS buyers
+    FROM baskets b
+    CROSS JOIN LATERAL unnest(b.products) AS u (product)
+    GROUP BY b.segment, u.product
+),
+segment_sizes AS (
+    SELECT segment, count(*) AS customers FROM customers GROUP BY segment
+),
+pair_buyers AS (
+    SELECT b.segment, x.product AS anchor, y.product, count(*) AS co_buyers
+    FROM baskets b
+    CROSS JOIN LATERAL unnest(b.products) AS x (product)
+    CROSS JOIN LATERAL unnest(b.products) AS y (product)
+    WHERE x.product <> y.product
+    GROUP BY b.segment, x.product, y.product
+),
+-- Scores are kept in basis points (1/10000) while ranking: integers compare fast, and the
+-- published score is exactly points / 10000.
+affinities AS (
+    SELECT
+        pr.segment, pr.anchor, pr.product, pr.co_buyers, ap.points,
+        row_number() OVER (
+            PARTITION BY pr.segment, pr.anchor ORDER BY ap.points DESC, pr.product
+        ) AS position
+    FROM pair_buyers pr
+    JOIN product_buyers pb ON pb.segment = pr.segment AND pb.product = pr.anchor
+    JOIN products p ON p.product = pr.product AND p.recommendable
+    CROSS JOIN LATERAL (
+        SELECT round(pr.co_buyers * 10000.0 / pb.buyers)::integer AS points
+    ) AS ap
+    CROSS JOIN settings st
+    WHERE pr.co_buyers >= st.min_co_buyers
+),
+-- Each anchor's list as arrays in list order: a customer's candidates are slices of their
+-- anchors' lists, and "not bought" is a test against their own basket, with no join.
+anchor_lists AS (
+    SELECT
+        segment, anchor,
+        -- One key over both, so a basket is first unnested into its anchors which then find
+        -- exactly their lists (the segment alone would pair each basket with all its lists).
+        segment || '/' || anchor AS list_key,
+        array_agg(product ORDER BY position) AS products,
+        array_agg(points ORDER BY position) AS points,
+        array_agg(co_buyers ORDER BY position) AS co_buyers
+    FROM affinities
+    GROUP BY segment, anchor
+),
+anchored AS (
+    SELECT b.customer, e.product, e.points, e.co_buyers, a.anchor
+    FROM baskets b
+    CROSS JOIN settings st
+    CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
+    JOIN anchor_lists l ON l.list_key = b.segment || '/' || a.anchor
+    CROSS JOIN LATERAL (
+        SELECT st.recommendations_per_customer + cardinality(b.products) - 1 AS reach
+    ) AS r
+    CROSS JOIN LATERAL unnest(
+        l.products[1:r.reach], l.points[1:r.reach], l.co_buyers[1:r.reach]
+    ) AS e (product, points, co_buyers)
+    WHERE e.product <> ALL (b.products)
+),
+co_purchase AS (
+    SELECT DISTINCT ON (x.customer, x.product) x.customer, x.product, x.points, x.anchor
+    FROM anchored x
+    ORDER BY x.customer, x.product, x.points DESC, x.co_buyers DESC, x.anchor
+),
+co_purchase_top AS (
+    SELECT ranked.*
+    FROM (
+        SELECT
+            cp.*,
+            row_number() OVER (PARTITION BY cp.customer ORDER BY cp.points DESC, cp.product)
+                AS rank
+        FROM co_purchase cp
+    ) AS ranked
+    CROSS JOIN settings st
+    WHERE ranked.rank <= st.recommendations_per_customer
+),
+popularity_lists AS (
+    SELECT
+        pb.segment,
+        array_agg(pb.product ORDER BY sp.points DESC, pb.product) AS products,
+        array_agg(sp.points ORDER BY sp.points DESC, pb.product) AS points
+    FROM product_buyers pb
+    JOIN segment_sizes ss ON ss.segment = pb.segment
+    JOIN products p ON p.product = pb.product AND p.recommendable
+    CROSS JOIN LATERAL (
+        SELECT round(pb.buyers * 10000.0 / ss.customers)::integer AS points
+    ) AS sp
+    GROUP BY pb.segment
+),
+-- Only customers with fewer co-purchase candidates than places need the fallback; customers
+-- without a kept order have an empty basket.
+short AS (
+    SELECT
+        c.customer, c.segment, coalesce(b.products, '{}') AS products,
+        coalesce(f.products, '{}') AS recommended
+    FROM customers c
+    LEFT JOIN baskets b ON b.customer = c.customer
+    LEFT JOIN (
+        SELECT customer, array_agg(product) AS products FROM co_purchase_top GROUP BY customer
+    ) AS f ON f.customer = c.customer
+    CROSS JOIN settings st
+    WHERE coalesce(cardinality(f.products), 0) < st.recommendations_per_customer
+),
+popular AS (
+    SELECT s.customer, u.product, u.points
+    FROM short s
+    CROSS JOIN settings st
+    JOIN popularity_lists l ON l.segment = s.segment
+    CROSS JOIN LATERAL (
+        SELECT st.recommendations_per_customer + cardinality(s.products) AS reach
+    ) AS r
+    CROSS JOIN LATERAL unnest(l.products[1:r.reach], l.points[1:r.reach]) AS u (product, points)
+    WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.recommended)
+),
+candidates AS (
+    SELECT customer, product, points, 'co_purchase' AS basis, anchor FROM co_purchase_top
+    UNION ALL
+    SELECT customer, product, points, 'segment_popularity', NULL FROM popular
+),
+ranked AS (
+    SELECT
+        cu.customer_id, p.product_id, p.name AS product_name, c.points, c.basis,
+        anchor.product_id AS anchor_id, anchor.name AS anchor_name,
+        row_number() OVER (
+            PARTITION BY c.customer ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
+        ) AS rank
+    FROM candidates c
+    JOIN customers cu ON cu.customer = c.customer
+    JOIN products p ON p.product = c.product
+    LEFT JOIN products anchor ON anchor.product = c.anchor
+),
+customer_preferences AS (
+    SELECT DISTINCT ON (customer_id) customer_id, channel
+    FROM reminders.reminder_preferences
+    WHERE scope = 'customer' AND enabled
+    ORDER BY customer_id, updated_at DESC, channel
+),
+segment_preferences AS (
+    SELECT DISTINCT ON (segment) segment, channel
+    FROM reminders.reminder_preferences
+    WHERE scope = 'segment' AND enabled
+    ORDER BY segment, updated_at DESC, channel
+),
+outbox AS (
+    SELECT
+        customer_id, product_id,
+        bool_or(status IN ('pending', 'sending')) AS queued,
+        bool_or(status = 'sent') AS sent
+    FROM reminders.notification_outbox
+    GROUP BY customer_id, product_id
+),
+customer_offers AS (
+    SELECT
+        s.customer_id, s.segment,
+        CASE s.segment
+            WHEN 'champions' THEN 'champions'
+            WHEN 'loyal' THEN 'loyal customers'
+            WHEN 'potential_loyalist' THEN 'potential loyalists'
+            WHEN 'new' THEN 'new customers'
+            WHEN 'at_risk' THEN 'at-risk customers'
+            WHEN 'cannot_lose' THEN 'cannot-lose customers'
+            WHEN 'hibernating' THEN 'hibernating customers'
+            ELSE 'lost customers'
+        END AS segment_label,
+        CASE
+            WHEN s.segment IN ('champions', 'loyal') THEN 'loyal_10'
+            WHEN s.segment IN ('at_risk', 'cannot_lose') THEN 'winback_15'
+            WHEN s.segment = 'new' THEN 'none'
+            ELSE 'standard_5'
+        END AS discount_tier,
+        least(greatest(
+            coalesce(round(s.repurchase_interval_days)::integer, st.cadence_default_days),
+            st.cadence_min_days), st.cadence_max_days) AS cadence_days,
+        -- Recency against this build's data date (the summary may predate the newest orders).
+        gp.as_of_date - (s.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
+        coalesce(
+            cp.channel, sp.channel,
+            CASE WHEN sc.preferred_channel IN ('email', 'sms', 'push') THEN sc.preferred_channel END,
+            'email'
+        ) AS channel,
+        gp.as_of_date
+    FROM loyalty.mart_customer_summary s
+    CROSS JOIN settings st
+    CROSS JOIN gold_params gp
+    LEFT JOIN customer_preferences cp ON cp.customer_id = s.customer_id
+    LEFT JOIN segment_preferences sp ON sp.segment = s.segment
+    LEFT JOIN silver.customers sc ON sc.customer_id = s.customer_id AND sc.is_current
+)
+SELECT
+    r.customer_id,
+    r.product_id,
+    r.rank::smallint AS rank,
+    c.segment,
+    r.product_name,
+    (r.points / 10000.0)::numeric(8, 4) AS score,
+    r.basis,
+    r.anchor_id AS anchor_product_id,
+    CASE r.basis
+        WHEN 'co_purchase' THEN format(
+            'Bought by %s%% of %s who bought %s',
+            round(r.points / 100.0), c.segment_label, r.anchor_name)
+        ELSE format(
+            'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
+            c.segment_label, round(r.points / 100.0))
+    END AS reason,
+    c.discount_tier,
+    CASE c.discount_tier
+        WHEN 'loyal_10' THEN 10 WHEN 'winback_15' THEN 15 WHEN 'standard_5' THEN 5 ELSE 0
+    END::smallint AS discount_percent,
+    c.cadence_days::smallint AS reminder_cadence_days,
+    c.channel,
+    CASE
+        WHEN c.segment IN ('at_risk', 'cannot_lose', 'hibernating', 'lost') THEN 'winback_offer'
+        WHEN c.segment = 'new' THEN 'welcome_series'
+        WHEN c.recency_days >= c.cadence_days THEN 'replenish_reminder'
+        ELSE 'cross_sell'
+    END AS next_best_action,
+    CASE WHEN o.queued THEN 'queued' WHEN o.sent THEN 'notified' ELSE 'new' END AS status,
+    c.as_of_date,
+    now() AS refreshed_at
+FROM ranked r
+CROSS JOIN settings st
+JOIN customer_offers c ON c.customer_id = r.customer_id
+LEFT JOIN outbox o ON o.customer_id = r.customer_id AND o.product_id = r.product_id
+WHERE r.rank <= st.recommendations_per_customer
+-- In key order, so publishing appends to the primary key's index instead of scattering.
+ORDER BY r.customer_id, r.product_id

@@ -1,0 +1,278 @@
+"""loyalty.mart_loyalty_recommendations on a hand-checked segment: co-purchase affinity decides
+the ranking, bought, inactive and delisted products never appear, popularity fills the gaps, and
+channel, discount, cadence, next best action and outbox status follow their rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+
+from flows.gold.marts import MART_BY_NAME
+from shared.database import asyncpg_dsn
+from shared.owners import PIPELINE_ROLE
+from tests.conftest import TestDatabase
+from tests.flows.gold.silver_rows import SilverWriter, build
+
+MARTS = ("mart_customer_summary", "mart_loyalty_recommendations")
+FALLBACK = "Popular with {}: bought by {}% of them (fallback: no co-purchase signal)"
+NEW_FALLBACK = FALLBACK.format("new customers", 25)
+PRODUCTS = {
+    "P-A": "Kenya AA beans",
+    "P-B": "Burr grinder",
+    "P-C": "Paper filters",
+    "P-D": "Espresso cups",
+    "P-E": "Descaler",  # inactive
+    "P-F": "Old blend",  # delisted: no current version
+    "P-G": "Gooseneck kettle",
+}
+
+
+def at(month: int, day: int) -> datetime:
+    """A 2026 UTC timestamp at midnight."""
+    return datetime(2026, month, day, tzinfo=UTC)
+
+
+@pytest.fixture
+async def preferences_readable(database: TestDatabase) -> None:
+    """STAND-IN for reminders migration 0003 (another branch), which grants the pipeline role
+    SELECT on reminders.reminder_preferences; granted here only while that migration is absent."""
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        granted = await connection.fetchval(
+            "SELECT has_table_privilege($1, 'reminders.reminder_preferences', 'SELECT')",
+            PIPELINE_ROLE,
+        )
+        if not granted:
+            await connection.execute(
+                f"GRANT SELECT ON reminders.reminder_preferences TO {PIPELINE_ROLE}"
+            )
+    finally:
+        await connection.close()
+
+
+class Shop:
+    """Writes customers, their orders and the catalogue into silver."""
+
+    def __init__(self, silver: SilverWriter) -> None:
+        self.silver = silver
+        self.orders = 0
+
+    async def catalogue(self) -> None:
+        """The products of `PRODUCTS`: P-E inactive, P-F delisted (its only version closed)."""
+        for product_id, name in PRODUCTS.items():
+            columns: dict[str, Any] = {"active": product_id != "P-E"}
+            if product_id == "P-F":
+                columns.update(valid_to=at(11, 1), is_current=False)
+            await self.silver.add("products", product_id=product_id, name=name, **columns)
+
+    async def customer(
+        self, customer_id: str, *orders: tuple[datetime, tuple[str, ...]], **columns: Any
+    ) -> None:
+        """A customer and their kept orders (of 20.00 each), given as (time, products)."""
+        await self.silver.add("customers", customer_id=customer_id, **columns)
+        for order_ts, products in orders:
+            self.orders += 1
+            order_id = f"O-{self.orders}"
+            await self.silver.add("orders", order_id=order_id, customer_id=customer_id,
+                                  order_ts=order_ts, total_amount=Decimal("20.00"))  # fmt: skip
+            for line, product_id in enumerate(products, start=1):
+                await self.silver.add("order_items", order_item_id=f"{order_id}-{line}",
+                                      order_id=order_id, product_id=product_id)  # fmt: skip
+
+
+async def write_new_customers(shop: Shop) -> None:
+    """Eight customers with one recent order each: all in segment 'new' (R5, F1, M1).
+
+    Buyers in the segment: A 6 (U1 U2 U3 U4 T1 T2), B 6 (U1 U2 U4 U5 U6 T2), C 3 (U1 U3 U4),
+    D 2 (U3 U5), E 4 (U1-U4), F 2 (U1 U2), G 2 (U5 U6).
+    Confidence from A: B 4/6 (U1 U2 U4 T2) = 0.6667, C 3/6 = 0.5000, D 1/6 (under the two
+    co-buyers a pair needs), E 4/6 and F 2/6 (not recommendable).
+    From B: A 4/6, C 2/6 (U1 U4) = 0.3333, D 1/6 (too few), G 2/6 (U5 U6) = 0.3333.
+    Popularity (of 8): A, B 0.75, C 0.375, D and G 0.25 (D first by product_id).
+    """
+    await shop.catalogue()
+    baskets = {
+        "U1": ("P-A", "P-B", "P-C", "P-E", "P-F"),
+        "U2": ("P-A", "P-B", "P-E", "P-F"),
+        "U3": ("P-A", "P-C", "P-D", "P-E"),
+        "U4": ("P-A", "P-B", "P-C", "P-E"),
+        "U5": ("P-B", "P-D", "P-G"),
+        "U6": ("P-B", "P-G"),
+        "T1": ("P-A",),
+        "T2": ("P-A", "P-B"),
+    }
+    for customer_id, products in baskets.items():
+        # U6's is the newest order in silver: as_of_date is 20 Nov.
+        await shop.customer(customer_id, (at(11, 20 if customer_id == "U6" else 18), products))
+    # A cancelled order is no purchase: T1 did not buy P-C, and nobody bought it "with" P-A.
+    await shop.silver.add("orders", order_id="O-T1-cancelled", customer_id="T1",
+                          order_ts=at(11, 19), status="cancelled",
+                          total_amount=Decimal("5.00"))  # fmt: skip
+    await shop.silver.add("order_items", order_item_id="O-T1-cancelled-1",
+                          order_id="O-T1-cancelled", product_id="P-C")  # fmt: skip
+
+
+RANKED = ("rank", "product_id", "score", "basis", "anchor_product_id", "reason")
+
+
+async def recommendations(
+    database: TestDatabase, customer_id: str, columns: tuple[str, ...] = RANKED
+) -> list[tuple[object, ...]]:
+    """A customer's recommendations, best first, as tuples of `columns`."""
+    listed = ", ".join(columns)
+    return await database.rows(
+        f"SELECT {listed} FROM loyalty.mart_loyalty_recommendations WHERE customer_id = $1"
+        " ORDER BY rank",
+        customer_id,
+    )
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_co_purchase_affinity_within_the_segment_ranks_what_a_customer_has_not_bought(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await write_new_customers(Shop(silver))
+
+    summary, recommended = await build(pipeline_dsn, *MARTS)
+
+    by_kenya = "Bought by {}% of new customers who bought Kenya AA beans"
+    # T1 bought A: B and C by affinity from A (P-E, as likely as P-B, is inactive; P-F is
+    # delisted; P-D has one co-buyer only), then the most popular product left, D.
+    assert await recommendations(database, "T1") == [
+        (1, "P-B", Decimal("0.6667"), "co_purchase", "P-A", by_kenya.format(67)),
+        (2, "P-C", Decimal("0.5000"), "co_purchase", "P-A", by_kenya.format(50)),
+        (3, "P-D", Decimal("0.2500"), "segment_popularity", None, NEW_FALLBACK),
+    ]  # fmt: skip
+    # T2 bought A and B: C scores its best anchor (A: 0.5000, not B: 0.3333); G ties C's
+    # B-score but is ranked on its own best, 0.3333 from B.
+    assert await recommendations(database, "T2") == [
+        (1, "P-C", Decimal("0.5000"), "co_purchase", "P-A", by_kenya.format(50)),
+        (2, "P-G", Decimal("0.3333"), "co_purchase", "P-B",
+         "Bought by 33% of new customers who bought Burr grinder"),
+        (3, "P-D", Decimal("0.2500"), "segment_popularity", None, NEW_FALLBACK),
+    ]  # fmt: skip
+    bought_inactive_or_delisted = await database.rows(
+        """
+        SELECT r.customer_id, r.product_id FROM loyalty.mart_loyalty_recommendations r
+        WHERE r.product_id IN ('P-E', 'P-F') OR EXISTS (
+            SELECT 1 FROM silver.orders o JOIN silver.order_items i USING (order_id)
+            WHERE o.customer_id = r.customer_id AND i.product_id = r.product_id
+              AND o.status NOT IN ('cancelled', 'returned'))
+        """
+    )
+    assert bought_inactive_or_delisted == []
+    # Each customer gets min(3, recommendable products not bought): five are recommendable (A,
+    # B, C, D, G), so U1, U3, U4 and U5 (three bought) get two and the others three.
+    assert (summary.rows, recommended.rows) == (8, 20)
+    checks = await database.rows(
+        "SELECT mart, status FROM ops.quality_results WHERE status <> 'pass'"
+    )
+    assert checks == []
+    assert len(recommended.results) == len(MART_BY_NAME["mart_loyalty_recommendations"].contract)
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_channel_offer_cadence_action_and_status_follow_the_customer(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    shop = Shop(silver)
+    await write_new_customers(shop)
+    # Loyal (R >= 3, F = 3): L1 every 10 days, last 12 days ago -> cadence 10, due: replenish.
+    # L2 every 3 days (cadence clamped up to 7), last 5 days ago -> not due: cross_sell.
+    await shop.customer("L1", (at(10, 19), ("P-A",)), (at(10, 29), ("P-A",)),
+                        (at(11, 8), ("P-A",)), preferred_channel="sms")  # fmt: skip
+    await shop.customer("L2", (at(11, 9), ("P-B",)), (at(11, 12), ("P-B",)),
+                        (at(11, 15), ("P-B",)), preferred_channel="fax")  # fmt: skip
+    # Hibernating (one order 61-120 days back): win back, with the standard discount.
+    await shop.customer("H1", (at(8, 1), ("P-A",)), preferred_channel="push")
+    await shop.customer("H2", (at(8, 1), ("P-B",)))
+    preferences = [
+        # T1: two enabled channels (the later edit wins) and a newer disabled one (ignored).
+        ("customer", "T1", None, "email", True, at(11, 1)),
+        ("customer", "T1", None, "sms", True, at(11, 2)),
+        ("customer", "T1", None, "push", False, at(11, 3)),
+        # U5's only customer preference is disabled: the segment's applies.
+        ("customer", "U5", None, "sms", False, at(11, 1)),
+        ("segment", None, "new", "push", True, at(11, 1)),
+        ("segment", None, "loyal", "sms", False, at(11, 1)),
+    ]
+    await silver.connection.executemany(
+        """
+        INSERT INTO reminders.reminder_preferences
+            (scope, customer_id, segment, channel, cadence_days, enabled, updated_at)
+        VALUES ($1, $2, $3, $4, 14, $5, $6)
+        """,
+        preferences,
+    )
+    outbox = [
+        ("T1", "P-B", "2026-11-01+30d", "pending"),  # queued
+        ("T1", "P-C", "2026-10-01+30d", "sent"),  # notified
+        ("T1", "P-D", "2026-10-01+30d", "failed"),  # new
+        ("T2", "P-C", "2026-10-01+30d", "sent"),  # sent before, pending now: queued
+        ("T2", "P-C", "2026-11-01+30d", "pending"),
+        ("T2", "P-A", "2026-11-01+30d", "pending"),  # not recommended: no effect
+    ]
+    await silver.connection.executemany(
+        "INSERT INTO reminders.notification_outbox (customer_id, product_id, channel,"
+        " cadence_window, status) VALUES ($1, $2, 'email', $3, $4)",
+        outbox,
+    )
+
+    await build(pipeline_dsn, *MARTS)
+
+    columns = (
+        "product_id", "segment", "channel", "discount_tier", "discount_percent",
+        "reminder_cadence_days", "next_best_action", "status",
+    )  # fmt: skip
+    new = ("new", "push", "none", 0, 30, "welcome_series")
+    assert await recommendations(database, "T1", columns) == [
+        ("P-B", "new", "sms", "none", 0, 30, "welcome_series", "queued"),
+        ("P-C", "new", "sms", "none", 0, 30, "welcome_series", "notified"),
+        ("P-D", "new", "sms", "none", 0, 30, "welcome_series", "new"),
+    ]
+    assert await recommendations(database, "T2", columns) == [
+        ("P-C", *new, "queued"),
+        ("P-G", *new, "new"),
+        ("P-D", *new, "new"),
+    ]
+    assert {row[2] for row in await recommendations(database, "U5", columns)} == {"push"}
+    # L1 and L2: the loyal segment's preference is disabled; L1's own channel is valid, L2's
+    # 'fax' is not. Loyal buyers: A (L1) and B (L2), so each gets the other by popularity.
+    assert await recommendations(database, "L1", columns) == [
+        ("P-B", "loyal", "sms", "loyal_10", 10, 10, "replenish_reminder", "new"),
+    ]
+    assert await recommendations(database, "L2", columns) == [
+        ("P-A", "loyal", "email", "loyal_10", 10, 7, "cross_sell", "new"),
+    ]
+    assert await recommendations(database, "H1", columns) == [
+        ("P-B", "hibernating", "push", "standard_5", 5, 30, "winback_offer", "new"),
+    ]
+    assert await recommendations(database, "H2", ("reason",)) == [
+        (FALLBACK.format("hibernating customers", 50),),
+    ]
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_building_twice_gives_identical_recommendations(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await write_new_customers(Shop(silver))
+    query = "SELECT * FROM loyalty.mart_loyalty_recommendations ORDER BY customer_id, rank"
+
+    await build(pipeline_dsn, *MARTS)
+    first = await database.fetch(query)
+    await build(pipeline_dsn, *MARTS)
+    second = await database.fetch(query)
+
+    def comparable(rows: list[asyncpg.Record]) -> list[dict[str, object]]:
+        return [{k: v for k, v in row.items() if k != "refreshed_at"} for row in rows]
+
+    assert len(first) == 20
+    assert comparable(second) == comparable(first)
+    assert {row["refreshed_at"] for row in second}.isdisjoint(
+        {row["refreshed_at"] for row in first}
+    )
