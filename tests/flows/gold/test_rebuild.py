@@ -33,7 +33,8 @@ async def test_incremental_marts_equal_a_full_rebuild_and_rebuilds_are_identical
     flow_settings: FlowSettings, database: TestDatabase
 ) -> None:
     dsn = asyncpg_dsn(database.role_url(Owner.FLOWS))
-    generate(flow_settings, GenerateRequest(days=3, seed=5, as_of=AS_OF, clean=True))
+    # Forty days: long enough for customers to be due reminders, so every mart has rows.
+    generate(flow_settings, GenerateRequest(days=40, seed=5, as_of=AS_OF, clean=True))
     await run_data_pipeline(flow_settings)
     for gold_flow in (GoldFlow.LOYALTY_RECOMMENDATIONS, GoldFlow.TRUST_TRANSPARENCY):
         await run_gold_flow(flow_settings, gold_flow)

@@ -126,7 +126,7 @@ async def add_customer(
     customer_id: str,
     last_order_at: datetime,
     *,
-    segment: str | None,
+    segment: str,
     interval: Decimal | None = None,
     in_silver: bool = True,
     **silver_columns: Any,
@@ -181,7 +181,7 @@ async def write_customers(silver: SilverWriter, superuser: asyncpg.Connection) -
     await add_customer(silver, superuser, "C-HIGH", on(1, month=8), segment="vip",
                        interval=Decimal("200"), preferred_channel="phone")  # fmt: skip
     # A single order: the 30-day default.
-    await add_customer(silver, superuser, "C-DEFAULT", on(20, month=10), segment=None)
+    await add_customer(silver, superuser, "C-DEFAULT", on(20, month=10), segment="lost")
     # Ordered on the data date (the newest order: it sets as_of_date): due in December.
     await add_customer(silver, superuser, "C-NOTDUE", on(27, hour=10), segment="vip")
     # Opted out of marketing in silver: never a candidate, though long overdue.
@@ -222,7 +222,7 @@ async def test_candidates_follow_cadence_sources_exclusions_and_time_zones(
     )
     assert rows == [
         # 10-20 + 30 = 11-19, 8 days overdue; an unknown opt-in is no opt-out.
-        ("C-DEFAULT", None, "email", 30, "default", None, date(2026, 11, 19), 8,
+        ("C-DEFAULT", "lost", "email", 30, "default", None, date(2026, 11, 19), 8,
          date(2026, 11, 19), "2026-11-19/30d", "UTC", None, None, AS_OF),
         # 08-01 + 90 (200 clamped) = 10-30, 28 days overdue; 'phone' is no reminder channel.
         ("C-HIGH", "vip", "email", 90, "repurchase_interval", None, date(2026, 10, 30), 28,
