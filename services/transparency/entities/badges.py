@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from services.transparency.entities.fields import Badge, SubjectType
 from services.transparency.tables import mart_trust_scores
@@ -144,7 +145,7 @@ def current_badges(subject_type: str | None) -> Subquery:
         latest = latest.where(scores.subject_type == subject_type)
     unrated_last = scores.badge == "unrated"
     return (
-        latest.distinct(*subject)
+        latest.ext(distinct_on(*subject))
         .order_by(*subject, unrated_last, scores.score_date.desc())
         .subquery("current_badges")
     )
