@@ -64,7 +64,9 @@ def as_role(role: Role | None, sub: str = "tester") -> dict[str, str]:
     return identity_headers(role, sub) if role is not None else {}
 
 
-VIEWER = as_role(Role.VIEWER)
+def viewer() -> dict[str, str]:
+    """A viewer's identity headers, signed now (assertions expire within a minute)."""
+    return as_role(Role.VIEWER)
 
 
 def assert_problem(response: Response, status: int) -> dict[str, Any]:

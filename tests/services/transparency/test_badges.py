@@ -16,7 +16,7 @@ from flows.gold.marts.transparency import BADGES as MART_BADGES
 from services.transparency.entities.badges import BADGE_CRITERIA
 from services.transparency.entities.fields import Badge
 from tests.flows.gold.silver_rows import SilverWriter, build
-from tests.services.transparency.marts import BADGES, VIEWER, MartWriter, assert_problem, page_of
+from tests.services.transparency.marts import BADGES, MartWriter, assert_problem, page_of, viewer
 
 ROOT = Path(__file__).parents[3]
 CRITERIA = [
@@ -69,7 +69,7 @@ def current(body: dict[str, Any]) -> list[tuple[str, str, str | None, str, str]]
 async def test_each_subject_shows_the_badge_of_its_latest_rated_day_and_the_criteria(
     transparency_client: AsyncClient,
 ) -> None:
-    body = page_of(await transparency_client.get(BADGES, headers=VIEWER))
+    body = page_of(await transparency_client.get(BADGES, headers=viewer()))
 
     assert body["criteria"] == CRITERIA
     assert (body["count"], body["limit"], body["offset"]) == (4, 50, 0)
@@ -106,7 +106,7 @@ async def test_each_subject_shows_the_badge_of_its_latest_rated_day_and_the_crit
 async def test_filters_and_sorting_apply_to_the_current_badges(
     transparency_client: AsyncClient, params: dict[str, str], expected: list[str]
 ) -> None:
-    body = page_of(await transparency_client.get(BADGES, params=params, headers=VIEWER))
+    body = page_of(await transparency_client.get(BADGES, params=params, headers=viewer()))
 
     assert [row["subject_id"] for row in body["data"]] == expected
     assert body["count"] == len(expected)
@@ -118,7 +118,7 @@ async def test_pages_carry_the_total_of_all_matching_subjects(
     transparency_client: AsyncClient,
 ) -> None:
     body = page_of(
-        await transparency_client.get(BADGES, params={"limit": 2, "offset": 1}, headers=VIEWER)
+        await transparency_client.get(BADGES, params={"limit": 2, "offset": 1}, headers=viewer())
     )
 
     assert (body["count"], [row["subject_id"] for row in body["data"]]) == (4, ["D001", "S001"])
@@ -131,7 +131,7 @@ async def test_pages_carry_the_total_of_all_matching_subjects(
 async def test_bad_filters_are_422_problems(
     transparency_client: AsyncClient, params: dict[str, str | int]
 ) -> None:
-    response = await transparency_client.get(BADGES, params=params, headers=VIEWER)
+    response = await transparency_client.get(BADGES, params=params, headers=viewer())
 
     assert assert_problem(response, 422)["errors"]
 
@@ -151,7 +151,7 @@ async def test_badges_of_marts_the_pipeline_built_skip_days_not_yet_due(
                      promised_date=_day(22), status="in_transit")  # fmt: skip
     await build(pipeline_dsn, "mart_trust_scores")
 
-    body = page_of(await transparency_client.get(BADGES, headers=VIEWER))
+    body = page_of(await transparency_client.get(BADGES, headers=viewer()))
 
     # One on-time delivery, nothing late, no support: 100 on delivery alone.
     assert current(body) == [

@@ -12,10 +12,10 @@ from httpx import AsyncClient
 
 from tests.services.transparency.marts import (
     SNAPSHOTS,
-    VIEWER,
     MartWriter,
     assert_problem,
     page_of,
+    viewer,
 )
 
 
@@ -62,7 +62,7 @@ def subjects(body: dict[str, Any]) -> list[str]:
 
 @pytest.mark.usefixtures("snapshots")
 async def test_viewer_reads_every_subject_by_type_then_id(transparency_client: AsyncClient) -> None:
-    body = page_of(await transparency_client.get(SNAPSHOTS, headers=VIEWER))
+    body = page_of(await transparency_client.get(SNAPSHOTS, headers=viewer()))
 
     assert (body["count"], subjects(body)) == (4, ["D001", "D005", "S001", "S101"])
     assert body["data"][3] == {
@@ -120,7 +120,7 @@ async def test_viewer_reads_every_subject_by_type_then_id(transparency_client: A
 async def test_filters_and_search_select_exactly_the_matching_subjects(
     transparency_client: AsyncClient, params: dict[str, str], expected: list[str]
 ) -> None:
-    body = page_of(await transparency_client.get(SNAPSHOTS, params=params, headers=VIEWER))
+    body = page_of(await transparency_client.get(SNAPSHOTS, params=params, headers=viewer()))
 
     assert (subjects(body), body["count"]) == (expected, len(expected))
 
@@ -139,7 +139,9 @@ async def test_filters_and_search_select_exactly_the_matching_subjects(
 async def test_sorting_by_allowed_keys(
     transparency_client: AsyncClient, sort: str, expected: list[str]
 ) -> None:
-    body = page_of(await transparency_client.get(SNAPSHOTS, params={"sort": sort}, headers=VIEWER))
+    body = page_of(
+        await transparency_client.get(SNAPSHOTS, params={"sort": sort}, headers=viewer())
+    )
 
     assert subjects(body) == expected
 
@@ -150,7 +152,9 @@ async def test_pages_carry_the_total_of_all_matching_subjects(
 ) -> None:
     body = page_of(
         await transparency_client.get(
-            SNAPSHOTS, params={"limit": 1, "offset": 1, "subject_type": "stockist"}, headers=VIEWER
+            SNAPSHOTS,
+            params={"limit": 1, "offset": 1, "subject_type": "stockist"},
+            headers=viewer(),
         )
     )
 
@@ -172,6 +176,6 @@ async def test_pages_carry_the_total_of_all_matching_subjects(
 async def test_bad_filters_are_422_problems(
     transparency_client: AsyncClient, params: dict[str, str | int]
 ) -> None:
-    response = await transparency_client.get(SNAPSHOTS, params=params, headers=VIEWER)
+    response = await transparency_client.get(SNAPSHOTS, params=params, headers=viewer())
 
     assert assert_problem(response, 422)["errors"]

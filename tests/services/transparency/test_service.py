@@ -11,16 +11,16 @@ from tests.services.transparency.marts import (
     METRICS_EXPORT,
     SCORES,
     SNAPSHOTS,
-    VIEWER,
     as_role,
     assert_problem,
+    viewer,
 )
 
 
 async def test_health_readiness_and_metrics_answer(transparency_client: AsyncClient) -> None:
     health = await transparency_client.get("/healthz")
     ready = await transparency_client.get("/readyz")
-    await transparency_client.get(SCORES, headers=VIEWER)
+    await transparency_client.get(SCORES, headers=viewer())
     metrics = await transparency_client.get("/metrics")
 
     assert health.json() == {"status": "ok"}

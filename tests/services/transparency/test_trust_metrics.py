@@ -15,9 +15,9 @@ from shared.identity import Role
 from tests.services.transparency.marts import (
     METRICS,
     METRICS_EXPORT,
-    VIEWER,
     MartWriter,
     as_role,
+    viewer,
 )
 
 ON_TIME_DESCRIPTION = "Shipments delivered by their promised date / shipments due"
@@ -49,7 +49,7 @@ async def metrics(marts: MartWriter) -> None:
 
 @pytest.mark.usefixtures("metrics")
 async def test_every_metric_by_name_with_the_data_date(transparency_client: AsyncClient) -> None:
-    response = await transparency_client.get(METRICS, headers=VIEWER)
+    response = await transparency_client.get(METRICS, headers=viewer())
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -87,7 +87,7 @@ async def test_every_metric_by_name_with_the_data_date(transparency_client: Asyn
 async def test_before_the_first_build_there_are_no_metrics_and_no_data_date(
     transparency_client: AsyncClient,
 ) -> None:
-    response = await transparency_client.get(METRICS, headers=VIEWER)
+    response = await transparency_client.get(METRICS, headers=viewer())
 
     assert response.status_code == 200
     assert response.json() == {"as_of_date": None, "data": []}

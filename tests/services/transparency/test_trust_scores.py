@@ -11,10 +11,10 @@ from httpx import AsyncClient
 
 from tests.services.transparency.marts import (
     SCORES,
-    VIEWER,
     MartWriter,
     assert_problem,
     page_of,
+    viewer,
 )
 
 
@@ -62,7 +62,7 @@ def keys(body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 @pytest.mark.usefixtures("scores")
 async def test_viewer_reads_every_row_newest_day_first(transparency_client: AsyncClient) -> None:
-    body = page_of(await transparency_client.get(SCORES, headers=VIEWER))
+    body = page_of(await transparency_client.get(SCORES, headers=viewer()))
 
     assert (body["count"], body["limit"], body["offset"]) == (5, 50, 0)
     assert keys(body) == [
@@ -133,7 +133,7 @@ async def test_viewer_reads_every_row_newest_day_first(transparency_client: Asyn
 async def test_filters_select_exactly_the_matching_rows(
     transparency_client: AsyncClient, params: dict[str, str], expected: list[tuple[str, ...]]
 ) -> None:
-    body = page_of(await transparency_client.get(SCORES, params=params, headers=VIEWER))
+    body = page_of(await transparency_client.get(SCORES, params=params, headers=viewer()))
 
     assert keys(body) == expected
     assert body["count"] == len(expected)
@@ -144,16 +144,16 @@ async def test_sorting_by_allowed_keys_with_the_primary_key_breaking_ties(
     transparency_client: AsyncClient,
 ) -> None:
     by_score = page_of(
-        await transparency_client.get(SCORES, params={"sort": "trust_score"}, headers=VIEWER)
+        await transparency_client.get(SCORES, params={"sort": "trust_score"}, headers=viewer())
     )
     by_rate = page_of(
         await transparency_client.get(
-            SCORES, params={"sort": "-on_time_rate", "breached": "true"}, headers=VIEWER
+            SCORES, params={"sort": "-on_time_rate", "breached": "true"}, headers=viewer()
         )
     )
     # Ties on subject_type are broken by subject_id, then score_date: a total, stable order.
     by_type = page_of(
-        await transparency_client.get(SCORES, params={"sort": "subject_type"}, headers=VIEWER)
+        await transparency_client.get(SCORES, params={"sort": "subject_type"}, headers=viewer())
     )
 
     assert [row["trust_score"] for row in by_score["data"]] == [
@@ -178,13 +178,13 @@ async def test_pages_carry_the_total_of_all_matching_rows(
     transparency_client: AsyncClient,
 ) -> None:
     second = page_of(
-        await transparency_client.get(SCORES, params={"limit": 2, "offset": 1}, headers=VIEWER)
+        await transparency_client.get(SCORES, params={"limit": 2, "offset": 1}, headers=viewer())
     )
     last = page_of(
-        await transparency_client.get(SCORES, params={"limit": 2, "offset": 4}, headers=VIEWER)
+        await transparency_client.get(SCORES, params={"limit": 2, "offset": 4}, headers=viewer())
     )
     beyond = page_of(
-        await transparency_client.get(SCORES, params={"limit": 2, "offset": 9}, headers=VIEWER)
+        await transparency_client.get(SCORES, params={"limit": 2, "offset": 9}, headers=viewer())
     )
 
     assert (second["count"], second["limit"], second["offset"]) == (5, 2, 1)
@@ -194,7 +194,7 @@ async def test_pages_carry_the_total_of_all_matching_rows(
 
 
 async def test_an_empty_mart_is_an_empty_page(transparency_client: AsyncClient) -> None:
-    body = page_of(await transparency_client.get(SCORES, headers=VIEWER))
+    body = page_of(await transparency_client.get(SCORES, headers=viewer()))
 
     assert body == {"data": [], "count": 0, "limit": 50, "offset": 0}
 
@@ -219,7 +219,7 @@ async def test_an_empty_mart_is_an_empty_page(transparency_client: AsyncClient) 
 async def test_bad_filters_are_422_problems(
     transparency_client: AsyncClient, params: dict[str, str | int]
 ) -> None:
-    response = await transparency_client.get(SCORES, params=params, headers=VIEWER)
+    response = await transparency_client.get(SCORES, params=params, headers=viewer())
 
     problem = assert_problem(response, 422)
     assert problem["errors"], "the problem says which parameter is wrong"
