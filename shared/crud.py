@@ -51,7 +51,9 @@ class Resource:
     """One table as the API sees it: its key, the sort keys and the columns `q` searches.
 
     `owner_column` names the column holding the subject that owns a row (a customer id), for
-    resources whose owners may manage their own rows.
+    resources whose owners may manage their own rows. `derived_filters` are filters that name
+    no column (e.g. `breached`: an array column is not empty): each turns the filter's value
+    into a WHERE term.
     """
 
     table: Table
@@ -62,6 +64,9 @@ class Resource:
     search_columns: tuple[str, ...] = ()
     version_column: str = "version"
     owner_column: str | None = None
+    derived_filters: Mapping[str, Callable[[Any], ColumnElement[bool]]] = field(
+        default_factory=dict, compare=False
+    )
     _sortable: dict[str, ColumnElement[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,8 +84,16 @@ class Resource:
         """The primary key column."""
         return self.table.c[self.key]
 
+    @property
+    def tie_breakers(self) -> list[ColumnElement[Any]]:
+        """The key, then the rest of a composite primary key: ordering by them is total."""
+        rest = [column for column in self.table.primary_key.columns if column.name != self.key]
+        return [self.key_column, *rest]
+
     def condition(self, name: str, value: Any) -> ColumnElement[bool]:
         """The WHERE term of one typed filter; the name decides the column and the comparison."""
+        if name in self.derived_filters:
+            return self.derived_filters[name](value)
         columns = self.table.c
         if name in columns:
             equal: ColumnElement[bool] = columns[name] == value
@@ -98,7 +111,7 @@ class Resource:
         sort: str,
         columns: Sequence[str] | None = None,
     ) -> Select[Any]:
-        """SELECT of the matching rows in a stable order (the key breaks ties)."""
+        """SELECT of the matching rows in a stable order (the primary key breaks ties)."""
         selected = [self.table.c[name] for name in columns] if columns else [self.table]
         statement = select(*selected)
         for name, value in filters.items():
@@ -110,7 +123,7 @@ class Resource:
             ]
             statement = statement.where(or_(*matches))
         order = order_by_clause(sort or self.default_sort, self._sortable)
-        return statement.order_by(*order, self.key_column.asc())
+        return statement.order_by(*order, *(column.asc() for column in self.tie_breakers))
 
 
 @dataclass(frozen=True)

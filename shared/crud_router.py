@@ -16,7 +16,13 @@ from pydantic import BaseModel
 
 from shared.concurrency import IfMatchDep, etag_for
 from shared.crud import ChangeLog, Repository, Resource
-from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_export, xlsx_export
+from shared.exports import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    csv_export,
+    file_responses,
+    xlsx_export,
+)
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
@@ -230,7 +236,6 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
 
     noun, plural = api.noun, api.plural
     read_errors = problem_responses(401, 403, 422)
-    file_content = {"schema": {"type": "string", "format": "binary"}}
     router.get(
         "",
         operation_id=operation("list", plural),
@@ -244,14 +249,14 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             operation_id=operation("export", f"{plural}_csv"),
             summary=f"Export the matching {plural} as CSV (streamed)",
             response_class=Response,
-            responses={200: {"content": {CSV_MEDIA_TYPE: file_content}}, **read_errors},
+            responses={**file_responses(CSV_MEDIA_TYPE), **read_errors},
         )(with_types(export_csv, query=query_type))
         router.get(
             "/export/xlsx",
             operation_id=operation("export", f"{plural}_xlsx"),
             summary=f"Export the matching {plural} as an XLSX workbook",
             response_class=Response,
-            responses={200: {"content": {XLSX_MEDIA_TYPE: file_content}}, **read_errors},
+            responses={**file_responses(XLSX_MEDIA_TYPE), **read_errors},
         )(with_types(export_xlsx, query=query_type))
     item_path = f"/{{{resource.key}}}"
     router.get(

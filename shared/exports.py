@@ -33,6 +33,11 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def file_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry of a 200 that sends a file of `media_type`."""
+    return {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 def neutralise(text: str) -> str:
     """`text` made inert for spreadsheets: a leading formula trigger gets a quote before it."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text

@@ -37,6 +37,7 @@ class Component(StrEnum):
 
     ADMIN = "admin"
     REMINDERS = "reminders"
+    TRANSPARENCY = "transparency"
     GATEWAY = "gateway"
 
 
@@ -333,6 +334,18 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
             create_reminders(reminder_settings),
             host=reminder_settings.host,
             port=reminder_settings.reminders_port,
+            log_level="warning",
+        )
+        return
+    if component is Component.TRANSPARENCY:
+        from services.transparency.app import create_app as create_transparency
+        from services.transparency.settings import TransparencySettings
+
+        transparency_settings = TransparencySettings()
+        uvicorn.run(
+            create_transparency(transparency_settings),
+            host=transparency_settings.host,
+            port=transparency_settings.transparency_port,
             log_level="warning",
         )
         return

@@ -78,6 +78,7 @@ class LocalStack:
         self.gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
         self.admin_url = f"http://127.0.0.1:{settings.admin_port}"
         self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
+        self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -89,6 +90,7 @@ class LocalStack:
             "gateway": self.settings.gateway_port,
             "admin service": self.settings.admin_port,
             "reminders service": self.settings.reminders_port,
+            "transparency service": self.settings.transparency_port,
             "Prefect": self.settings.prefect_port,
         }
         taken = [f"{name} ({port})" for name, port in ports.items() if not _port_is_free(port)]
@@ -96,7 +98,7 @@ class LocalStack:
             raise StartupError(
                 "ports already in use: " + ", ".join(taken) + ". Stop what holds them (another "
                 "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_REMINDERS_PORT / "
-                "ECOM_PREFECT_PORT."
+                "ECOM_TRANSPARENCY_PORT / ECOM_PREFECT_PORT."
             )
 
     def _start_database(self) -> str:
@@ -191,6 +193,8 @@ class LocalStack:
             f"  revenue KPIs   {self.gateway_url}/api/admin/kpis/daily-revenue",
             f"  admin service  {self.admin_url}",
             f"  reminders      {self.reminders_url}  (via the gateway: /api/reminders/...)",
+            f"  transparency   {self.transparency_url}"
+            "  (via the gateway: /api/transparency/..., /api/trust/...)",
             f"  Prefect UI     http://127.0.0.1:{self.settings.prefect_port}",
             f"  logs           {self.log_dir}",
             "",
@@ -245,6 +249,14 @@ class LocalStack:
                 "ECOM_REMINDERS_PORT": str(self.settings.reminders_port),
             },
         )
+        transparency = self._spawn(
+            "transparency",
+            self._ecom("serve", "transparency"),
+            {
+                **self._role_env(superuser_url, Owner.TRANSPARENCY),
+                "ECOM_TRANSPARENCY_PORT": str(self.settings.transparency_port),
+            },
+        )
         gateway = self._spawn(
             "gateway",
             self._ecom("serve", "gateway"),
@@ -253,12 +265,14 @@ class LocalStack:
                 "ECOM_GATEWAY_PORT": str(self.settings.gateway_port),
                 "ECOM_ADMIN_SERVICE_URL": self.admin_url,
                 "ECOM_REMINDERS_SERVICE_URL": self.reminders_url,
+                "ECOM_TRANSPARENCY_SERVICE_URL": self.transparency_url,
             },
         )
         self._say("waiting for the Prefect server, the services and the gateway ...")
         self._wait_healthy(prefect, f"{self.prefect_url}/health", deadline)
         self._wait_healthy(admin, f"{self.admin_url}/readyz", deadline)
         self._wait_healthy(reminders, f"{self.reminders_url}/readyz", deadline)
+        self._wait_healthy(transparency, f"{self.transparency_url}/readyz", deadline)
         self._wait_healthy(gateway, f"{self.gateway_url}/healthz", deadline)
         self._spawn(
             "flows", self._ecom("flows", "serve"), self._role_env(superuser_url, Owner.FLOWS)

@@ -75,7 +75,7 @@ def test_unknown_role_is_refused_with_the_choices(tmp_path: Path) -> None:
     assert "viewer" in result.stderr
 
 
-def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
+def test_up_serves_revenue_reminders_and_trust_metrics_and_ctrl_c_stops_everything(
     tmp_path: Path,
 ) -> None:
     gateway_port = free_port()
@@ -85,6 +85,7 @@ def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
         ECOM_GATEWAY_PORT=str(gateway_port),
         ECOM_ADMIN_PORT=str(free_port()),
         ECOM_REMINDERS_PORT=str(free_port()),
+        ECOM_TRANSPARENCY_PORT=str(free_port()),
         ECOM_PREFECT_PORT=str(free_port()),
     )
     log = tmp_path / "up.out"
@@ -110,6 +111,10 @@ def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
             f"http://127.0.0.1:{gateway_port}/api/reminders/configurations",
             headers={"Authorization": f"Bearer {token.group(1)}"},
         )
+        trust = httpx.get(
+            f"http://127.0.0.1:{gateway_port}/api/trust/metrics",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
     finally:
         process.send_signal(signal.SIGINT)
         time.sleep(0.3)
@@ -121,6 +126,8 @@ def test_up_serves_revenue_and_seeded_reminders_and_ctrl_c_stops_everything(
     assert anonymous.status_code == 401
     assert reminders.status_code == 200, reminders.text
     assert reminders.json()["count"] > 0, "`ecom up` seeds the reminders tables"
+    assert trust.status_code == 200, trust.text
+    assert trust.json()["data"], "the first trust-transparency run filled the metrics"
     assert exit_code == 0, log.read_text()
     deadline = time.monotonic() + 10
     while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:

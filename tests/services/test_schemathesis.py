@@ -23,6 +23,8 @@ from services.admin.app import create_app as create_admin
 from services.admin.settings import AdminSettings
 from services.reminders.app import create_app as create_reminders
 from services.reminders.settings import ReminderSettings
+from services.transparency.app import create_app as create_transparency
+from services.transparency.settings import TransparencySettings
 from shared.identity import Role
 from tests.conftest import TestDatabase
 from tests.services.conftest import identity_headers, settings_for_service
@@ -62,7 +64,15 @@ def reminders_app(database: TestDatabase, data_dir: Path) -> FastAPI:
     return create_reminders(settings_for_service(ReminderSettings, database, data_dir))
 
 
-SERVICES: dict[str, AppFactory] = {"admin": admin_app, "reminders": reminders_app}
+def transparency_app(database: TestDatabase, data_dir: Path) -> FastAPI:
+    return create_transparency(settings_for_service(TransparencySettings, database, data_dir))
+
+
+SERVICES: dict[str, AppFactory] = {
+    "admin": admin_app,
+    "reminders": reminders_app,
+    "transparency": transparency_app,
+}
 
 
 def operation_labels(factory: AppFactory) -> list[str]:

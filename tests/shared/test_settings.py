@@ -11,6 +11,7 @@ from flows.settings import FlowSettings
 from gateway.settings import GatewaySettings
 from services.admin.settings import AdminSettings
 from services.reminders.settings import ReminderSettings
+from services.transparency.settings import TransparencySettings
 from shared.cli.settings import PlatformSettings
 from shared.database import resolve_database_url
 from shared.owners import Owner
@@ -58,7 +59,14 @@ def test_local_database_url_connects_each_owner_as_its_own_role(tmp_path: Path) 
 
 @pytest.mark.parametrize(
     "settings_class",
-    [PlatformSettings, FlowSettings, AdminSettings, ReminderSettings, GatewaySettings],
+    [
+        PlatformSettings,
+        FlowSettings,
+        AdminSettings,
+        ReminderSettings,
+        TransparencySettings,
+        GatewaySettings,
+    ],
     ids=lambda cls: cls.__name__,
 )
 def test_every_setting_is_documented_in_env_example(settings_class: type[EcomSettings]) -> None:

@@ -1,0 +1,1 @@
+"""Transparency entities: each module holds one mart's resource description and its models."""

@@ -1,0 +1,85 @@
+"""Mart rows for the transparency tests, callers and small helpers.
+
+`MartWriter.add(table, **columns)` inserts one row with defaults for the columns a test is not
+about, so each test names only what it checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+from httpx import Response
+
+from shared.identity import Role
+from tests.services.conftest import identity_headers
+
+SCORES = "/api/transparency/trust/scores"
+SNAPSHOTS = "/api/transparency/logistics/snapshots"
+BADGES = "/api/transparency/badges"
+METRICS = "/api/trust/metrics"
+METRICS_EXPORT = "/api/trust/metrics/export"
+PROBLEM = "application/problem+json"
+
+REFRESHED = datetime(2026, 11, 27, 6, tzinfo=UTC)
+AS_OF = date(2026, 11, 26)
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "mart_trust_scores": {
+        "shipments_due": 0, "delivered_on_time": 0, "shipments_late": 0, "shipments_pending": 0,
+        "late_days_total": 0, "support_cases": 0, "badge": "unrated", "breach_flags": [],
+        "goodwill_action": "none", "refreshed_at": REFRESHED,
+    },
+    "mart_logistics_sla": {
+        "regions_served": [], "cities_served": [], "orders_routed_30d": 0, "shipments_30d": 0,
+        "breaches_30d": 0, "late_days_30d": 0, "penalty_amount": Decimal(0),
+        "base_currency": "USD", "stock_alerts": 0, "stock_alert_products": [],
+        "as_of_date": AS_OF, "refreshed_at": REFRESHED,
+    },
+    "trust_metrics": {"time_window": "30d", "as_of_date": AS_OF, "refreshed_at": REFRESHED},
+}  # fmt: skip
+
+
+@dataclass
+class MartWriter:
+    """Inserts rows into `transparency.<table>` through the pipeline role's connection."""
+
+    connection: asyncpg.Connection
+
+    async def add(self, table: str, **columns: Any) -> None:
+        """Insert one row: the test's columns over the table's defaults."""
+        row = {**DEFAULTS[table], **columns}
+        names = ", ".join(f'"{name}"' for name in row)
+        values = ", ".join(f"${number}" for number in range(1, len(row) + 1))
+        await self.connection.execute(
+            f"INSERT INTO transparency.{table} ({names}) VALUES ({values})", *row.values()
+        )
+
+
+def as_role(role: Role | None, sub: str = "tester") -> dict[str, str]:
+    """Identity headers for `role`; none for an anonymous caller."""
+    return identity_headers(role, sub) if role is not None else {}
+
+
+def viewer() -> dict[str, str]:
+    """A viewer's identity headers, signed now (assertions expire within a minute)."""
+    return as_role(Role.VIEWER)
+
+
+def assert_problem(response: Response, status: int) -> dict[str, Any]:
+    """The response is a problem document with `status`; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def page_of(response: Response) -> dict[str, Any]:
+    """The body of a successful list response."""
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
