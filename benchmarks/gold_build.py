@@ -23,11 +23,8 @@ the cluster-wide `ecom_*` roles' passwords: do not point it at a server others u
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -39,16 +36,15 @@ from benchmarks.silver_load import (
     _create_lake,
     _drop_database,
     _fixed_orders_file,
-    _free_port,
     _generate,
     _load_history,
     _say,
+    run_on_a_server,
 )
 from flows.gold import GoldFlow, Mart, MartBuild, build_marts
 from flows.gold.marts import MARTS, marts_for
 from flows.pipeline import PipelineSteps, gold_step, run_data_pipeline
 from flows.settings import FlowSettings
-from shared.embedded_postgres import EmbeddedPostgres
 
 TARGET = 0.05
 
@@ -144,22 +140,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database and lake")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-
-    folder = Path(tempfile.mkdtemp(prefix="ecom-bench-gold-"))
-    folder.chmod(0o755)
-    try:
-        if options.database_url:
-            asyncio.run(_run(options.database_url, options, folder))
-            return
-        server = EmbeddedPostgres(folder / "postgres", _free_port())
-        server.start()
-        try:
-            asyncio.run(_run(server.url, options, folder))
-        finally:
-            server.stop()
-    finally:
-        if not options.keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    run_on_a_server(options, "ecom-bench-gold-", _run)
 
 
 if __name__ == "__main__":

@@ -40,9 +40,11 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -401,17 +403,25 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases and lakes")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    run_on_a_server(options, "ecom-bench-silver-", _run)
 
-    folder = Path(tempfile.mkdtemp(prefix="ecom-bench-silver-"))
+
+BenchmarkRun = Callable[[str, argparse.Namespace, Path], Coroutine[Any, Any, None]]
+
+
+def run_on_a_server(options: argparse.Namespace, prefix: str, run: BenchmarkRun) -> None:
+    """Run `run(superuser_url, options, folder)` on `--database-url`, or on an embedded server
+    started in a temporary folder; the folder goes afterwards unless `--keep`."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)
     try:
         if options.database_url:
-            asyncio.run(_run(options.database_url, options, folder))
+            asyncio.run(run(options.database_url, options, folder))
             return
         server = EmbeddedPostgres(folder / "postgres", _free_port())
         server.start()
         try:
-            asyncio.run(_run(server.url, options, folder))
+            asyncio.run(run(server.url, options, folder))
         finally:
             server.stop()
             if options.keep:
