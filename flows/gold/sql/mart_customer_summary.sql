@@ -55,6 +55,11 @@ WITH thresholds AS (
         1000 AS tier_gold_min,
         250 AS tier_silver_min
 ),
+-- One row, said so with LIMIT: an unanalysed temporary table would otherwise be guessed at a
+-- thousand rows, multiplying every estimate it joins.
+params AS (
+    SELECT base_currency, as_of_date FROM gold_params LIMIT 1
+),
 customer_orders AS (
     SELECT
         o.customer_id, o.order_id, o.order_ts, o.total_amount_base, k.kept,
@@ -115,10 +120,10 @@ favourites AS (
 measured AS (
     SELECT
         t.*,
-        gp.as_of_date - (t.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
+        pa.as_of_date - (t.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
         round(t.median_gap_days::numeric, 1) AS repurchase_interval_days
     FROM totals t
-    CROSS JOIN gold_params gp
+    CROSS JOIN params pa
 ),
 scored AS (
     SELECT
@@ -184,11 +189,11 @@ SELECT
     s.repurchase_interval_days::numeric(8, 1) AS repurchase_interval_days,
     (s.last_order_at AT TIME ZONE 'UTC')::date
         + round(s.repurchase_interval_days)::integer AS expected_next_order_date,
-    gp.base_currency::char(3) AS currency,
-    gp.as_of_date,
+    pa.base_currency::char(3) AS currency,
+    pa.as_of_date,
     now() AS refreshed_at
 FROM scored s
-CROSS JOIN gold_params gp
+CROSS JOIN params pa
 LEFT JOIN favourites fav ON fav.customer_id = s.customer_id
 LEFT JOIN baskets b ON b.customer_id = s.customer_id
 -- In key order, so publishing appends to the primary key's index instead of scattering.

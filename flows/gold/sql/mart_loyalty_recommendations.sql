@@ -34,9 +34,10 @@
 -- Next best action, first match: at_risk, cannot_lose, hibernating, lost -> winback_offer;
 -- new -> welcome_series; recency_days >= reminder_cadence_days -> replenish_reminder;
 -- otherwise cross_sell.
--- Channel: the customer's enabled customer-scope preference (latest updated_at, then channel),
--- else the enabled segment-scope preference of their segment (same order), else
--- silver.customers.preferred_channel (current row) when it is email, sms or push, else email.
+-- Channel: the customer's enabled customer-scope preference, else the enabled segment-scope
+-- preference of their segment, else silver.customers.preferred_channel (current row) when it is
+-- email, sms or push, else email. Several enabled preferences at one level: the customer's
+-- preferred channel first, then email, sms, push (as reminders.reminder_candidates orders them).
 -- Status: queued when the notification outbox has a pending (or sending) row for the customer
 -- and product, else notified when it has a sent one, else new.
 WITH settings AS (
@@ -47,9 +48,14 @@ WITH settings AS (
         90 AS cadence_max_days,
         30 AS cadence_default_days
 ),
+-- One row, said so with LIMIT: an unanalysed temporary table would otherwise be guessed at a
+-- thousand rows, multiplying every estimate it joins.
+params AS (
+    SELECT as_of_date FROM gold_params LIMIT 1
+),
 products AS (
     -- Every product's latest version (anchors may be products no longer sold), numbered so the
-    -- large sorts below compare integers.
+    -- large sort below compares integers.
     SELECT row_number() OVER (ORDER BY product_id)::integer AS product, latest.*
     FROM (
         SELECT DISTINCT ON (product_id)
@@ -59,19 +65,22 @@ products AS (
         ORDER BY product_id, is_current DESC, valid_from DESC
     ) AS latest
 ),
--- Each customer's distinct products of kept orders (kept by the summary mart), as numbers.
-customers AS (
-    SELECT
-        row_number() OVER (ORDER BY customer_id)::integer AS customer,
-        customer_id, segment, products_bought
-    FROM loyalty.mart_customer_summary
-),
+-- Every customer of the summary with their basket (distinct products of kept orders, empty
+-- without any) as product numbers. Everything per customer below stems from this one row, so
+-- no two large intermediate results are joined (the planner cannot estimate such joins).
 baskets AS (
-    SELECT c.customer, c.segment, array_agg(p.product ORDER BY p.product) AS products
-    FROM customers c
-    CROSS JOIN LATERAL unnest(c.products_bought) AS u (product_id)
-    JOIN products p ON p.product_id = u.product_id
-    GROUP BY c.customer, c.segment
+    SELECT
+        c.customer, c.customer_id, c.segment,
+        coalesce(array_agg(p.product ORDER BY p.product) FILTER (WHERE p.product IS NOT NULL),
+                 '{}') AS products
+    FROM (
+        SELECT row_number() OVER (ORDER BY customer_id)::integer AS customer, customer_id,
+               segment, products_bought
+        FROM loyalty.mart_customer_summary
+    ) AS c
+    LEFT JOIN LATERAL unnest(c.products_bought) AS u (product_id) ON true
+    LEFT JOIN products p ON p.product_id = u.product_id
+    GROUP BY c.customer, c.customer_id, c.segment
 ),
 product_buyers AS (
     SELECT b.segment, u.product, count(*) AS buyers
@@ -80,7 +89,7 @@ product_buyers AS (
     GROUP BY b.segment, u.product
 ),
 segment_sizes AS (
-    SELECT segment, count(*) AS customers FROM customers GROUP BY segment
+    SELECT segment, count(*) AS customers FROM loyalty.mart_customer_summary GROUP BY segment
 ),
 pair_buyers AS (
     SELECT b.segment, x.product AS anchor, y.product, count(*) AS co_buyers
@@ -122,7 +131,7 @@ anchor_lists AS (
     GROUP BY segment, anchor
 ),
 anchored AS (
-    SELECT b.customer, e.product, e.points, e.co_buyers, a.anchor
+    SELECT b.customer, b.customer_id, e.product, e.points, e.co_buyers, a.anchor
     FROM baskets b
     CROSS JOIN settings st
     CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
@@ -136,7 +145,8 @@ anchored AS (
     WHERE e.product <> ALL (b.products)
 ),
 co_purchase AS (
-    SELECT DISTINCT ON (x.customer, x.product) x.customer, x.product, x.points, x.anchor
+    SELECT DISTINCT ON (x.customer, x.product)
+        x.customer, x.customer_id, x.product, x.points, x.anchor
     FROM anchored x
     ORDER BY x.customer, x.product, x.points DESC, x.co_buyers DESC, x.anchor
 ),
@@ -165,22 +175,18 @@ popularity_lists AS (
     ) AS sp
     GROUP BY pb.segment
 ),
--- Only customers with fewer co-purchase candidates than places need the fallback; customers
--- without a kept order have an empty basket.
+-- Only customers with fewer co-purchase candidates than places need the fallback.
 short AS (
-    SELECT
-        c.customer, c.segment, coalesce(b.products, '{}') AS products,
-        coalesce(f.products, '{}') AS recommended
-    FROM customers c
-    LEFT JOIN baskets b ON b.customer = c.customer
+    SELECT b.customer, b.customer_id, b.segment, b.products, coalesce(f.products, '{}') AS found
+    FROM baskets b
     LEFT JOIN (
         SELECT customer, array_agg(product) AS products FROM co_purchase_top GROUP BY customer
-    ) AS f ON f.customer = c.customer
+    ) AS f ON f.customer = b.customer
     CROSS JOIN settings st
     WHERE coalesce(cardinality(f.products), 0) < st.recommendations_per_customer
 ),
 popular AS (
-    SELECT s.customer, u.product, u.points
+    SELECT s.customer, s.customer_id, u.product, u.points
     FROM short s
     CROSS JOIN settings st
     JOIN popularity_lists l ON l.segment = s.segment
@@ -188,36 +194,52 @@ popular AS (
         SELECT st.recommendations_per_customer + cardinality(s.products) AS reach
     ) AS r
     CROSS JOIN LATERAL unnest(l.products[1:r.reach], l.points[1:r.reach]) AS u (product, points)
-    WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.recommended)
+    WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.found)
 ),
 candidates AS (
-    SELECT customer, product, points, 'co_purchase' AS basis, anchor FROM co_purchase_top
+    SELECT customer, customer_id, product, points, 'co_purchase' AS basis, anchor
+    FROM co_purchase_top
     UNION ALL
-    SELECT customer, product, points, 'segment_popularity', NULL FROM popular
+    SELECT customer, customer_id, product, points, 'segment_popularity', NULL
+    FROM popular
 ),
 ranked AS (
     SELECT
-        cu.customer_id, p.product_id, p.name AS product_name, c.points, c.basis,
+        c.customer_id, p.product_id, p.name AS product_name, c.points, c.basis,
         anchor.product_id AS anchor_id, anchor.name AS anchor_name,
         row_number() OVER (
             PARTITION BY c.customer ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
         ) AS rank
     FROM candidates c
-    JOIN customers cu ON cu.customer = c.customer
     JOIN products p ON p.product = c.product
     LEFT JOIN products anchor ON anchor.product = c.anchor
 ),
-customer_preferences AS (
-    SELECT DISTINCT ON (customer_id) customer_id, channel
-    FROM reminders.reminder_preferences
-    WHERE scope = 'customer' AND enabled
-    ORDER BY customer_id, updated_at DESC, channel
+-- Each customer's contact details: the preferred channel decides between several enabled
+-- preferences at one level, in the order reminders.reminder_candidates uses (the customer's
+-- preferred channel, then email, sms, push), so both marts name the same channel.
+contacts AS (
+    SELECT
+        s.customer_id, s.segment,
+        CASE WHEN c.preferred_channel IN ('email', 'sms', 'push') THEN c.preferred_channel END
+            AS preferred_channel
+    FROM loyalty.mart_customer_summary s
+    LEFT JOIN silver.customers c ON c.customer_id = s.customer_id AND c.is_current
 ),
-segment_preferences AS (
-    SELECT DISTINCT ON (segment) segment, channel
-    FROM reminders.reminder_preferences
-    WHERE scope = 'segment' AND enabled
-    ORDER BY segment, updated_at DESC, channel
+customer_channels AS (
+    SELECT DISTINCT ON (k.customer_id) k.customer_id, p.channel
+    FROM reminders.reminder_preferences p
+    JOIN contacts k ON k.customer_id = p.customer_id
+    WHERE p.scope = 'customer' AND p.enabled
+    ORDER BY k.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
+             array_position(ARRAY['email', 'sms', 'push'], p.channel), p.preference_id
+),
+segment_channels AS (
+    SELECT DISTINCT ON (k.customer_id) k.customer_id, p.channel
+    FROM reminders.reminder_preferences p
+    JOIN contacts k ON k.segment = p.segment
+    WHERE p.scope = 'segment' AND p.enabled
+    ORDER BY k.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
+             array_position(ARRAY['email', 'sms', 'push'], p.channel), p.preference_id
 ),
 outbox AS (
     SELECT
@@ -250,19 +272,15 @@ customer_offers AS (
             coalesce(round(s.repurchase_interval_days)::integer, st.cadence_default_days),
             st.cadence_min_days), st.cadence_max_days) AS cadence_days,
         -- Recency against this build's data date (the summary may predate the newest orders).
-        gp.as_of_date - (s.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
-        coalesce(
-            cp.channel, sp.channel,
-            CASE WHEN sc.preferred_channel IN ('email', 'sms', 'push') THEN sc.preferred_channel END,
-            'email'
-        ) AS channel,
-        gp.as_of_date
+        pa.as_of_date - (s.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
+        coalesce(cc.channel, sc.channel, k.preferred_channel, 'email') AS channel,
+        pa.as_of_date
     FROM loyalty.mart_customer_summary s
     CROSS JOIN settings st
-    CROSS JOIN gold_params gp
-    LEFT JOIN customer_preferences cp ON cp.customer_id = s.customer_id
-    LEFT JOIN segment_preferences sp ON sp.segment = s.segment
-    LEFT JOIN silver.customers sc ON sc.customer_id = s.customer_id AND sc.is_current
+    CROSS JOIN params pa
+    JOIN contacts k ON k.customer_id = s.customer_id
+    LEFT JOIN customer_channels cc ON cc.customer_id = s.customer_id
+    LEFT JOIN segment_channels sc ON sc.customer_id = s.customer_id
 )
 SELECT
     r.customer_id,

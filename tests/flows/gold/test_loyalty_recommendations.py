@@ -190,21 +190,27 @@ async def test_channel_offer_cadence_action_and_status_follow_the_customer(
     # Hibernating (one order 61-120 days back): win back, with the standard discount.
     await shop.customer("H1", (at(8, 1), ("P-A",)), preferred_channel="push")
     await shop.customer("H2", (at(8, 1), ("P-B",)))
+    await silver.connection.execute(
+        "UPDATE silver.customers SET preferred_channel = 'sms' WHERE customer_id = 'T1'"
+    )
     preferences = [
-        # T1: two enabled channels (the later edit wins) and a newer disabled one (ignored).
-        ("customer", "T1", None, "email", True, at(11, 1)),
-        ("customer", "T1", None, "sms", True, at(11, 2)),
-        ("customer", "T1", None, "push", False, at(11, 3)),
+        # T1: email and sms enabled, sms is T1's preferred channel; push is disabled.
+        ("customer", "T1", None, "email", True),
+        ("customer", "T1", None, "sms", True),
+        ("customer", "T1", None, "push", False),
+        # U6: push and sms enabled, no preferred channel: sms comes before push.
+        ("customer", "U6", None, "push", True),
+        ("customer", "U6", None, "sms", True),
         # U5's only customer preference is disabled: the segment's applies.
-        ("customer", "U5", None, "sms", False, at(11, 1)),
-        ("segment", None, "new", "push", True, at(11, 1)),
-        ("segment", None, "loyal", "sms", False, at(11, 1)),
+        ("customer", "U5", None, "sms", False),
+        ("segment", None, "new", "push", True),
+        ("segment", None, "loyal", "sms", False),
     ]
     await silver.connection.executemany(
         """
         INSERT INTO reminders.reminder_preferences
-            (scope, customer_id, segment, channel, cadence_days, enabled, updated_at)
-        VALUES ($1, $2, $3, $4, 14, $5, $6)
+            (scope, customer_id, segment, channel, cadence_days, enabled)
+        VALUES ($1, $2, $3, $4, 14, $5)
         """,
         preferences,
     )
@@ -240,6 +246,7 @@ async def test_channel_offer_cadence_action_and_status_follow_the_customer(
         ("P-D", *new, "new"),
     ]
     assert {row[2] for row in await recommendations(database, "U5", columns)} == {"push"}
+    assert {row[2] for row in await recommendations(database, "U6", columns)} == {"sms"}
     # L1 and L2: the loyal segment's preference is disabled; L1's own channel is valid, L2's
     # 'fax' is not. Loyal buyers: A (L1) and B (L2), so each gets the other by popularity.
     assert await recommendations(database, "L1", columns) == [
