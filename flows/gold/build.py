@@ -140,6 +140,9 @@ class ContractViolationError(RuntimeError):
 
 async def prepare_session(connection: asyncpg.Connection, params: GoldParams) -> None:
     """Create (once per connection) and fill the temporary tables every mart SQL reads."""
+    # JIT compilation costs seconds per statement on these wide plans and buys little: the
+    # incremental builds are index lookups and the full ones are dominated by sorts and joins.
+    await connection.execute("SET jit = off")
     await connection.execute(
         """
         CREATE TEMP TABLE IF NOT EXISTS gold_params (
