@@ -204,7 +204,8 @@ def test_pipeline_run_replay_and_replay_rejects_on_the_embedded_defaults(tmp_pat
     assert loyalty.returncode == 0, loyalty.stderr
     rebuilt = [ecom("pipeline", "rebuild-marts", env=env, timeout=300) for _ in range(2)]
     assert [r.returncode for r in rebuilt] == [0, 0], rebuilt[0].stderr
-    checksums = [re.findall(r"^([0-9a-f]{32}|empty)  (\S+)$", r.stdout, re.MULTILINE) for r in rebuilt]
+    checksum_line = re.compile(r"^([0-9a-f]{32}|empty)  (\S+)$", re.MULTILINE)
+    checksums = [checksum_line.findall(r.stdout) for r in rebuilt]
     assert len(checksums[0]) == len(MARTS)
     assert checksums[0] == checksums[1], "two rebuilds of the same silver are identical"
     assert processes_mentioning(str(tmp_path)) == [], "commands stop the server they started"
