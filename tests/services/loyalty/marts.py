@@ -57,16 +57,30 @@ class MartWriter:
         )
 
 
-async def summary(marts: MartWriter, customer_id: str, segment: str, monetary: str,
-                  frequency: int, recency_days: int | None, **columns: Any) -> None:
+async def summary(
+    marts: MartWriter,
+    customer_id: str,
+    segment: str,
+    monetary: str,
+    frequency: int,
+    recency_days: int | None,
+    **columns: Any,
+) -> None:
     """One summary row; lifetime value equals monetary as in the mart."""
     await marts.add("mart_customer_summary", customer_id=customer_id, segment=segment,
                     monetary=Decimal(monetary), lifetime_value=Decimal(monetary),
                     frequency=frequency, recency_days=recency_days, **columns)  # fmt: skip
 
 
-async def recommendation(marts: MartWriter, customer_id: str, product_id: str, rank: int,
-                         segment: str, score: str, **columns: Any) -> None:
+async def recommendation(
+    marts: MartWriter,
+    customer_id: str,
+    product_id: str,
+    rank: int,
+    segment: str,
+    score: str,
+    **columns: Any,
+) -> None:
     """One recommendation row; co-purchase rows are anchored on P1 unless told otherwise."""
     if columns.get("basis", "co_purchase") == "co_purchase":
         columns.setdefault("anchor_product_id", "P1")

@@ -110,7 +110,9 @@ async def test_pages_carry_the_total_of_all_matching_rows(loyalty_client: AsyncC
 async def test_bad_queries_are_422_problems(
     loyalty_client: AsyncClient, params: dict[str, str | int]
 ) -> None:
-    response = await loyalty_client.get(RECOMMENDATIONS, params=params, headers=as_role(Role.VIEWER))
+    response = await loyalty_client.get(
+        RECOMMENDATIONS, params=params, headers=as_role(Role.VIEWER)
+    )
 
     assert assert_problem(response, 422)["errors"]
 
