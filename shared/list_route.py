@@ -1,5 +1,9 @@
 """A read-only list route built from a `Resource`: typed filters, optional text search,
-allow-listed sort and capped pages — for logs and queues that have no create or update.
+allow-listed sort and capped pages — for logs, queues and marts that have no create or update.
+
+With an `owner` role (customer), callers holding it are admitted too but see only the rows whose
+`Resource.owner_column` holds their subject: a filter naming someone else's rows gives an empty
+page, as the CRUD kit's lists do.
 
 No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signature
 at runtime, and the per-resource types are filled into it.
@@ -11,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from shared.crud import Resource
+from shared.crud import Repository, Resource
 from shared.crud_router import query_model, search_query
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page, sort_query
+from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
@@ -29,19 +33,25 @@ def add_list_route(
     operation_id: str,
     summary: str,
     description: str,
+    owner: Role | None = None,
 ) -> None:
-    """Add `GET ""` to `router`: a page of `resource` rows as `public`, readable from `role` up."""
+    """Add `GET ""` to `router`: a page of `resource` rows as `public`, readable from `role` up
+    and, limited to their own rows, by callers holding the `owner` role."""
+    if owner is not None and resource.owner_column is None:
+        raise ValueError(f"{resource.entity}: an owner role needs Resource.owner_column")
+    owners = (owner,) if owner is not None else ()
 
     async def list_rows(
         session: SessionDep,
         page: PageDep,
-        _caller: Annotated[Principal, Depends(require_role(role))],
+        caller: Annotated[Principal, Depends(require_role(role, *owners))],
         selected: Annotated[BaseModel, query_model(filters)],
         q: Annotated[str | None, search_query(resource)] = None,
         sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
     ) -> Any:
-        statement = resource.query(selected.model_dump(exclude_none=True), q, sort)
-        rows, total = await fetch_page(session, statement, page)
+        rows_of = caller.sub if caller.role in owners else None
+        repository = Repository(session, resource, owner=rows_of)
+        rows, total = await repository.list(selected.model_dump(exclude_none=True), q, sort, page)
         return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
 
     if not resource.search_columns:  # no `q` to document for a resource nobody searches

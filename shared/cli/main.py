@@ -36,6 +36,7 @@ class Component(StrEnum):
     """A process `ecom serve` can run."""
 
     ADMIN = "admin"
+    LOYALTY = "loyalty"
     REMINDERS = "reminders"
     TRANSPARENCY = "transparency"
     GATEWAY = "gateway"
@@ -334,6 +335,18 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
             create_reminders(reminder_settings),
             host=reminder_settings.host,
             port=reminder_settings.reminders_port,
+            log_level="warning",
+        )
+        return
+    if component is Component.LOYALTY:
+        from services.loyalty.app import create_app as create_loyalty
+        from services.loyalty.settings import LoyaltySettings
+
+        loyalty_settings = LoyaltySettings()
+        uvicorn.run(
+            create_loyalty(loyalty_settings),
+            host=loyalty_settings.host,
+            port=loyalty_settings.loyalty_port,
             log_level="warning",
         )
         return

@@ -38,6 +38,7 @@ class PlatformSettings(ObjectStoreSettings):
     prefect_port: int = Field(default=4200, description="Port of the local Prefect server (UI).")
     gateway_port: int = Field(default=8000, description="Port of the gateway in `ecom up`.")
     admin_port: int = Field(default=8001, description="Port of the admin service in `ecom up`.")
+    loyalty_port: int = Field(default=8002, description="Port of the loyalty service in `ecom up`.")
     transparency_port: int = Field(
         default=8003, description="Port of the transparency service in `ecom up`."
     )

@@ -79,6 +79,7 @@ class LocalStack:
         self.admin_url = f"http://127.0.0.1:{settings.admin_port}"
         self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
         self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
+        self.loyalty_url = f"http://127.0.0.1:{settings.loyalty_port}"
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -90,6 +91,7 @@ class LocalStack:
             "gateway": self.settings.gateway_port,
             "admin service": self.settings.admin_port,
             "reminders service": self.settings.reminders_port,
+            "loyalty service": self.settings.loyalty_port,
             "transparency service": self.settings.transparency_port,
             "Prefect": self.settings.prefect_port,
         }
@@ -98,7 +100,7 @@ class LocalStack:
             raise StartupError(
                 "ports already in use: " + ", ".join(taken) + ". Stop what holds them (another "
                 "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_REMINDERS_PORT / "
-                "ECOM_TRANSPARENCY_PORT / ECOM_PREFECT_PORT."
+                "ECOM_LOYALTY_PORT / ECOM_TRANSPARENCY_PORT / ECOM_PREFECT_PORT."
             )
 
     def _start_database(self) -> str:
@@ -193,6 +195,7 @@ class LocalStack:
             f"  revenue KPIs   {self.gateway_url}/api/admin/kpis/daily-revenue",
             f"  admin service  {self.admin_url}",
             f"  reminders      {self.reminders_url}  (via the gateway: /api/reminders/...)",
+            f"  loyalty        {self.loyalty_url}  (via the gateway: /api/loyalty/...)",
             f"  transparency   {self.transparency_url}"
             "  (via the gateway: /api/transparency/..., /api/trust/...)",
             f"  Prefect UI     http://127.0.0.1:{self.settings.prefect_port}",
@@ -249,6 +252,14 @@ class LocalStack:
                 "ECOM_REMINDERS_PORT": str(self.settings.reminders_port),
             },
         )
+        loyalty = self._spawn(
+            "loyalty",
+            self._ecom("serve", "loyalty"),
+            {
+                **self._role_env(superuser_url, Owner.LOYALTY),
+                "ECOM_LOYALTY_PORT": str(self.settings.loyalty_port),
+            },
+        )
         transparency = self._spawn(
             "transparency",
             self._ecom("serve", "transparency"),
@@ -265,6 +276,7 @@ class LocalStack:
                 "ECOM_GATEWAY_PORT": str(self.settings.gateway_port),
                 "ECOM_ADMIN_SERVICE_URL": self.admin_url,
                 "ECOM_REMINDERS_SERVICE_URL": self.reminders_url,
+                "ECOM_LOYALTY_SERVICE_URL": self.loyalty_url,
                 "ECOM_TRANSPARENCY_SERVICE_URL": self.transparency_url,
             },
         )
@@ -272,6 +284,7 @@ class LocalStack:
         self._wait_healthy(prefect, f"{self.prefect_url}/health", deadline)
         self._wait_healthy(admin, f"{self.admin_url}/readyz", deadline)
         self._wait_healthy(reminders, f"{self.reminders_url}/readyz", deadline)
+        self._wait_healthy(loyalty, f"{self.loyalty_url}/readyz", deadline)
         self._wait_healthy(transparency, f"{self.transparency_url}/readyz", deadline)
         self._wait_healthy(gateway, f"{self.gateway_url}/healthz", deadline)
         self._spawn(

@@ -75,7 +75,7 @@ def test_unknown_role_is_refused_with_the_choices(tmp_path: Path) -> None:
     assert "viewer" in result.stderr
 
 
-def test_up_serves_revenue_reminders_and_trust_metrics_and_ctrl_c_stops_everything(
+def test_up_serves_revenue_reminders_segments_and_trust_metrics_and_ctrl_c_stops_everything(
     tmp_path: Path,
 ) -> None:
     gateway_port = free_port()
@@ -85,6 +85,7 @@ def test_up_serves_revenue_reminders_and_trust_metrics_and_ctrl_c_stops_everythi
         ECOM_GATEWAY_PORT=str(gateway_port),
         ECOM_ADMIN_PORT=str(free_port()),
         ECOM_REMINDERS_PORT=str(free_port()),
+        ECOM_LOYALTY_PORT=str(free_port()),
         ECOM_TRANSPARENCY_PORT=str(free_port()),
         ECOM_PREFECT_PORT=str(free_port()),
     )
@@ -115,6 +116,10 @@ def test_up_serves_revenue_reminders_and_trust_metrics_and_ctrl_c_stops_everythi
             f"http://127.0.0.1:{gateway_port}/api/trust/metrics",
             headers={"Authorization": f"Bearer {token.group(1)}"},
         )
+        segments = httpx.get(
+            f"http://127.0.0.1:{gateway_port}/api/loyalty/segments",
+            headers={"Authorization": f"Bearer {token.group(1)}"},
+        )
     finally:
         process.send_signal(signal.SIGINT)
         time.sleep(0.3)
@@ -128,6 +133,8 @@ def test_up_serves_revenue_reminders_and_trust_metrics_and_ctrl_c_stops_everythi
     assert reminders.json()["count"] > 0, "`ecom up` seeds the reminders tables"
     assert trust.status_code == 200, trust.text
     assert trust.json()["data"], "the first trust-transparency run filled the metrics"
+    assert segments.status_code == 200, segments.text
+    assert segments.json()["customers"] > 0, "the first batch reached the customer summary"
     assert exit_code == 0, log.read_text()
     deadline = time.monotonic() + 10
     while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:

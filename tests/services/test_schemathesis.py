@@ -21,6 +21,8 @@ from schemathesis.generation.case import Case
 
 from services.admin.app import create_app as create_admin
 from services.admin.settings import AdminSettings
+from services.loyalty.app import create_app as create_loyalty
+from services.loyalty.settings import LoyaltySettings
 from services.reminders.app import create_app as create_reminders
 from services.reminders.settings import ReminderSettings
 from services.transparency.app import create_app as create_transparency
@@ -60,6 +62,10 @@ def admin_app(database: TestDatabase, data_dir: Path) -> FastAPI:
     return create_admin(settings_for_service(AdminSettings, database, data_dir))
 
 
+def loyalty_app(database: TestDatabase, data_dir: Path) -> FastAPI:
+    return create_loyalty(settings_for_service(LoyaltySettings, database, data_dir))
+
+
 def reminders_app(database: TestDatabase, data_dir: Path) -> FastAPI:
     return create_reminders(settings_for_service(ReminderSettings, database, data_dir))
 
@@ -70,6 +76,7 @@ def transparency_app(database: TestDatabase, data_dir: Path) -> FastAPI:
 
 SERVICES: dict[str, AppFactory] = {
     "admin": admin_app,
+    "loyalty": loyalty_app,
     "reminders": reminders_app,
     "transparency": transparency_app,
 }

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, ValidationError
 from flows.settings import FlowSettings
 from gateway.settings import GatewaySettings
 from services.admin.settings import AdminSettings
+from services.loyalty.settings import LoyaltySettings
 from services.reminders.settings import ReminderSettings
 from services.transparency.settings import TransparencySettings
 from shared.cli.settings import PlatformSettings
@@ -63,6 +64,7 @@ def test_local_database_url_connects_each_owner_as_its_own_role(tmp_path: Path) 
         PlatformSettings,
         FlowSettings,
         AdminSettings,
+        LoyaltySettings,
         ReminderSettings,
         TransparencySettings,
         GatewaySettings,
