@@ -14,9 +14,7 @@ from typing import Any
 import asyncpg
 
 # The generic response helpers of the service tests (identity headers, problem documents).
-from tests.services.transparency.marts import as_role, assert_problem, page_of
 
-__all__ = ["as_role", "assert_problem", "page_of"]
 
 RECOMMENDATIONS = "/api/loyalty/recommendations"
 CUSTOMERS = "/api/loyalty/customers"

@@ -12,7 +12,8 @@ import pytest
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.loyalty.marts import BUNDLES, CUSTOMERS, RECOMMENDATIONS, SEGMENTS, as_role
+from tests.services.loyalty.marts import BUNDLES, CUSTOMERS, RECOMMENDATIONS, SEGMENTS
+from tests.services.responses import as_role
 
 Caller = Role | None
 STAFF = frozenset({Role.VIEWER, Role.CSR, Role.EDITOR, Role.ADMIN})

@@ -16,7 +16,8 @@ from tests.flows.gold.test_loyalty_recommendations import (
     Shop,
     write_new_customers,
 )
-from tests.services.loyalty.marts import BUNDLES, as_role, assert_problem
+from tests.services.loyalty.marts import BUNDLES
+from tests.services.responses import as_role, assert_problem
 
 PRODUCT_P2 = {
     "position": 1, "product_id": "P2", "product_name": "Grinder", "customers": 2,

@@ -7,7 +7,8 @@ import pytest
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.loyalty.marts import CUSTOMERS, as_role, assert_problem
+from tests.services.loyalty.marts import CUSTOMERS
+from tests.services.responses import as_role, assert_problem
 
 pytestmark = pytest.mark.usefixtures("shop")
 

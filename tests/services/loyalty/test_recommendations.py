@@ -9,7 +9,8 @@ import pytest
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.loyalty.marts import RECOMMENDATIONS, as_role, assert_problem, page_of
+from tests.services.loyalty.marts import RECOMMENDATIONS
+from tests.services.responses import as_role, assert_problem, page_of
 
 pytestmark = pytest.mark.usefixtures("shop")
 

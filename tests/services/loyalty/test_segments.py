@@ -17,7 +17,8 @@ from shared.identity import Role
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter, build
 from tests.flows.gold.test_loyalty_recommendations import Shop, write_new_customers
-from tests.services.loyalty.marts import SEGMENTS, as_role
+from tests.services.loyalty.marts import SEGMENTS
+from tests.services.responses import as_role
 
 ROOT = Path(__file__).parents[3]
 

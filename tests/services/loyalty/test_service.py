@@ -5,14 +5,8 @@ from __future__ import annotations
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.loyalty.marts import (
-    BUNDLES,
-    CUSTOMERS,
-    RECOMMENDATIONS,
-    SEGMENTS,
-    as_role,
-    assert_problem,
-)
+from tests.services.loyalty.marts import BUNDLES, CUSTOMERS, RECOMMENDATIONS, SEGMENTS
+from tests.services.responses import as_role, assert_problem
 
 
 async def test_health_readiness_and_metrics_answer(loyalty_client: AsyncClient) -> None:

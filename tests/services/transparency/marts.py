@@ -1,4 +1,4 @@
-"""Mart rows for the transparency tests, callers and small helpers.
+"""Mart rows for the transparency tests.
 
 `MartWriter.add(table, **columns)` inserts one row with defaults for the columns a test is not
 about, so each test names only what it checks.
@@ -12,17 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from httpx import Response
-
-from shared.identity import Role
-from tests.services.conftest import identity_headers
 
 SCORES = "/api/transparency/trust/scores"
 SNAPSHOTS = "/api/transparency/logistics/snapshots"
 BADGES = "/api/transparency/badges"
 METRICS = "/api/trust/metrics"
 METRICS_EXPORT = "/api/trust/metrics/export"
-PROBLEM = "application/problem+json"
 
 REFRESHED = datetime(2026, 11, 27, 6, tzinfo=UTC)
 AS_OF = date(2026, 11, 26)
@@ -57,29 +52,3 @@ class MartWriter:
         await self.connection.execute(
             f"INSERT INTO transparency.{table} ({names}) VALUES ({values})", *row.values()
         )
-
-
-def as_role(role: Role | None, sub: str = "tester") -> dict[str, str]:
-    """Identity headers for `role`; none for an anonymous caller."""
-    return identity_headers(role, sub) if role is not None else {}
-
-
-def viewer() -> dict[str, str]:
-    """A viewer's identity headers, signed now (assertions expire within a minute)."""
-    return as_role(Role.VIEWER)
-
-
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """The response is a problem document with `status`; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def page_of(response: Response) -> dict[str, Any]:
-    """The body of a successful list response."""
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body

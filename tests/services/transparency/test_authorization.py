@@ -10,15 +10,8 @@ import pytest
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.transparency.marts import (
-    BADGES,
-    METRICS,
-    METRICS_EXPORT,
-    PROBLEM,
-    SCORES,
-    SNAPSHOTS,
-    as_role,
-)
+from tests.services.responses import PROBLEM, as_role
+from tests.services.transparency.marts import BADGES, METRICS, METRICS_EXPORT, SCORES, SNAPSHOTS
 
 Caller = Role | None
 STAFF = frozenset({Role.VIEWER, Role.CSR, Role.EDITOR, Role.ADMIN})

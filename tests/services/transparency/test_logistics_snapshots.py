@@ -10,13 +10,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.services.transparency.marts import (
-    SNAPSHOTS,
-    MartWriter,
-    assert_problem,
-    page_of,
-    viewer,
-)
+from tests.services.responses import assert_problem, page_of, viewer
+from tests.services.transparency.marts import SNAPSHOTS, MartWriter
 
 
 @pytest.fixture

@@ -5,16 +5,8 @@ from __future__ import annotations
 from httpx import AsyncClient
 
 from shared.identity import Role
-from tests.services.transparency.marts import (
-    BADGES,
-    METRICS,
-    METRICS_EXPORT,
-    SCORES,
-    SNAPSHOTS,
-    as_role,
-    assert_problem,
-    viewer,
-)
+from tests.services.responses import as_role, assert_problem, viewer
+from tests.services.transparency.marts import BADGES, METRICS, METRICS_EXPORT, SCORES, SNAPSHOTS
 
 
 async def test_health_readiness_and_metrics_answer(transparency_client: AsyncClient) -> None:

@@ -12,13 +12,8 @@ from httpx import AsyncClient
 
 from shared.exports import FORMULA_TRIGGERS
 from shared.identity import Role
-from tests.services.transparency.marts import (
-    METRICS,
-    METRICS_EXPORT,
-    MartWriter,
-    as_role,
-    viewer,
-)
+from tests.services.responses import as_role, viewer
+from tests.services.transparency.marts import METRICS, METRICS_EXPORT, MartWriter
 
 ON_TIME_DESCRIPTION = "Shipments delivered by their promised date / shipments due"
 HOSTILE_DESCRIPTION = '=HYPERLINK("http://evil.example","open me")'

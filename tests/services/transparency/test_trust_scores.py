@@ -9,13 +9,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.services.transparency.marts import (
-    SCORES,
-    MartWriter,
-    assert_problem,
-    page_of,
-    viewer,
-)
+from tests.services.responses import assert_problem, page_of, viewer
+from tests.services.transparency.marts import SCORES, MartWriter
 
 
 @pytest.fixture
