@@ -6,12 +6,11 @@ about. `write_shop` writes the summary and recommendation rows most tests read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
+from tests.services.mart_rows import MartWriter
 
 # The generic response helpers of the service tests (identity headers, problem documents).
 
@@ -37,22 +36,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "as_of_date": AS_OF, "refreshed_at": REFRESHED,
     },
 }  # fmt: skip
-
-
-@dataclass
-class MartWriter:
-    """Inserts rows into `loyalty.<table>` through the pipeline role's connection."""
-
-    connection: asyncpg.Connection
-
-    async def add(self, table: str, **columns: Any) -> None:
-        """Insert one row: the test's columns over the table's defaults."""
-        row = {**DEFAULTS[table], **columns}
-        names = ", ".join(f'"{name}"' for name in row)
-        values = ", ".join(f"${number}" for number in range(1, len(row) + 1))
-        await self.connection.execute(
-            f"INSERT INTO loyalty.{table} ({names}) VALUES ({values})", *row.values()
-        )
 
 
 async def summary(

@@ -6,20 +6,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from httpx import AsyncClient
 
 from services.transparency.app import create_app
 from services.transparency.settings import TransparencySettings
-from shared.database import asyncpg_dsn
-from shared.owners import Owner
 from tests.conftest import TestDatabase
 
 # The golden-test fixtures, for tests that serve marts the pipeline itself built.
 from tests.flows.gold.conftest import pipeline_dsn, silver  # noqa: F401
 from tests.services.conftest import client_for, settings_for_service
-from tests.services.transparency.marts import MartWriter
+from tests.services.mart_rows import MartWriter, mart_writer
+from tests.services.transparency.marts import DEFAULTS
 
 
 def transparency_settings(database: TestDatabase, tmp_path: Path) -> TransparencySettings:
@@ -37,8 +35,5 @@ async def transparency_client(database: TestDatabase, tmp_path: Path) -> AsyncIt
 @pytest.fixture
 async def marts(database: TestDatabase) -> AsyncIterator[MartWriter]:
     """Writes mart rows as the pipeline role, the only writer of these tables."""
-    connection = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.FLOWS)))
-    try:
-        yield MartWriter(connection)
-    finally:
-        await connection.close()
+    async for writer in mart_writer(database, "transparency", DEFAULTS):
+        yield writer

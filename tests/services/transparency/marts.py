@@ -6,12 +6,9 @@ about, so each test names only what it checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-
-import asyncpg
 
 SCORES = "/api/transparency/trust/scores"
 SNAPSHOTS = "/api/transparency/logistics/snapshots"
@@ -36,19 +33,3 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "trust_metrics": {"time_window": "30d", "as_of_date": AS_OF, "refreshed_at": REFRESHED},
 }  # fmt: skip
-
-
-@dataclass
-class MartWriter:
-    """Inserts rows into `transparency.<table>` through the pipeline role's connection."""
-
-    connection: asyncpg.Connection
-
-    async def add(self, table: str, **columns: Any) -> None:
-        """Insert one row: the test's columns over the table's defaults."""
-        row = {**DEFAULTS[table], **columns}
-        names = ", ".join(f'"{name}"' for name in row)
-        values = ", ".join(f"${number}" for number in range(1, len(row) + 1))
-        await self.connection.execute(
-            f"INSERT INTO transparency.{table} ({names}) VALUES ({values})", *row.values()
-        )

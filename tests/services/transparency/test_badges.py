@@ -16,8 +16,9 @@ from flows.gold.marts.transparency import BADGES as MART_BADGES
 from services.transparency.entities.badges import BADGE_CRITERIA
 from services.transparency.entities.fields import Badge
 from tests.flows.gold.silver_rows import SilverWriter, build
+from tests.services.mart_rows import MartWriter
 from tests.services.responses import assert_problem, page_of, viewer
-from tests.services.transparency.marts import BADGES, MartWriter
+from tests.services.transparency.marts import BADGES
 
 ROOT = Path(__file__).parents[3]
 CRITERIA = [

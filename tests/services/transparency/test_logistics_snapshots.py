@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.services.mart_rows import MartWriter
 from tests.services.responses import assert_problem, page_of, viewer
-from tests.services.transparency.marts import SNAPSHOTS, MartWriter
+from tests.services.transparency.marts import SNAPSHOTS
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from httpx import AsyncClient
 
 from shared.exports import FORMULA_TRIGGERS
 from shared.identity import Role
+from tests.services.mart_rows import MartWriter
 from tests.services.responses import as_role, viewer
-from tests.services.transparency.marts import METRICS, METRICS_EXPORT, MartWriter
+from tests.services.transparency.marts import METRICS, METRICS_EXPORT
 
 ON_TIME_DESCRIPTION = "Shipments delivered by their promised date / shipments due"
 HOSTILE_DESCRIPTION = '=HYPERLINK("http://evil.example","open me")'

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from tests.services.mart_rows import MartWriter
 from tests.services.responses import assert_problem, page_of, viewer
-from tests.services.transparency.marts import SCORES, MartWriter
+from tests.services.transparency.marts import SCORES
 
 
 @pytest.fixture
