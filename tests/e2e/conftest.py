@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -12,8 +13,12 @@ from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from services.admin.app import create_app as create_admin
 from services.admin.settings import AdminSettings
+from services.loyalty.app import create_app as create_loyalty
+from services.loyalty.settings import LoyaltySettings
 from services.reminders.app import create_app as create_reminders
 from services.reminders.settings import ReminderSettings
+from services.transparency.app import create_app as create_transparency
+from services.transparency.settings import TransparencySettings
 from shared.identity import Role, issue_token
 from shared.owners import Owner
 from tests.conftest import TestDatabase
@@ -28,24 +33,35 @@ def bearer(role: Role, sub: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(JWT_SECRET, role, sub)}"}
 
 
+# Per service role: its app factory and settings class.
+SERVICES: dict[Owner, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    Owner.ADMIN: (create_admin, AdminSettings),
+    Owner.LOYALTY: (create_loyalty, LoyaltySettings),
+    Owner.TRANSPARENCY: (create_transparency, TransparencySettings),
+    Owner.REMINDERS: (create_reminders, ReminderSettings),
+}
+
+
 @pytest.fixture
 def gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
-    """The gateway in front of the admin and reminders services, each as its own role."""
+    """The gateway in front of every service, each connecting as its own role."""
     servers = ThreadedServers()
-    common = {"_env_file": None, "data_dir": tmp_path, "internal_secret": INTERNAL_SECRET}
-    admin = create_admin(AdminSettings(**common, database_url=database.role_url(Owner.ADMIN)))  # type: ignore[arg-type]
-    reminders = create_reminders(
-        ReminderSettings(**common, database_url=database.role_url(Owner.REMINDERS))  # type: ignore[arg-type]
-    )
-    admin_url, reminders_url = servers.start(admin), servers.start(reminders)
+    urls: dict[str, Any] = {}
+    for owner, (create_app, settings_class) in SERVICES.items():
+        settings = settings_class(
+            _env_file=None,
+            data_dir=tmp_path,
+            internal_secret=SecretStr(INTERNAL_SECRET),
+            database_url=database.role_url(owner),
+        )
+        urls[f"{owner.value}_service_url"] = servers.start(create_app(settings))
     gateway = create_gateway(
         GatewaySettings(
             _env_file=None,
             data_dir=tmp_path,
             jwt_secret=SecretStr(JWT_SECRET),
             internal_secret=SecretStr(INTERNAL_SECRET),
-            admin_service_url=admin_url,
-            reminders_service_url=reminders_url,
+            **urls,
         )
     )
     try:

@@ -3,58 +3,22 @@ loyalty service behind the gateway, over sockets, with bearer tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from pydantic import SecretStr
 
 from flows.generator import GenerateRequest, generate
 from flows.gold.build import GoldFlow
 from flows.pipeline import run_data_pipeline, run_gold_flow
 from flows.settings import FlowSettings
-from gateway.app import create_app as create_gateway
-from gateway.settings import GatewaySettings
-from services.loyalty.app import create_app as create_loyalty
-from services.loyalty.settings import LoyaltySettings
 from shared.identity import Role
 from shared.owners import Owner
 from tests.conftest import TestDatabase
-from tests.e2e.conftest import INTERNAL_SECRET, JWT_SECRET, bearer
-from tests.servers import ThreadedServers
-
-
-@pytest.fixture
-def loyalty_gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
-    """The gateway in front of the loyalty service, which connects as its own role."""
-    servers = ThreadedServers()
-    service = create_loyalty(
-        LoyaltySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            database_url=database.role_url(Owner.LOYALTY),
-        )
-    )
-    service_url = servers.start(service)
-    gateway = create_gateway(
-        GatewaySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            jwt_secret=SecretStr(JWT_SECRET),
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            loyalty_service_url=service_url,
-        )
-    )
-    try:
-        yield servers.start(gateway)
-    finally:
-        servers.stop_all()
+from tests.e2e.conftest import bearer
 
 
 async def test_loyalty_marts_built_from_generated_history_are_served_through_the_gateway(
-    database: TestDatabase, tmp_path: Path, loyalty_gateway_url: str
+    database: TestDatabase, tmp_path: Path, gateway_url: str
 ) -> None:
     settings = FlowSettings(
         _env_file=None, data_dir=tmp_path, database_url=database.role_url(Owner.FLOWS)
@@ -69,7 +33,7 @@ async def test_loyalty_marts_built_from_generated_history_are_served_through_the
     viewer = bearer(Role.VIEWER, "e2e-viewer")
     customer = bearer(Role.CUSTOMER, customer_id)
 
-    async with httpx.AsyncClient(base_url=loyalty_gateway_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         listed = await client.get("/api/loyalty/recommendations", headers=viewer)
         own = await client.get(
             "/api/loyalty/recommendations", params={"limit": 500}, headers=customer

@@ -6,13 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
-from pydantic import SecretStr
 
 from flows.generator import GenerateRequest, generate
 from flows.gold import MartBuild, build_marts
@@ -20,15 +17,10 @@ from flows.gold.build import GoldFlow
 from flows.gold.marts.transparency import MART_TRUST_SCORES
 from flows.pipeline import PipelineSteps, run_data_pipeline, run_gold_flow
 from flows.settings import FlowSettings
-from gateway.app import create_app as create_gateway
-from gateway.settings import GatewaySettings
-from services.transparency.app import create_app as create_transparency
-from services.transparency.settings import TransparencySettings
 from shared.identity import Role
 from shared.owners import Owner
 from tests.conftest import TestDatabase
-from tests.e2e.conftest import INTERNAL_SECRET, JWT_SECRET, bearer
-from tests.servers import ThreadedServers
+from tests.e2e.conftest import bearer
 
 
 async def build_trust_scores_only(
@@ -51,36 +43,8 @@ async def count(database: TestDatabase, query: str) -> int:
     return int(number)
 
 
-@pytest.fixture
-def transparency_gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
-    """The gateway in front of the transparency service, which connects as its own role."""
-    servers = ThreadedServers()
-    service = create_transparency(
-        TransparencySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            database_url=database.role_url(Owner.TRANSPARENCY),
-        )
-    )
-    service_url = servers.start(service)
-    gateway = create_gateway(
-        GatewaySettings(
-            _env_file=None,
-            data_dir=tmp_path,
-            jwt_secret=SecretStr(JWT_SECRET),
-            internal_secret=SecretStr(INTERNAL_SECRET),
-            transparency_service_url=service_url,
-        )
-    )
-    try:
-        yield servers.start(gateway)
-    finally:
-        servers.stop_all()
-
-
 async def test_trust_marts_built_from_generated_history_are_served_through_the_gateway(
-    database: TestDatabase, tmp_path: Path, transparency_gateway_url: str
+    database: TestDatabase, tmp_path: Path, gateway_url: str
 ) -> None:
     settings = FlowSettings(
         _env_file=None, data_dir=tmp_path, database_url=database.role_url(Owner.FLOWS)
@@ -90,7 +54,7 @@ async def test_trust_marts_built_from_generated_history_are_served_through_the_g
     await run_gold_flow(settings, GoldFlow.TRUST_TRANSPARENCY)
     viewer = bearer(Role.VIEWER, "e2e-viewer")
 
-    async with httpx.AsyncClient(base_url=transparency_gateway_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         metrics = await client.get("/api/trust/metrics", headers=viewer)
         export = await client.get(
             "/api/trust/metrics/export", headers=bearer(Role.EDITOR, "e2e-editor")
