@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -315,6 +316,14 @@ def flows_serve() -> None:
     serve_deployments(settings)
 
 
+SERVICE_SETTINGS = {
+    Component.ADMIN: "AdminSettings",
+    Component.LOYALTY: "LoyaltySettings",
+    Component.TRANSPARENCY: "TransparencySettings",
+    Component.REMINDERS: "ReminderSettings",
+}
+
+
 @app.command("serve")
 def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) -> None:
     """Run one service or the gateway in the foreground."""
@@ -326,50 +335,17 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
 
         serve_gateway(GatewaySettings())
         return
-    if component is Component.REMINDERS:
-        from services.reminders.app import create_app as create_reminders
-        from services.reminders.settings import ReminderSettings
-
-        reminder_settings = ReminderSettings()
-        uvicorn.run(
-            create_reminders(reminder_settings),
-            host=reminder_settings.host,
-            port=reminder_settings.reminders_port,
-            log_level="warning",
-        )
-        return
-    if component is Component.LOYALTY:
-        from services.loyalty.app import create_app as create_loyalty
-        from services.loyalty.settings import LoyaltySettings
-
-        loyalty_settings = LoyaltySettings()
-        uvicorn.run(
-            create_loyalty(loyalty_settings),
-            host=loyalty_settings.host,
-            port=loyalty_settings.loyalty_port,
-            log_level="warning",
-        )
-        return
-    if component is Component.TRANSPARENCY:
-        from services.transparency.app import create_app as create_transparency
-        from services.transparency.settings import TransparencySettings
-
-        transparency_settings = TransparencySettings()
-        uvicorn.run(
-            create_transparency(transparency_settings),
-            host=transparency_settings.host,
-            port=transparency_settings.transparency_port,
-            log_level="warning",
-        )
-        return
-    from services.admin.app import create_app as create_admin
-    from services.admin.settings import AdminSettings
-
-    admin_settings = AdminSettings()
+    # Each service: `services.<name>.app.create_app` and its settings class, port `<name>_port`.
+    name = component.value
+    settings_class = getattr(
+        importlib.import_module(f"services.{name}.settings"), SERVICE_SETTINGS[component]
+    )
+    settings = settings_class()
+    create_app = importlib.import_module(f"services.{name}.app").create_app
     uvicorn.run(
-        create_admin(admin_settings),
-        host=admin_settings.host,
-        port=admin_settings.admin_port,
+        create_app(settings),
+        host=settings.host,
+        port=getattr(settings, f"{name}_port"),
         log_level="warning",
     )
 
