@@ -107,19 +107,18 @@ async def data_pipeline() -> str:
     settings = FlowSettings()
     run_id = flow_run.get_id()
     summary = await run_data_pipeline(settings, steps=PREFECT_STEPS, flow_run_id=run_id)
-    if not summary.skipped:
-        await acreate_markdown_artifact(
-            markdown=summary.as_markdown(),
-            key="data-pipeline-summary",
-            description="Rows per outcome of each file this run loaded",
-        )
-    return summary.describe()
+    return await _publish_summary(
+        summary, "data-pipeline-summary", "Rows per outcome of each file this run loaded"
+    )
 
 
-async def _publish_summary(summary: PipelineSummary, key: str) -> str:
+async def _publish_summary(
+    summary: PipelineSummary, key: str, description: str = "What this run built"
+) -> str:
+    """Keep the run's table as a Prefect artifact (unless it was skipped); its summary line."""
     if not summary.skipped:
         await acreate_markdown_artifact(
-            markdown=summary.as_markdown(), key=key, description="What this run built"
+            markdown=summary.as_markdown(), key=key, description=description
         )
     return summary.describe()
 

@@ -50,10 +50,11 @@ class GoldFlow(StrEnum):
     TRUST_TRANSPARENCY = "trust_transparency"
 
 
-# Per scope: the temporary table the mart SQL joins, its column, and where dirty marks wait.
+# Per scope: the temporary table the mart SQL joins, its key column (the same name in the
+# dirty-mark table), and where dirty marks wait.
 SCOPE_TABLES = {
-    Scope.DAYS: ("gold_days", "day", "ops.dirty_days", "day"),
-    Scope.CUSTOMERS: ("gold_customers", "customer_id", "ops.dirty_customers", "customer_id"),
+    Scope.DAYS: ("gold_days", "day", "ops.dirty_days"),
+    Scope.CUSTOMERS: ("gold_customers", "customer_id", "ops.dirty_customers"),
 }
 
 
@@ -204,9 +205,9 @@ async def _fill_scope(
     for an incremental build, the keys themselves."""
     if mart.scope is Scope.FULL:
         return 0, []
-    scope_table, scope_column, dirty_table, dirty_column = SCOPE_TABLES[mart.scope]
+    scope_table, scope_column, dirty_table = SCOPE_TABLES[mart.scope]
     await connection.execute(f"TRUNCATE {scope_table}")
-    consumed = f"DELETE FROM {dirty_table} WHERE mart = $1 RETURNING {dirty_column}"
+    consumed = f"DELETE FROM {dirty_table} WHERE mart = $1 RETURNING {scope_column}"
     if full:
         # Every key in silver, every key already published (so vanished keys are removed), and
         # the dirty marks are consumed: the full build covers them.
@@ -219,7 +220,7 @@ async def _fill_scope(
         return affected_rows(status), []
     rows = await connection.fetch(
         f"WITH consumed AS ({consumed}) INSERT INTO {scope_table} ({scope_column})"
-        f" SELECT DISTINCT {dirty_column} FROM consumed RETURNING {scope_column}",
+        f" SELECT DISTINCT {scope_column} FROM consumed RETURNING {scope_column}",
         mart.name,
     )
     await connection.execute(f"ANALYZE {scope_table}")
@@ -229,7 +230,7 @@ async def _fill_scope(
 def _replaced_rows(mart: Mart, full: bool) -> str:
     if full or mart.scope is Scope.FULL:
         return "true"
-    scope_table, scope_column, *_ = SCOPE_TABLES[mart.scope]
+    scope_table, scope_column, _dirty_table = SCOPE_TABLES[mart.scope]
     return f'"{mart.scope_column}" IN (SELECT {scope_column} FROM {scope_table})'
 
 

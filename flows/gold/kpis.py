@@ -1,7 +1,7 @@
 """`ops.kpi_snapshots`: the headline KPIs after each pipeline run (the seed's enrichment step).
 
-Read from the published revenue and customer summary marts, so a snapshot costs what the marts
-are small, and "last 30 days" counts back from the data time (the newest order), not the clock.
+Read from the published revenue and customer summary marts (small, unlike silver), and "last 30
+days" counts back from the data time (the newest order), not the clock.
 Customers are those with at least one kept order; repeat customers have more than one.
 """
 

@@ -9,7 +9,7 @@ and literals come from the declarations only.
 from __future__ import annotations
 
 from flows.silver.checks import BAD_TIMESTAMP, MISSING_REQUIRED, quote
-from flows.silver.statements import mark_dirty
+from flows.silver.statements import mark_dirty, previous_marked_columns
 from flows.silver.tables import CUSTOMERS, ORDERS, PRODUCTS, SilverTable
 
 # The tables admin edits reach, by the entity name the admin service's outbox gives them.
@@ -228,11 +228,7 @@ def applied_deletes(table: SilverTable) -> list[tuple[str, bool]]:
         """
         statements = [(apply, True)]
     # The deleted rows, with their marked columns as their own "previous" values.
-    previous = "".join(
-        f", t.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
-        for mark in table.dirty
-        if not mark.via_order
-    )
+    previous = previous_marked_columns(table, "t")
     deleted = (
         f"(SELECT t.*{previous} FROM {table.qualified} t JOIN stage_deletes d"
         f" ON t.{key} = d.entity_id AND d.outcome = 'deleted') AS s"

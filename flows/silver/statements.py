@@ -53,11 +53,7 @@ def classified_rows(table: SilverTable, tracked: tuple[str, ...]) -> str:
             " THEN 'versioned'"
         )
     # The marked columns' values before the change: a row moving day (or customer) dirties both.
-    day_select = "".join(
-        f", cur.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
-        for mark in table.dirty
-        if not mark.via_order
-    )
+    day_select = previous_marked_columns(table, "cur")
     partition = ", ".join(f"c.{quote(k)}" for k in table.key)
     return f"""
         CREATE TEMP TABLE stage_outcomes ON COMMIT DROP AS
@@ -204,6 +200,16 @@ def infer_parents(column: str, parent: SilverTable) -> str:
                           WHERE p.{quote(parent_key)} = s.{quote(column)})
         ORDER BY s.{quote(column)}, s.source_line
     """
+
+
+def previous_marked_columns(table: SilverTable, alias: str) -> str:
+    """`, alias.col AS previous_col` for each column the table's own dirty marks read: the
+    "previous" key `mark_dirty` marks beside the current one."""
+    return "".join(
+        f", {alias}.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
+        for mark in table.dirty
+        if not mark.via_order
+    )
 
 
 def dirty_key(table: SilverTable, mark: DirtyMark, alias: str, column: str) -> str:
