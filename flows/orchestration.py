@@ -11,14 +11,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 from prefect import flow, serve, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, State
 from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from flows.bronze import LandedFile, pending_landing_keys
 from flows.generator import GenerateRequest, generate
@@ -35,24 +35,19 @@ from flows.pipeline import (
     run_gold_flow,
     run_notification_dispatch,
 )
+from flows.quarantine import TRANSIENT_ERRORS
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
 
-# Connection loss and I/O hiccups are worth a retry; bad data never is.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InterfaceError,
-)
+QUARANTINED = "Quarantined"  # the state name of a data_pipeline run that quarantined files
 
 
 async def is_transient_failure(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Retry condition: only a failure caused by a transient error is worth another try."""
+    """Retry condition: only a failure caused by a transient error (connection loss, I/O
+    hiccups) is worth another try; bad data never is."""
     error = await state.aresult(raise_on_failure=False)
     return isinstance(error, TRANSIENT_ERRORS)
 
@@ -102,14 +97,20 @@ PREFECT_STEPS = PipelineSteps(
     name="data_pipeline",
     description="landing and the admin change outbox -> bronze -> silver -> gold",
 )
-async def data_pipeline() -> str:
-    """Run the medallion pipeline once and return its summary line."""
+async def data_pipeline() -> str | State:
+    """Run the medallion pipeline once and return its summary line; a run that quarantined
+    files ends in the failed-type state "Quarantined" naming them and the next step."""
     settings = FlowSettings()
     run_id = flow_run.get_id()
     summary = await run_data_pipeline(settings, steps=PREFECT_STEPS, flow_run_id=run_id)
-    return await _publish_summary(
+    line = await _publish_summary(
         summary, "data-pipeline-summary", "Rows per outcome of each file this run loaded"
     )
+    if summary.quarantined:
+        # Failed-type, so it is red on the dashboard like anything needing a person; its own
+        # name tells it from a crash or an error. Everything else of the run is committed.
+        return Failed(name=QUARANTINED, message=line)
+    return line
 
 
 async def _publish_summary(

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from flows.bronze import LandedFile, land_file_in_bronze, pending_landing_keys
+from flows.bronze import LandedFile, land_file_in_bronze
+from flows.file_rules import refuse_untrusted_file
 from flows.gold import GoldFlow, MartBuild, build_marts
 from flows.gold.checksums import mart_checksums
 from flows.gold.kpis import capture_kpi_snapshot
 from flows.gold.marts import MART_BY_TABLE, MARTS, marts_for
+from flows.ingest import land_pending_files, load_file, load_unloaded_files
 from flows.lineage import LineageEmitter
 from flows.notifications import (
     DispatchSummary,
@@ -28,18 +30,10 @@ from flows.notifications import (
     enqueue_notifications,
 )
 from flows.outbox import CHANGE_OUTBOX, land_change_outbox
+from flows.quarantine import NEXT_STEP, QuarantinedFile, quarantine_summary
 from flows.settings import FlowSettings
-from flows.silver import (
-    BronzeFile,
-    FileOutcome,
-    LoadOptions,
-    change_outbox_options,
-    load_bronze_file,
-    load_change_outbox_file,
-    unloaded_bronze_files,
-)
+from flows.silver import BronzeFile, FileOutcome
 from flows.silver.outbox_statements import OUTBOX_TARGETS
-from flows.silver.tables import SILVER_TABLE_BY_ENTITY
 from shared.database import affected_rows, asyncpg_dsn, resolve_database_url
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
@@ -63,6 +57,7 @@ class PipelineSummary:
     loaded: list[FileOutcome] = field(default_factory=list)
     marts: list[MartBuild] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what hooks after the marts did
+    quarantined: list[QuarantinedFile] = field(default_factory=list)
 
     def total(self, outcome: str) -> int:
         """Sum of one outcome (rows_read, inserted, updated, ...) over the loaded files."""
@@ -88,6 +83,7 @@ class PipelineSummary:
             + ("; ".join(m.describe() for m in self.marts) or "not built")
             + "".join(f"; {note}" for note in self.notes)
             + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
+            + (f"; {quarantine_summary(self.quarantined)}" if self.quarantined else "")
         )
 
     def as_markdown(self) -> str:
@@ -103,6 +99,19 @@ class PipelineSummary:
             f"| {f.unchanged} | {f.stale} | {f.rejected} |"
             for f in self.loaded
         ]
+        if self.quarantined:
+            lines += [
+                "",
+                f"**{len(self.quarantined)} file(s) quarantined**, not loaded; next: {NEXT_STEP}",
+                "",
+                "| id | stage | entity | file | rows | error | reason |",
+                "|---:|---|---|---|---:|---|---|",
+            ]
+            lines += [
+                f"| {q.quarantine_id} | {q.stage} | {q.entity} | {_cell(q.source_key)} | {q.rows} "
+                f"| {q.error_class} | {_cell(q.reason)} |"
+                for q in self.quarantined
+            ]
         return "\n".join(lines)
 
     def lineage(self) -> tuple[list[str], list[str]]:
@@ -140,6 +149,11 @@ class PipelineSummary:
         return flags
 
 
+def _cell(text: str) -> str:
+    """`text` safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 LandStep = Callable[[FlowSettings, str, str], Awaitable[LandedFile]]
 OutboxStep = Callable[[FlowSettings, str], Awaitable[list[LandedFile]]]
 LoadStep = Callable[[FlowSettings, str, BronzeFile, uuid.UUID], Awaitable[FileOutcome]]
@@ -147,11 +161,11 @@ GoldStep = Callable[[FlowSettings, str, uuid.UUID, bool], Awaitable[list[MartBui
 
 
 async def land_step(settings: FlowSettings, dsn: str, landing_key: str) -> LandedFile:
-    """Land one landing file in bronze."""
+    """Land one landing file in bronze, unless its folder or header is refused (it raises)."""
     connection = await asyncpg.connect(dsn)
     try:
         return await land_file_in_bronze(
-            ObjectStore.from_settings(settings), connection, landing_key
+            ObjectStore.from_settings(settings), connection, landing_key, refuse_untrusted_file
         )
     finally:
         await connection.close()
@@ -170,15 +184,9 @@ async def load_step(
     settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
 ) -> FileOutcome:
     """Load one bronze file into silver with its ledger row."""
-    store = ObjectStore.from_settings(settings)
     connection = await asyncpg.connect(dsn)
     try:
-        if file.entity == CHANGE_OUTBOX:
-            return await load_change_outbox_file(
-                connection, store, file, run_id, change_outbox_options(settings)
-            )
-        options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])
-        return await load_bronze_file(connection, store, file, run_id, options)
+        return await load_file(settings, connection, file, run_id)
     finally:
         await connection.close()
 
@@ -216,7 +224,7 @@ async def _finish_run(
         UPDATE ops.pipeline_runs SET finished_at = now(), status = $2, files = $3,
             rows_read = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7,
             rows_stale = $8, rows_rejected = $9, message = $10, parents_inferred = $11,
-            anomalies = $12::jsonb
+            anomalies = $12::jsonb, files_quarantined = $13, quarantined = $14::jsonb
         WHERE run_id = $1
         """,
         summary.run_id,
@@ -231,6 +239,8 @@ async def _finish_run(
         message,
         summary.total("parents_inferred"),
         json.dumps(summary.anomalies),
+        len(summary.quarantined),
+        json.dumps([file.as_json() for file in summary.quarantined]),
     )
 
 
@@ -306,8 +316,9 @@ async def locked_run(
     """Run `body` as one recorded pipeline run, unless another run holds the lock (for longer
     than `wait_seconds`).
 
-    The run row is finished as failed (with the error) or succeeded (with the summary); a run
-    whose reject rate exceeds `max_reject_rate` fails after its files are committed.
+    The run row is finished as failed (with the error), quarantined (it quarantined files) or
+    succeeded, with the summary; a run whose reject rate exceeds `max_reject_rate` fails after
+    its files are committed.
     """
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
     summary = PipelineSummary(run_id=uuid.uuid4())
@@ -335,33 +346,12 @@ async def locked_run(
         except Exception as error:
             await _finish_run(lock_connection, summary, "failed", str(error))
             raise
-        await _finish_run(lock_connection, summary, "succeeded", summary.describe())
-        logger.info(summary.describe())
+        status = "quarantined" if summary.quarantined else "succeeded"
+        await _finish_run(lock_connection, summary, status, summary.describe())
+        (logger.warning if summary.quarantined else logger.info)(summary.describe())
         return summary
     finally:
         await lock_connection.close()  # closing the session releases the advisory lock
-
-
-async def load_unloaded_files(
-    settings: FlowSettings,
-    dsn: str,
-    steps: PipelineSteps,
-    summary: PipelineSummary,
-    connection: asyncpg.Connection,
-) -> None:
-    """Load every unloaded bronze file into silver, parents first, logging progress."""
-    files = await unloaded_bronze_files(connection)
-    for number, file in enumerate(files, start=1):
-        outcome = await steps.load(settings, dsn, file, summary.run_id)
-        summary.loaded.append(outcome)
-        logger.info(
-            "silver %d/%d: %s file %d: %s",
-            number,
-            len(files),
-            file.entity,
-            file.bronze_file_id,
-            outcome.describe(),
-        )
 
 
 async def run_data_pipeline(
@@ -374,11 +364,9 @@ async def run_data_pipeline(
     rebuild touched marts."""
     chosen = steps or PipelineSteps()
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
-    store = ObjectStore.from_settings(settings)
 
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
-        for key in pending_landing_keys(store):
-            summary.landed.append(await chosen.land(settings, dsn, key))
+        await land_pending_files(settings, dsn, chosen, summary, connection)
         summary.landed.extend(await chosen.outbox(settings, dsn))
         await load_unloaded_files(settings, dsn, chosen, summary, connection)
         summary.marts = await chosen.gold(settings, dsn, summary.run_id, False)

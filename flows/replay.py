@@ -1,8 +1,9 @@
 """Rebuilding silver from bronze, and giving rejected rows another chance after a fix.
 
-Both run under the pipeline's lock as recorded runs. A replay first marks the chosen bronze
-files unloaded in the same transaction that clears what they will rebuild, so a replay killed
-half-way is finished by the next ordinary run and still ends in the same state.
+Both run under the pipeline's lock as recorded runs. A replay clears what it rebuilds, marks the
+chosen bronze files unloaded and loads them again in one transaction: a replay that fails or is
+killed part-way leaves silver exactly as it was. The file that failed it is quarantined (stage
+`replay`, outside that transaction) and named, so the next replay goes on without it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,10 @@ from datetime import date
 
 import asyncpg
 
+from flows.ingest import load_file, log_loaded
 from flows.outbox import CHANGE_OUTBOX
-from flows.pipeline import (
-    PipelineSteps,
-    PipelineSummary,
-    gold_step,
-    load_unloaded_files,
-    locked_run,
-)
+from flows.pipeline import PipelineSteps, PipelineSummary, gold_step, locked_run
+from flows.quarantine import Stage, is_file_fault, quarantine_bronze_file, readable_reason
 from flows.settings import FlowSettings
 from flows.silver import (
     BronzeFile,
@@ -27,6 +24,7 @@ from flows.silver import (
     change_outbox_options,
     replay_change_outbox_rejects,
     replay_file_rejects,
+    unloaded_bronze_files,
 )
 from flows.silver.load import in_load_order
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES
@@ -36,25 +34,76 @@ from shared.owners import Owner
 logger = logging.getLogger(__name__)
 
 
+class ReplayRolledBackError(RuntimeError):
+    """A replay stopped at a file it could not load; silver is as it was before the replay."""
+
+
 async def _mark_for_replay(
     connection: asyncpg.Connection, from_date: date | None, to_date: date | None
 ) -> int:
-    """Clear what the replay rebuilds and mark its bronze files unloaded; returns the count."""
-    async with connection.transaction():
-        if from_date is None and to_date is None:
-            # A full rebuild: silver holds exactly what replaying every bronze file yields.
-            tables = ", ".join(table.qualified for table in SILVER_TABLES)
-            await connection.execute(f"TRUNCATE {tables}, silver.rejects, ops.schema_drift")
-        status = await connection.execute(
-            """
-            UPDATE ops.bronze_files SET loaded_at = NULL
-            WHERE ($1::date IS NULL OR (landed_at AT TIME ZONE 'UTC')::date >= $1)
-              AND ($2::date IS NULL OR (landed_at AT TIME ZONE 'UTC')::date <= $2)
-            """,
-            from_date,
-            to_date,
-        )
+    """Clear what the replay rebuilds and mark its bronze files unloaded (in the caller's
+    transaction); returns the count."""
+    if from_date is None and to_date is None:
+        # A full rebuild: silver holds exactly what replaying every bronze file yields.
+        tables = ", ".join(table.qualified for table in SILVER_TABLES)
+        await connection.execute(f"TRUNCATE {tables}, silver.rejects, ops.schema_drift")
+    status = await connection.execute(
+        """
+        UPDATE ops.bronze_files SET loaded_at = NULL
+        WHERE ($1::date IS NULL OR (landed_at AT TIME ZONE 'UTC')::date >= $1)
+          AND ($2::date IS NULL OR (landed_at AT TIME ZONE 'UTC')::date <= $2)
+        """,
+        from_date,
+        to_date,
+    )
     return affected_rows(status)
+
+
+async def _drop_staging_tables(connection: asyncpg.Connection) -> None:
+    """Drop this session's temporary tables: a file's staging tables go at its commit, but
+    inside the replay's one transaction they would meet the next file's."""
+    names = await connection.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+        " AND relkind IN ('r', 'p')"
+    )
+    if names:
+        await connection.execute(
+            "DROP TABLE " + ", ".join(f'pg_temp."{row["relname"]}"' for row in names)
+        )
+
+
+class _ReplayFileError(Exception):
+    """Carries the file that stopped a replay out of its transaction."""
+
+    def __init__(self, file: BronzeFile, error: Exception) -> None:
+        super().__init__(file, error)
+        self.file = file
+        self.error = error
+
+
+async def _replay_in_one_transaction(
+    settings: FlowSettings,
+    connection: asyncpg.Connection,
+    summary: PipelineSummary,
+    from_date: date | None,
+    to_date: date | None,
+) -> None:
+    """Clear, mark and reload in one transaction; a file that cannot be loaded rolls it all back
+    and is raised as `_ReplayFileError`."""
+    async with connection.transaction():
+        marked = await _mark_for_replay(connection, from_date, to_date)
+        files = await unloaded_bronze_files(connection)
+        logger.info("replaying %d bronze file(s) into silver (%d marked)", len(files), marked)
+        for number, file in enumerate(files, start=1):
+            try:
+                outcome = await load_file(settings, connection, file, summary.run_id)
+            except Exception as error:
+                if not is_file_fault(error):
+                    raise
+                raise _ReplayFileError(file, error) from error
+            await _drop_staging_tables(connection)
+            summary.loaded.append(outcome)
+            log_loaded(number, len(files), outcome)
 
 
 async def replay_silver(
@@ -69,15 +118,30 @@ async def replay_silver(
     Without dates silver is emptied and rebuilt from every bronze file, in landing order. With
     dates, the files landed in [from_date, to_date] (UTC ingest dates) are applied again over
     silver under the usual rules: rows missing from silver come back, rows rejected under an
-    old rule are checked again, everything else is counted unchanged or stale.
+    old rule are checked again, everything else is counted unchanged or stale. Quarantined files
+    stay out. A file that cannot be loaded rolls the whole replay back (silver is unchanged), is
+    quarantined and named in the raised `ReplayRolledBackError`.
     """
     chosen = steps or PipelineSteps()
     dsn = asyncpg_dsn(resolve_database_url(settings, Owner.FLOWS))
 
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
-        files = await _mark_for_replay(connection, from_date, to_date)
-        logger.info("replaying %d bronze file(s) into silver", files)
-        await load_unloaded_files(settings, dsn, chosen, summary, connection)
+        try:
+            await _replay_in_one_transaction(settings, connection, summary, from_date, to_date)
+        except _ReplayFileError as failed:
+            summary.loaded.clear()  # rolled back: nothing of them was committed
+            held = await quarantine_bronze_file(
+                connection, failed.file, failed.error, summary.run_id, Stage.REPLAY
+            )
+            summary.quarantined.append(held)
+            raise ReplayRolledBackError(
+                f"replay rolled back, silver is unchanged: {failed.file.entity} bronze file "
+                f"{failed.file.bronze_file_id} ({failed.file.bronze_path}) could not be loaded "
+                f"({type(failed.error).__name__}: {readable_reason(failed.error)}). It is "
+                f"quarantined as #{held.quarantine_id}: run `ecom pipeline replay` again to "
+                "rebuild without it, or fix it and `ecom pipeline quarantine retry "
+                f"{held.quarantine_id}`"
+            ) from failed.error
         # Every mart in full: a replay may change any day or customer.
         summary.marts = await chosen.gold(settings, dsn, summary.run_id, True)
 

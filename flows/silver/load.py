@@ -348,7 +348,7 @@ async def load_bronze_file(
             f"{', '.join(staged.extra_positions)} that silver.{table.name} does not declare, and "
             f"the drift policy of {file.entity} is 'fail'. Declare the columns in "
             "flows/silver/tables.py (and a migration), or set ECOM_SCHEMA_DRIFT_POLICY to append "
-            "or ignore for this entity, then run the pipeline again."
+            "or ignore for this entity, then `ecom pipeline quarantine retry ID`."
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
@@ -402,8 +402,12 @@ def in_load_order(files: list[BronzeFile]) -> list[BronzeFile]:
 
 
 async def unloaded_bronze_files(connection: asyncpg.Connection) -> list[BronzeFile]:
-    """Bronze files not yet loaded, in load order."""
+    """Bronze files not yet loaded, in load order; quarantined (and discarded) files stay out."""
     rows = await connection.fetch(
-        "SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files WHERE loaded_at IS NULL"
+        """
+        SELECT bronze_file_id, entity, bronze_path FROM ops.bronze_files b
+        WHERE loaded_at IS NULL AND NOT EXISTS (SELECT FROM ops.quarantined_files q
+            WHERE q.bronze_file_id = b.bronze_file_id AND q.status <> 'retried')
+        """
     )
     return in_load_order([BronzeFile.from_record(row) for row in rows])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncpg
 
 from flows.pipeline import run_data_pipeline
+from flows.quarantine import retry_quarantined
 from flows.settings import DriftPolicy, FlowSettings
-from flows.silver import SchemaDriftRefusedError
+from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.entity_csv import render_csv
@@ -50,21 +51,31 @@ async def test_ignore_drops_unknown_columns_but_still_logs_them(
     assert await database.rows("SELECT policy FROM ops.schema_drift") == [("ignore",)]
 
 
-async def test_fail_refuses_the_file_until_the_policy_changes(
+async def test_fail_quarantines_the_file_until_the_policy_changes_and_it_is_retried(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
     lake.write_atomic("landing/orders/drift.csv", DRIFTED)
+    lake.write_atomic("landing/orders/plain.csv", render_csv(ORDER_COLUMNS, [order_row("o-3")]))
 
-    with pytest.raises(SchemaDriftRefusedError, match=r"gift_wrap.*ECOM_SCHEMA_DRIFT_POLICY"):
-        await run_data_pipeline(with_policy(flow_settings, DriftPolicy.FAIL))
+    refused = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.FAIL))
 
-    assert await database.rows("SELECT count(*) FROM silver.orders") == [(0,)]
-    assert await database.rows("SELECT loaded_at FROM ops.bronze_files") == [(None,)]
-    assert await database.rows("SELECT status FROM ops.pipeline_runs") == [("failed",)]
+    [held] = refused.quarantined
+    assert (held.stage, held.error_class) == ("load", "SchemaDriftRefusedError")
+    assert "gift_wrap" in held.reason
+    assert "ECOM_SCHEMA_DRIFT_POLICY" in held.reason
+    assert await database.rows("SELECT order_id FROM silver.orders") == [("o-3",)]
+    assert await database.rows("SELECT status FROM ops.pipeline_runs") == [("quarantined",)]
+    assert (await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))).loaded == []
 
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    try:
+        await retry_quarantined(connection, lake, held.quarantine_id, "test")
+    finally:
+        await connection.close()
     summary = await run_data_pipeline(with_policy(flow_settings, DriftPolicy.APPEND))
 
     assert summary.total("inserted") == 2
+    assert summary.quarantined == []
 
 
 async def test_a_missing_optional_column_is_logged_and_the_rows_load(
