@@ -51,18 +51,18 @@ def refuse_untrusted_header(entity: str, header: list[str]) -> None:
     names = [name.strip().lower() for name in header]
     if not any(names):
         raise UntrustedHeaderError(f"the {entity} file is empty or its first line is blank")
-    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
-    if repeated:
-        raise UntrustedHeaderError(
-            f"the header names {', '.join(map(repr, repeated))} more than once; which value "
-            "would count is a guess. Fix the header, then `ecom pipeline quarantine retry ID`"
-        )
     if not table.source_columns.intersection(names):
         raise UntrustedHeaderError(
             f"the first record ({_quoted(header)}) names none of the declared columns of "
             f"{entity} ({', '.join(sorted(table.source_columns))}): the file has no header row, "
             "or is in the wrong folder. Add the header (or move the file), then "
             "`ecom pipeline quarantine retry ID`"
+        )
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise UntrustedHeaderError(
+            f"the header names {', '.join(map(repr, repeated))} more than once; which value "
+            "would count is a guess. Fix the header, then `ecom pipeline quarantine retry ID`"
         )
 
 
