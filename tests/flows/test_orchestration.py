@@ -10,13 +10,19 @@ from typing import Any
 import asyncpg
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.deployments.runner import RunnerDeployment
 from prefect.states import Failed
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.generator import GenerateRequest, generate
 from flows.orchestration import (
+    QUARANTINED,
     LandingWatcher,
     build_deployments,
     data_pipeline,
@@ -125,6 +131,45 @@ async def test_data_pipeline_flow_loads_a_batch(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["data-pipeline-summary"]))
         )
     assert "| orders | 1 | 12 | 12 | 0 | 0 | 0 | 0 |" in str(artifact.data)
+
+
+async def test_a_run_that_quarantines_files_ends_in_the_quarantined_state(
+    prefect_server: None,
+    database: TestDatabase,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lake_url = (tmp_path / "lake").as_uri()
+    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
+    lake = ObjectStore(lake_url)
+    land_orders(lake, "batch", 4)
+    lake.write_atomic("landing/returns/r.csv", b"return_id\nr-1\n")
+
+    state = await data_pipeline(return_state=True)
+
+    assert (state.type, state.name) == (StateType.FAILED, QUARANTINED)
+    assert "read 4, inserted 4" in str(state.message), "the good file was loaded"
+    assert "#1 landing/returns/r.csv (landing: UnknownEntityError)" in str(state.message)
+    assert "`ecom pipeline quarantine retry ID`" in str(state.message)
+    async with get_client() as client:
+        run_id = state.state_details.flow_run_id
+        assert run_id is not None
+        flow_run = await client.read_flow_run(run_id)
+        [artifact] = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    assert flow_run.state is not None
+    assert (flow_run.state.type, flow_run.state.name) == (StateType.FAILED, QUARANTINED)
+    assert "| 1 | landing | returns | landing/returns/r.csv |" in str(artifact.data)
+    assert await database.rows("SELECT status, files_quarantined FROM ops.pipeline_runs") == [
+        ("quarantined", 1)
+    ]
+
+    clean = await data_pipeline(return_state=True)
+
+    assert (clean.type, clean.name) == (StateType.COMPLETED, "Completed")
 
 
 async def test_gold_flows_build_their_marts_and_queue_and_dispatch_notifications(
