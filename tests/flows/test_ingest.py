@@ -3,16 +3,12 @@ quarantined with its reason, every good row reaches silver, and nothing stalls l
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
-from pydantic import SecretStr
 
 from flows.bronze import describe_csv, pending_landing_keys
 from flows.pipeline import run_data_pipeline
 from flows.replay import replay_silver
 from flows.settings import FlowSettings
-from flows.silver.checksums import silver_checksums
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.bad_files import (
@@ -22,30 +18,15 @@ from tests.flows.bad_files import (
     GOOD_ORDERS,
     settings_for_bad_files,
 )
-
-
-async def checksums(database: TestDatabase) -> dict[str, str]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return await silver_checksums(connection)
-    finally:
-        await connection.close()
+from tests.flows.s3_lake import on_s3
+from tests.flows.silver_state import checksums
 
 
 @pytest.fixture(params=["local", "s3"])
 def mixed_settings(flow_settings: FlowSettings, request: pytest.FixtureRequest) -> FlowSettings:
     """The bad files' settings, with the lake on local disk or in the moto S3 server."""
     settings = settings_for_bad_files(flow_settings)
-    if request.param == "local":
-        return settings
-    return settings.model_copy(
-        update={
-            "object_store_url": request.getfixturevalue("s3_lake_url"),
-            "s3_endpoint_url": request.getfixturevalue("s3_endpoint"),
-            "s3_access_key_id": SecretStr("testing"),
-            "s3_secret_access_key": SecretStr("testing"),
-        }
-    )
+    return settings if request.param == "local" else on_s3(settings, request)
 
 
 async def test_bad_files_are_quarantined_and_every_good_row_reaches_silver(

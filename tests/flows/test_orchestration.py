@@ -103,16 +103,24 @@ async def test_new_landing_files_start_the_pipeline_once_they_have_settled(
     assert len(started) == 2
 
 
+def pipeline_environment(
+    monkeypatch: pytest.MonkeyPatch, database: TestDatabase, tmp_path: Path
+) -> str:
+    """Point the flows' settings at the test database and a lake under tmp_path (its URL)."""
+    lake_url = (tmp_path / "lake").as_uri()
+    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
+    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
+    return lake_url
+
+
 async def test_data_pipeline_flow_loads_a_batch(
     prefect_server: None,
     database: TestDatabase,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    lake_url = (tmp_path / "lake").as_uri()
-    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
-    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
+    lake_url = pipeline_environment(monkeypatch, database, tmp_path)
     land_orders(ObjectStore(lake_url), "batch", 12)
 
     summary = await data_pipeline()
@@ -139,10 +147,7 @@ async def test_a_run_that_quarantines_files_ends_in_the_quarantined_state(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    lake_url = (tmp_path / "lake").as_uri()
-    monkeypatch.setenv("ECOM_DATABASE_URL", database.role_url(Owner.FLOWS))
-    monkeypatch.setenv("ECOM_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("ECOM_OBJECT_STORE_URL", lake_url)
+    lake_url = pipeline_environment(monkeypatch, database, tmp_path)
     lake = ObjectStore(lake_url)
     land_orders(lake, "batch", 4)
     lake.write_atomic("landing/returns/r.csv", b"return_id\nr-1\n")

@@ -6,30 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-import asyncpg
 import pytest
 
 from flows.pipeline import run_data_pipeline
 from flows.replay import ReplayRolledBackError, replay_silver
 from flows.settings import DriftPolicy, FlowSettings
-from flows.silver.checksums import silver_checksums
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.bad_files import GOOD_FILES, REFUSES_DRIFT
+from tests.flows.silver_state import checksums
 
 DRIFTED_BADGES = (
     b"csr_id,csr_name,team,badge,awarded_on,criteria,updated_at,mood\n"
     b"CSR-1,Ann,care,gold,2026-11-16,,2026-11-16T00:00:00Z,sunny\n"
 )
-
-
-async def checksums(database: TestDatabase) -> dict[str, str]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return await silver_checksums(connection)
-    finally:
-        await connection.close()
 
 
 def refuse_drift(settings: FlowSettings, _lake: ObjectStore, _path: str) -> FlowSettings:

@@ -36,6 +36,7 @@ from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase
 from tests.flows.generator.lake_files import generate_history_and_batches
+from tests.flows.s3_lake import on_s3
 from tests.flows.silver.crash_child import CrashPoint
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -302,18 +303,6 @@ CRASHES = [
     Crash(CrashPoint.MID_APPLY, 6, SIXTH_FILE_OPEN),
     Crash(CrashPoint.LEDGER_WRITTEN, 6, SIXTH_FILE_OPEN),
 ]
-
-
-def on_s3(settings: FlowSettings, request: pytest.FixtureRequest) -> FlowSettings:
-    """The same settings with the lake in the moto S3 server."""
-    return settings.model_copy(
-        update={
-            "object_store_url": request.getfixturevalue("s3_lake_url"),
-            "s3_endpoint_url": request.getfixturevalue("s3_endpoint"),
-            "s3_access_key_id": SecretStr("testing"),
-            "s3_secret_access_key": SecretStr("testing"),
-        }
-    )
 
 
 @pytest.mark.slow

@@ -6,27 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import asyncpg
-
 from flows.generator import GenerateRequest, generate
 from flows.pipeline import run_data_pipeline
 from flows.replay import replay_rejects, replay_silver
 from flows.settings import FlowSettings
-from flows.silver.checksums import silver_checksums
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.entity_csv import land_rows
 from tests.flows.generator.lake_files import AS_OF
 from tests.flows.orders_csv import order_row
-
-
-async def checksums(database: TestDatabase) -> dict[str, str]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return await silver_checksums(connection)
-    finally:
-        await connection.close()
+from tests.flows.silver_state import checksums
 
 
 async def test_reprocessing_bronze_and_a_full_replay_leave_identical_silver(
