@@ -7,6 +7,7 @@ import getpass
 from pathlib import Path
 
 import pytest
+from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner, Result
 
 from flows.bronze import pending_landing_keys
@@ -152,3 +153,18 @@ def test_discard_drops_the_file_and_keeps_who_and_why(
     assert "#1  discarded  landing  refunds  landing/refunds/r.csv" in history.stdout
     assert f"discarded by {getpass.getuser()}: test data, not ours" in history.stdout
     assert ecom(environment, "pipeline", "quarantine", "discard", "7", "--reason", "x").exit_code
+
+
+@pytest.mark.slow
+def test_pipeline_run_names_quarantined_files_and_warns_without_failing(
+    environment: dict[str, str],
+) -> None:
+    lake_of(environment).write_atomic("landing/orders/no-header.csv", NO_HEADER)
+
+    with prefect_test_harness(server_startup_timeout=120):
+        ran = ecom(environment, "pipeline", "run")
+
+    assert ran.exit_code == 0, ran.output
+    assert "#1 landing/orders/no-header.csv (landing: UntrustedHeaderError)" in ran.stdout
+    assert "`ecom pipeline quarantine retry ID`" in ran.stdout
+    assert "warning: files were quarantined" in ran.output
