@@ -93,7 +93,7 @@ def _limit(column: Column, options: CheckOptions) -> NumberLimit:
     return limit
 
 
-def _typed_number(column: Column, limit: NumberLimit) -> str:
+def typed_number(column: Column, limit: NumberLimit) -> str:
     """The value when it is a number the column holds exactly, else NULL. The common case
     costs one match; only texts too long for it are checked against the integer range."""
     raw = _raw(column)
@@ -123,7 +123,7 @@ def _typed(column: Column, options: CheckOptions) -> str:
         case ColumnType.CURRENCY:
             return f"upper({raw})"
         case ColumnType.INTEGER | ColumnType.DECIMAL:
-            return _typed_number(column, _limit(column, options))
+            return typed_number(column, _limit(column, options))
         case ColumnType.TIMESTAMP:
             if soft_casts:
                 return (
