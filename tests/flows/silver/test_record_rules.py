@@ -61,9 +61,7 @@ async def assert_rejected_as_declared(database: TestDatabase, cases: list[Record
 async def assert_good_rows_loaded(database: TestDatabase, entities: set[str]) -> None:
     for entity in entities:
         key = KEY_COLUMN[entity]
-        loaded = {
-            row[key] for row in await database.fetch(f"SELECT {key} FROM silver.{entity}")
-        }
+        loaded = {row[key] for row in await database.fetch(f"SELECT {key} FROM silver.{entity}")}
         assert loaded == {row[key] for row in GOOD_ROWS[entity]}, entity
 
 
