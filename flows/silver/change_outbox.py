@@ -20,7 +20,6 @@ import asyncpg
 
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import FlowSettings
-from flows.silver import checks
 from flows.silver import outbox_statements as outbox_sql
 from flows.silver.load import (
     BronzeFile,
@@ -34,7 +33,8 @@ from flows.silver.load import (
     write_ledger,
 )
 from flows.silver.outbox_statements import OUTBOX_TARGETS
-from flows.silver.staging import RULES_NOT_REPLAYABLE, copy_bronze, record_refused
+from flows.silver.rules import RULES_NOT_REPLAYABLE
+from flows.silver.staging import copy_bronze, record_refused, stage_raw_table
 from flows.silver.tables import SilverTable
 from shared.database import affected_rows
 from shared.objectstore import ObjectStore
@@ -68,7 +68,7 @@ async def _apply_upserts(
 ) -> dict[str, int]:
     """Creates and updates of one entity, through the table's own checks and merge."""
     header = outbox_sql.target_header(table)
-    await connection.execute(checks.stage_raw_table(len(header), with_refused=False))
+    await connection.execute(stage_raw_table(len(header), with_refused=False))
     await connection.execute(outbox_sql.staged_upserts(table), entity)
     await check_staged_rows(connection, table, header, options)
     rejected = await _record_rejects(connection, "stage_checked", file, run_id)
@@ -124,7 +124,7 @@ async def load_change_outbox_file(
     header = read_header(store, file.bronze_path)
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")  # current values render as UTC
-        await connection.execute(checks.stage_raw_table(len(header)))
+        await connection.execute(stage_raw_table(len(header)))
         staged = await copy_bronze(connection, store, file.bronze_path, len(header))
         counts = await _merge_staged_events(connection, file, header, run_id, options)
         # The size rule of the outbox's raw rows: that of its first target (one setting).

@@ -20,7 +20,8 @@ from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import checks
 from flows.silver import statements as sql
 from flows.silver.limits import number_limits
-from flows.silver.staging import RULES_NOT_REPLAYABLE, copy_bronze, record_refused
+from flows.silver.rules import RULES_NOT_REPLAYABLE
+from flows.silver.staging import copy_bronze, record_refused, stage_raw_table
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
 from shared.database import affected_rows
 from shared.objectstore import ObjectStore
@@ -130,7 +131,7 @@ async def stage_open_rejects(
             rule,
         )
     ]
-    await connection.execute(checks.stage_raw_table(len(header)))
+    await connection.execute(stage_raw_table(len(header)))
     values = "".join(f", raw_row ->> ($4::text[])[{i + 1}]" for i in range(len(header)))
     columns = "".join(f", c{i}" for i in range(len(header)))
     await connection.execute(
@@ -322,7 +323,7 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        await connection.execute(checks.stage_raw_table(staged.width))
+        await connection.execute(stage_raw_table(staged.width))
         staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(
             connection,

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flows.generator.entities import ENTITY_BY_NAME
-from flows.silver import checks
-from flows.silver.staging import BAD_ENCODING, shown_as_text
+from flows.silver import rules
+from flows.silver.rules import BAD_ENCODING
+from flows.silver.staging import shown_as_text
 
 MAX_FIELD_BYTES = 65_536  # the size rule's default (ECOM_MAX_FIELD_BYTES)
 # Longer than Python csv's default field limit (128 KiB) too.
@@ -129,28 +130,28 @@ def _d(fault: str, column: str, value: bytes | str, rule: str) -> RecordCase:
 CASES: list[RecordCase] = [
     _d("latin-1 bytes", "name", b"Caf\xe9 Roasters", BAD_ENCODING),
     _d("nul byte", "name", b"Roast\x00ers", BAD_ENCODING),
-    _d("escape sequence", "name", "Roasters\x1b[31m", checks.CONTROL_CHARACTER),
-    _d("c1 control", "name", "Roasters\u0085", checks.CONTROL_CHARACTER),
-    _d("numeric overflow", "penalty_cap", "1000000000000.00", checks.NUMBER_OUT_OF_RANGE),
-    _d("beyond scale", "penalty_per_late_day", "1.005", checks.NUMBER_OUT_OF_RANGE),
-    _d("integer overflow", "sla_days", "2147483648", checks.NUMBER_OUT_OF_RANGE),
-    _d("thousand digits", "sla_days", "9" * 1000, checks.NUMBER_OUT_OF_RANGE),
-    _d("not a number", "penalty_cap", "1e5", checks.BAD_NUMBER),
-    _d("infinity", "updated_at", "infinity", checks.SPECIAL_TIMESTAMP),
-    _d("minus infinity", "updated_at", "-infinity", checks.SPECIAL_TIMESTAMP),
-    _d("now", "updated_at", "now", checks.SPECIAL_TIMESTAMP),
-    _d("today", "updated_at", "today", checks.SPECIAL_TIMESTAMP),
-    _d("tomorrow at ten", "updated_at", "tomorrow 10:00", checks.SPECIAL_TIMESTAMP),
-    _d("yesterday", "updated_at", "YESTERDAY", checks.SPECIAL_TIMESTAMP),
-    _d("epoch", "updated_at", "epoch", checks.SPECIAL_TIMESTAMP),
-    _d("allballs", "updated_at", "allballs", checks.BAD_TIMESTAMP),
-    _d("infinite date", "contract_start", "infinity", checks.BAD_DATE),
-    _d("today as a date", "contract_start", "today", checks.BAD_DATE),
-    _d("field too long", "name", LONG_VALUE, checks.FIELD_TOO_LONG),
-    _d("negative money", "penalty_per_late_day", "-5.00", checks.OUT_OF_DOMAIN),
-    _d("negative days", "sla_days", "-1", checks.OUT_OF_DOMAIN),
-    RecordCase("zero quantity", "order_items", "quantity", b"0", checks.OUT_OF_DOMAIN),
-    RecordCase("negative price", "order_items", "unit_price", b"-1.00", checks.OUT_OF_DOMAIN),
+    _d("escape sequence", "name", "Roasters\x1b[31m", rules.CONTROL_CHARACTER),
+    _d("c1 control", "name", "Roasters\u0085", rules.CONTROL_CHARACTER),
+    _d("numeric overflow", "penalty_cap", "1000000000000.00", rules.NUMBER_OUT_OF_RANGE),
+    _d("beyond scale", "penalty_per_late_day", "1.005", rules.NUMBER_OUT_OF_RANGE),
+    _d("integer overflow", "sla_days", "2147483648", rules.NUMBER_OUT_OF_RANGE),
+    _d("thousand digits", "sla_days", "9" * 1000, rules.NUMBER_OUT_OF_RANGE),
+    _d("not a number", "penalty_cap", "1e5", rules.BAD_NUMBER),
+    _d("infinity", "updated_at", "infinity", rules.SPECIAL_TIMESTAMP),
+    _d("minus infinity", "updated_at", "-infinity", rules.SPECIAL_TIMESTAMP),
+    _d("now", "updated_at", "now", rules.SPECIAL_TIMESTAMP),
+    _d("today", "updated_at", "today", rules.SPECIAL_TIMESTAMP),
+    _d("tomorrow at ten", "updated_at", "tomorrow 10:00", rules.SPECIAL_TIMESTAMP),
+    _d("yesterday", "updated_at", "YESTERDAY", rules.SPECIAL_TIMESTAMP),
+    _d("epoch", "updated_at", "epoch", rules.SPECIAL_TIMESTAMP),
+    _d("allballs", "updated_at", "allballs", rules.BAD_TIMESTAMP),
+    _d("infinite date", "contract_start", "infinity", rules.BAD_DATE),
+    _d("today as a date", "contract_start", "today", rules.BAD_DATE),
+    _d("field too long", "name", LONG_VALUE, rules.FIELD_TOO_LONG),
+    _d("negative money", "penalty_per_late_day", "-5.00", rules.OUT_OF_DOMAIN),
+    _d("negative days", "sla_days", "-1", rules.OUT_OF_DOMAIN),
+    RecordCase("zero quantity", "order_items", "quantity", b"0", rules.OUT_OF_DOMAIN),
+    RecordCase("negative price", "order_items", "unit_price", b"-1.00", rules.OUT_OF_DOMAIN),
 ]
 
 

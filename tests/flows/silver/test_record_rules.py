@@ -9,7 +9,7 @@ from flows.pipeline import PipelineSummary, run_data_pipeline
 from flows.replay import replay_rejects, replay_silver
 from flows.settings import FlowSettings
 from flows.silver.checksums import silver_checksums
-from flows.silver.staging import BAD_ENCODING
+from flows.silver.rules import BAD_ENCODING
 from flows.silver.tables import DISTRIBUTORS
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
