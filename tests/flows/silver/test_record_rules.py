@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import asyncpg
 import pytest
 
 from flows.pipeline import PipelineSummary, run_data_pipeline
 from flows.replay import replay_rejects, replay_silver
 from flows.settings import FlowSettings
-from flows.silver.checksums import silver_checksums
 from flows.silver.rules import BAD_ENCODING
 from flows.silver.tables import DISTRIBUTORS
-from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore
 from tests.conftest import TestDatabase
 from tests.flows.entity_csv import land_rows
 from tests.flows.orders_csv import order_row
 from tests.flows.silver.record_cases import CASES, GOOD_ROWS, KEY_COLUMN, RecordCase, case_file
+from tests.flows.silver.test_replay import checksums
 
 
 @pytest.fixture
 def tolerant(flow_settings: FlowSettings) -> FlowSettings:
     """Settings under which a file of mostly bad records does not fail the run."""
     return flow_settings.model_copy(update={"max_reject_rate": 1.0})
-
-
-async def checksums(database: TestDatabase) -> dict[str, str]:
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        return await silver_checksums(connection)
-    finally:
-        await connection.close()
 
 
 def land_case_files(lake: ObjectStore, cases: list[RecordCase], name: str) -> None:
