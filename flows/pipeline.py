@@ -138,7 +138,7 @@ class PipelineSummary:
 
     @property
     def anomalies(self) -> list[str]:
-        """Things worth a look even though the run balanced: drift and inferred parents."""
+        """Things worth a look even though the run balanced: drift, inferred parents, orphans."""
         flags = [
             f"{file.entity} file {file.bronze_file_id} schema drift ({', '.join(file.drift)})"
             for file in self.loaded
@@ -146,6 +146,8 @@ class PipelineSummary:
         ]
         if inferred := self.total("parents_inferred"):
             flags.append(f"{inferred} parent row(s) inferred before their own row arrived")
+        if orphans := self.total("orphans"):
+            flags.append(f"{orphans} orphan row(s) loaded before their order arrived")
         return flags
 
 

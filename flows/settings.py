@@ -53,6 +53,13 @@ class FlowSettings(GeneratorSettings):
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
     )
+    max_field_bytes: int = Field(
+        default=65_536,
+        ge=1,
+        le=64 * 1024 * 1024,  # well inside what a jsonb value (extras, raw rows) can hold
+        description="The size rule: a CSV field longer than this many bytes rejects its row"
+        " (FIELD_TOO_LONG).",
+    )
     schema_drift_policy: dict[str, DriftPolicy] = Field(
         default_factory=dict,
         description=(

@@ -20,28 +20,28 @@ import asyncpg
 
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import FlowSettings
-from flows.silver import checks
 from flows.silver import outbox_statements as outbox_sql
 from flows.silver.load import (
-    MALFORMED_RECORD,
     BronzeFile,
     FileOutcome,
     LoadOptions,
     apply_checked_rows,
     check_staged_rows,
-    copy_bronze,
     file_outcome,
     read_header,
-    record_ragged,
     stage_open_rejects,
     write_ledger,
 )
 from flows.silver.outbox_statements import OUTBOX_TARGETS
+from flows.silver.rules import RULES_NOT_REPLAYABLE
+from flows.silver.staging import copy_bronze, record_refused, stage_raw_table
 from flows.silver.tables import SilverTable
 from shared.database import affected_rows
 from shared.objectstore import ObjectStore
 
-OUTCOMES = ("inserted", "updated", "unchanged", "stale", "rejected", "parents_inferred")
+OUTCOMES = (
+    "inserted", "updated", "unchanged", "stale", "rejected", "parents_inferred", "orphans",
+)  # fmt: skip
 
 
 def change_outbox_options(settings: FlowSettings) -> dict[str, LoadOptions]:
@@ -68,7 +68,7 @@ async def _apply_upserts(
 ) -> dict[str, int]:
     """Creates and updates of one entity, through the table's own checks and merge."""
     header = outbox_sql.target_header(table)
-    await connection.execute(checks.stage_raw_table(len(header), with_ragged=False))
+    await connection.execute(stage_raw_table(len(header), with_refused=False))
     await connection.execute(outbox_sql.staged_upserts(table), entity)
     await check_staged_rows(connection, table, header, options)
     rejected = await _record_rejects(connection, "stage_checked", file, run_id)
@@ -124,11 +124,15 @@ async def load_change_outbox_file(
     header = read_header(store, file.bronze_path)
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")  # current values render as UTC
-        await connection.execute(checks.stage_raw_table(len(header)))
-        rows_read = await copy_bronze(connection, store, file.bronze_path, len(header))
+        await connection.execute(stage_raw_table(len(header)))
+        staged = await copy_bronze(connection, store, file.bronze_path, len(header))
         counts = await _merge_staged_events(connection, file, header, run_id, options)
-        counts["rejected"] += await record_ragged(connection, file, run_id, len(header))
-        outcome = file_outcome(file, rows_read, counts)
+        # The size rule of the outbox's raw rows: that of its first target (one setting).
+        max_field_bytes = next(iter(options.values())).max_field_bytes
+        counts["rejected"] += await record_refused(
+            connection, file.entity, file.bronze_file_id, run_id, header, max_field_bytes
+        )
+        outcome = file_outcome(file, staged.records, counts)
         await write_ledger(connection, outcome, run_id, replayed=False)
     return outcome
 
@@ -152,13 +156,13 @@ async def replay_change_outbox_rejects(
         await connection.execute(
             """
             UPDATE silver.rejects SET resolved_at = now(), resolved_run_id = $2
-            WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> $3
+            WHERE bronze_file_id = $1 AND resolved_at IS NULL AND rule <> ALL($3::text[])
                 AND run_id IS DISTINCT FROM $2
                 AND line_number IN (SELECT source_line FROM stage_outbox)
             """,
             file.bronze_file_id,
             run_id,
-            MALFORMED_RECORD,
+            list(RULES_NOT_REPLAYABLE),
         )
         outcome = file_outcome(file, rows_read, counts)
         await write_ledger(connection, outcome, run_id, replayed=True)

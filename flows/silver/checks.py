@@ -8,18 +8,28 @@ names from a file travel as bound parameters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flows.silver.limits import DECIMAL_SYNTAX, INTEGER_SYNTAX, NumberLimit
+from flows.silver.rules import (
+    BAD_BOOLEAN,
+    BAD_DATE,
+    BAD_NUMBER,
+    BAD_TIMESTAMP,
+    CONTROL_CHARACTER,
+    CONTROL_CHARACTERS,
+    FIELD_TOO_LONG,
+    MISSING_REQUIRED,
+    NO_FX_RATE,
+    NUMBER_OUT_OF_RANGE,
+    OUT_OF_DOMAIN,
+    SPECIAL_TIMESTAMP,
+    SPECIAL_TIMESTAMP_WORDS,
+    UNKNOWN_CURRENCY,
+)
+from flows.silver.staging import kept_text
 from flows.silver.tables import Column, ColumnType, SilverTable
-
-# Rules a row can break, in the order they are checked.
-MISSING_REQUIRED = "MISSING_REQUIRED"
-BAD_NUMBER = "BAD_NUMBER"
-BAD_TIMESTAMP = "BAD_TIMESTAMP"
-BAD_DATE = "BAD_DATE"
-BAD_BOOLEAN = "BAD_BOOLEAN"
-UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
-NO_FX_RATE = "NO_FX_RATE"
 
 _TYPE_RULES = {
     ColumnType.INTEGER: (BAD_NUMBER, "is not a whole number"),
@@ -29,6 +39,30 @@ _TYPE_RULES = {
     ColumnType.BOOLEAN: (BAD_BOOLEAN, "is not true or false"),
     ColumnType.CURRENCY: (UNKNOWN_CURRENCY, "is not a known ISO 4217 currency code"),
 }
+# A special timestamp parses to an instant that is not finite, within a few days of now, or at
+# the epoch: only such instants pay for the word search.
+_SPECIAL_INSTANTS = (
+    "NOT isfinite({v}) OR {v} < '1970-01-03'"
+    " OR {v} BETWEEN now() - interval '3 days' AND now() + interval '3 days'"
+)
+# A long value shown in a reject message is cut to this many characters.
+SHOWN_CHARACTERS = 200
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the checks of one staged file depend on besides the table's declaration."""
+
+    base_currency: str
+    keep_extras: bool
+    max_field_bytes: int
+    # Per number column, what its declared type holds (`limits.number_limits`).
+    limits: Mapping[str, NumberLimit]
+    # Whether the staged text may hold control characters: a file that holds none, as the
+    # staging scan saw, skips the per-field search.
+    control_characters: bool = True
+    # The server has pg_input_is_valid (PostgreSQL 16 and later).
+    soft_casts: bool = False
 
 
 def quote(identifier: str) -> str:
@@ -40,22 +74,49 @@ def _raw(column: Column) -> str:
     return quote(f"{column.name}__raw")
 
 
-def _typed(column: Column, soft_casts: bool) -> str:
+def _shown(raw: str) -> str:
+    """A raw value quoted for a message, cut when long."""
+    return f"quote_literal(left({raw}, {SHOWN_CHARACTERS}))"
+
+
+def _limit(column: Column, options: CheckOptions) -> NumberLimit:
+    limit = options.limits.get(column.name)
+    if limit is None:
+        raise LookupError(f"no number limit for {column.name}: is the table migrated?")
+    return limit
+
+
+def typed_number(column: Column, limit: NumberLimit) -> str:
+    """The value when it is a number the column holds exactly, else NULL. The common case
+    costs one match; only texts too long for it are checked against the integer range."""
+    raw = _raw(column)
+    fits = f"{raw} ~ '{limit.fitting_pattern()}'"
+    if not limit.is_integer:
+        return f"CASE WHEN {fits} THEN {raw}::numeric END"
+    in_range = (
+        f"{raw} ~ '{INTEGER_SYNTAX}' AND octet_length({raw}) <= 64"
+        f" AND {raw}::numeric BETWEEN {limit.minimum} AND {limit.maximum}"
+    )
+    return (
+        f"CASE WHEN {fits} THEN {raw}::{limit.sql_type}"
+        f" WHEN {in_range} THEN {raw}::numeric::{limit.sql_type} END"
+    )
+
+
+def _typed(column: Column, options: CheckOptions) -> str:
     """The typed value, NULL when the text does not cast. With `soft_casts` (PostgreSQL 16+),
     pg_input_is_valid tests timestamps and dates without the subtransaction that the exception
     block of silver.try_timestamptz and silver.try_date opens for every value: on a file of a
     million orders that subtransaction costs a third of checking it."""
     raw = _raw(column)
+    soft_casts = options.soft_casts
     match column.type:
         case ColumnType.TEXT:
             return raw
         case ColumnType.CURRENCY:
             return f"upper({raw})"
-        case ColumnType.INTEGER:
-            return f"CASE WHEN {raw} ~ '^[+-]?[0-9]{{1,9}}$' THEN {raw}::integer END"
-        case ColumnType.DECIMAL:
-            pattern = "'^[+-]?[0-9]{1,14}([.][0-9]{1,6})?$'"
-            return f"CASE WHEN {raw} ~ {pattern} THEN {raw}::numeric END"
+        case ColumnType.INTEGER | ColumnType.DECIMAL:
+            return typed_number(column, _limit(column, options))
         case ColumnType.TIMESTAMP:
             if soft_casts:
                 return (
@@ -82,7 +143,67 @@ def _is_bad(column: Column) -> str:
         return "false"
     if column.type is ColumnType.CURRENCY:
         return f"{raw} IS NOT NULL AND {name} NOT IN (SELECT code FROM silver.currencies)"
+    if column.type is ColumnType.INTEGER:
+        return f"{name} IS NULL AND {raw} !~ '{INTEGER_SYNTAX}'"
+    if column.type is ColumnType.DECIMAL:
+        return f"{name} IS NULL AND {raw} !~ '{DECIMAL_SYNTAX}'"
     return f"{name} IS NULL AND {raw} IS NOT NULL"
+
+
+def column_rules(column: Column, options: CheckOptions) -> list[tuple[str, str, str]]:
+    """(condition, rule, message) of each rule one column's value can break, in order."""
+    raw, name, source = _raw(column), quote(column.name), column.source_name
+    rules: list[tuple[str, str, str]] = []
+    if column.type in _TYPE_RULES:
+        rule, text = _TYPE_RULES[column.type]
+        rules.append((_is_bad(column), rule, f"'{source} ' || {_shown(raw)} || ' {text}'"))
+    if column.type in (ColumnType.INTEGER, ColumnType.DECIMAL):
+        limit = _limit(column, options)
+        rules.append(
+            (
+                f"{name} IS NULL AND {raw} IS NOT NULL",
+                NUMBER_OUT_OF_RANGE,
+                f"'{source} ' || {_shown(raw)} || ' does not fit {limit.describe()}'",
+            )
+        )
+    if column.type is ColumnType.TIMESTAMP:
+        rules.append(
+            (
+                f"{name} IS NOT NULL AND ({_SPECIAL_INSTANTS.format(v=name)})"
+                f" AND {raw} ~* '{SPECIAL_TIMESTAMP_WORDS}'",
+                SPECIAL_TIMESTAMP,
+                f"'{source} ' || {_shown(raw)} || ' is a special value, not a finite literal"
+                " timestamp'",
+            )
+        )
+    if column.domain is not None:
+        rules.append(
+            (
+                f"NOT ({name} {column.domain.value})",
+                OUT_OF_DOMAIN,
+                f"'{source} ' || {_shown(raw)} || ' must be {column.domain.value}'",
+            )
+        )
+    return rules
+
+
+def _field_checks(header: StagedHeader, options: CheckOptions, names: str) -> list[str]:
+    """The staged fields' record-level facts, for the rules: the first field longer than the
+    size rule allows, and (if the file may hold any) the first holding a control character."""
+    fields = range(header.width)
+    long = " ".join(
+        f"WHEN octet_length(c{i}) > {options.max_field_bytes} THEN ({names}::text[])[{i + 1}]"
+        for i in fields
+    )
+    selected = [f"CASE {long or 'WHEN false THEN NULL'} END AS long_field"]
+    if options.control_characters and header.width:
+        control = " ".join(
+            f"WHEN c{i} ~ '{CONTROL_CHARACTERS}' THEN ({names}::text[])[{i + 1}]" for i in fields
+        )
+        selected.append(f"CASE {control} END AS control_field")
+    else:
+        selected.append("NULL::text AS control_field")
+    return selected
 
 
 @dataclass(frozen=True)
@@ -92,6 +213,7 @@ class StagedHeader:
     positions: dict[str, int]  # source column name -> c<index>
     extra_positions: dict[str, int]  # unknown header -> c<index>, kept in `extras`
     width: int
+    names: tuple[str, ...] = ()  # the header as staged, for messages naming a field
 
     @classmethod
     def from_header(cls, table: SilverTable, header: list[str]) -> StagedHeader:
@@ -101,132 +223,155 @@ class StagedHeader:
         for index, name in enumerate(header):
             target = positions if name in table.source_columns else extras
             target.setdefault(name, index)
-        return cls(positions, extras, len(header))
+        return cls(positions, extras, len(header), tuple(header))
 
     def missing(self, table: SilverTable) -> list[str]:
         """Declared source columns the file does not carry."""
         return [c.source_name for c in table.columns if c.source_name not in self.positions]
 
 
-def stage_raw_table(width: int, *, with_ragged: bool = True) -> str:
-    """The temporary table a file is copied into: one text column per header field (and, unless
-    told otherwise, the table of records of the wrong width)."""
-    columns = ", ".join(f"c{index} text" for index in range(width))
-    # Line 1 is the header, so the first record is line 2.
-    statement = (
-        "CREATE TEMP TABLE stage_raw (source_line bigint GENERATED BY DEFAULT AS IDENTITY "
-        f"(START WITH 2){', ' if columns else ''}{columns}) ON COMMIT DROP"
-    )
-    if with_ragged:
-        # Records of the wrong width, when a file has to be staged record by record.
-        statement += (
-            ";CREATE TEMP TABLE stage_ragged (source_line bigint, fields text[]) ON COMMIT DROP"
-        )
-    return statement
-
-
 def checked_rows(
-    table: SilverTable,
-    header: StagedHeader,
-    keep_extras: bool,
-    base_currency: str,
-    *,
-    soft_casts: bool = False,
+    table: SilverTable, header: StagedHeader, options: CheckOptions
 ) -> tuple[str, list[object]]:
     """CREATE the typed, rule-checked copy of `stage_raw`; returns the statement and its
-    arguments (the base currency when money converts, the extra header names when kept).
-    `soft_casts`: the server has pg_input_is_valid (PostgreSQL 16 and later)."""
+    arguments (the header names; the base currency when money converts; the extra header
+    names when kept)."""
     args: list[object] = []
 
     def bind(value: object) -> str:
         args.append(value)
         return f"${len(args)}"
 
-    base = bind(base_currency) if table.fx is not None else ""
+    names = bind(list(header.names))
+    base = bind(options.base_currency) if table.fx is not None else ""
     raw_select = [
         f"nullif(btrim(c{header.positions[c.source_name]}), '') AS {_raw(c)}"
         if c.source_name in header.positions
         else f"NULL::text AS {_raw(c)}"
         for c in table.columns
     ]
-    if keep_extras and header.extra_positions:
-        values = ", ".join(f"nullif(btrim(c{i}), '')" for i in header.extra_positions.values())
-        names = bind(list(header.extra_positions))
+    if options.keep_extras and header.extra_positions:
+        # A value past the size rule stays out: its row is rejected, and jsonb could not hold
+        # the largest texts anyway.
+        values = ", ".join(
+            f"CASE WHEN octet_length(c{i}) <= {options.max_field_bytes}"
+            f" THEN nullif(btrim(c{i}), '') END"
+            for i in header.extra_positions.values()
+        )
+        extra_names = bind(list(header.extra_positions))
         raw_select.append(
-            f"jsonb_strip_nulls(jsonb_object({names}::text[], ARRAY[{values}]::text[])) AS extras"
+            f"jsonb_strip_nulls(jsonb_object({extra_names}::text[], ARRAY[{values}]::text[]))"
+            " AS extras"
         )
     else:
         raw_select.append("'{}'::jsonb AS extras")
-    typed_select = [f"{_typed(c, soft_casts)} AS {quote(c.name)}" for c in table.columns]
-    rules: list[str] = []
-    messages: list[str] = []
+    raw_select += _field_checks(header, options, names)
+    typed_select = [f"{_typed(c, options)} AS {quote(c.name)}" for c in table.columns]
+    checks: list[tuple[str, str, str]] = [
+        (
+            "long_field IS NOT NULL",
+            FIELD_TOO_LONG,
+            f"long_field || ' is longer than {options.max_field_bytes} bytes (the size rule,"
+            " ECOM_MAX_FIELD_BYTES)'",
+        ),
+        (
+            "control_field IS NOT NULL",
+            CONTROL_CHARACTER,
+            "control_field || ' holds a control character'",
+        ),
+    ]
+    checks += [
+        (f"{_raw(c)} IS NULL", MISSING_REQUIRED, f"'{c.source_name} is empty'")
+        for c in table.columns
+        if c.required
+    ]
     for column in table.columns:
-        if column.required:
-            rules.append(f"WHEN {_raw(column)} IS NULL THEN '{MISSING_REQUIRED}'")
-            messages.append(f"WHEN {_raw(column)} IS NULL THEN '{column.source_name} is empty'")
-    for column in table.columns:
-        if column.type in _TYPE_RULES:
-            rule, text = _TYPE_RULES[column.type]
-            rules.append(f"WHEN {_is_bad(column)} THEN '{rule}'")
-            messages.append(
-                f"WHEN {_is_bad(column)} THEN '{column.source_name} ' || quote_literal("
-                f"{_raw(column)}) || ' {text}'"
-            )
-    fx_select = ""
+        checks += column_rules(column, options)
+    fx_select = base_select = ""
     if table.fx is not None:
-        fx = table.fx
-        currency, day = quote(fx.currency), f"({quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
-        # Qualified: fx_rates has columns called currency and updated_at too, and inside the
-        # subquery an unqualified name would mean the rate's own column.
-        row_day = f"(typed.{quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
-        fx_select = (
-            f", CASE WHEN {currency} = {base}::text THEN 1::numeric ELSE (SELECT f.rate"
-            f" FROM silver.fx_rates f WHERE f.currency = typed.{currency}"
-            f" AND f.base_currency = {base}::text AND f.rate_date <= {row_day}"
-            " ORDER BY f.rate_date DESC LIMIT 1) END AS fx_rate"
-        )
-        no_rate = (
-            f"fx_rate IS NULL AND {currency} IS NOT NULL AND {quote(fx.date_column)} IS NOT NULL"
-        )
-        rules.append(f"WHEN {no_rate} THEN '{NO_FX_RATE}'")
-        messages.append(
-            f"WHEN {no_rate} THEN 'no ' || {currency} || ' rate to ' || {base}::text"
-            f" || ' on or before ' || {day} || ': load fx_rates, then replay the rejects'"
-        )
-        amounts = ", ".join(
-            f"round({quote(a)} * fx_rate, 2) AS {quote(a + '_base')}" for a in fx.amounts
-        )
-        base_select = f", {amounts}"
-    else:
-        base_select = ""
+        fx_select, base_select, fx_checks = _fx_conversion(table, options, base)
+        checks += fx_checks
+    rules = " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule, _ in checks)
+    messages = " ".join(f"WHEN {condition} THEN {message}" for condition, _, message in checks)
     # The raw texts serve the rules and messages only: leaving them out halves the width of
     # every row that the later statements sort, join and copy.
     kept = ["source_line", "extras", *(quote(c.name) for c in table.columns)]
     if table.fx is not None:
-        kept.append("fx_rate")
+        kept += ["fx_rate", *(quote(f"{a}_base") for a in table.fx.amounts)]
+    raw_columns = ", ".join(_raw(c) for c in table.columns)
+    # Each level is fenced with OFFSET 0 so that every expression is computed once: the typed
+    # values feed the FX lookup and the rules, and a row's message is worked out only when it
+    # broke a rule.
     statement = f"""
         CREATE TEMP TABLE stage_checked ON COMMIT DROP AS
-        SELECT {", ".join(f"fx.{name}" for name in kept)}{base_select},
-            CASE {" ".join(rules) or "WHEN false THEN NULL"} END AS rule,
-            CASE {" ".join(messages) or "WHEN false THEN NULL"} END AS message
+        SELECT {", ".join(f"ruled.{name}" for name in kept)}, ruled.rule,
+            CASE WHEN ruled.rule IS NOT NULL THEN CASE {messages} END END AS message
         FROM (
-            SELECT typed.*{fx_select}
+            SELECT *, CASE {rules} END AS rule
             FROM (
-                SELECT raw.source_line, raw.extras, {", ".join(typed_select)},
-                    {", ".join(_raw(c) for c in table.columns)}
-                FROM (SELECT source_line, {", ".join(raw_select)} FROM stage_raw OFFSET 0) raw
+                SELECT typed.*{fx_select}
+                FROM (
+                    SELECT raw.source_line, raw.extras, raw.long_field, raw.control_field,
+                        {", ".join(typed_select)}, {raw_columns}
+                    FROM (SELECT source_line, {", ".join(raw_select)} FROM stage_raw OFFSET 0) raw
+                    OFFSET 0
+                ) typed
                 OFFSET 0
-            ) typed
+            ) fx{base_select}
             OFFSET 0
-        ) fx
+        ) ruled
     """
     return statement, args
 
 
-def record_rejects(entity: str, width: int) -> str:
+def _fx_conversion(
+    table: SilverTable, options: CheckOptions, base: str
+) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """The rate lookup (a select item of the typed rows), the converted amounts (a lateral
+    join, rounded to their columns' scale) and the rules of conversion: a rate must exist, and
+    a converted amount must fit its column."""
+    assert table.fx is not None
+    fx = table.fx
+    currency, day = quote(fx.currency), f"({quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
+    # Qualified: fx_rates has columns called currency and updated_at too, and inside the
+    # subquery an unqualified name would mean the rate's own column.
+    row_day = f"(typed.{quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
+    fx_select = (
+        f", CASE WHEN {currency} = {base}::text THEN 1::numeric ELSE (SELECT f.rate"
+        f" FROM silver.fx_rates f WHERE f.currency = typed.{currency}"
+        f" AND f.base_currency = {base}::text AND f.rate_date <= {row_day}"
+        " ORDER BY f.rate_date DESC LIMIT 1) END AS fx_rate"
+    )
+    no_rate = f"fx_rate IS NULL AND {currency} IS NOT NULL AND {quote(fx.date_column)} IS NOT NULL"
+    checks = [
+        (
+            no_rate,
+            NO_FX_RATE,
+            f"'no ' || {currency} || ' rate to ' || {base}::text || ' on or before ' || {day}"
+            " || ': load fx_rates, then replay the rejects'",
+        )
+    ]
+    amounts = []
+    for amount in fx.amounts:
+        converted = quote(f"{amount}_base")
+        limit = options.limits[f"{amount}_base"]
+        amounts.append(f"round(fx.{quote(amount)} * fx.fx_rate, {limit.scale}) AS {converted}")
+        checks.append(
+            (
+                f"abs({converted}) >= {limit.bound}",
+                NUMBER_OUT_OF_RANGE,
+                f"'{amount} in ' || {base}::text || ' (' || {converted} || ') does not fit"
+                f" {limit.describe()}'",
+            )
+        )
+    base_select = f" CROSS JOIN LATERAL (SELECT {', '.join(amounts)}) AS converted"
+    return fx_select, base_select, checks
+
+
+def record_rejects(entity: str, width: int, max_field_bytes: int) -> str:
     """Keep every rejected row with its rule, message and raw values. Parameters: $1 bronze file
     id, $2 run id, $3 header names (text[])."""
-    values = ", ".join(f"s.c{index}" for index in range(width))
+    values = ", ".join(kept_text(f"s.c{index}", max_field_bytes) for index in range(width))
     return f"""
         INSERT INTO silver.rejects AS r
             (entity, bronze_file_id, line_number, raw_row, rule, message, run_id)

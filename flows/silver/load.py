@@ -10,7 +10,6 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -20,13 +19,15 @@ from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import checks
 from flows.silver import statements as sql
+from flows.silver.limits import number_limits
+from flows.silver.rules import RULES_NOT_REPLAYABLE
+from flows.silver.staging import copy_bronze, record_refused, stage_raw_table
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
 from shared.database import affected_rows
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
 
-MALFORMED_RECORD = "MALFORMED_RECORD"
 SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_valid
 
 
@@ -59,12 +60,18 @@ class LoadOptions:
     base_currency: str
     drift_policy: DriftPolicy
     tracked: tuple[str, ...]
+    max_field_bytes: int
 
     @classmethod
     def for_table(cls, settings: FlowSettings, table: SilverTable) -> LoadOptions:
         """Options for `table` from the flow settings."""
         tracked = settings.history_columns.get(table.name, list(table.default_tracked))
-        return cls(settings.base_currency, settings.drift_policy(table.entity), tuple(tracked))
+        return cls(
+            settings.base_currency,
+            settings.drift_policy(table.entity),
+            tuple(tracked),
+            settings.max_field_bytes,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class FileOutcome:
     rejected: int
     parents_inferred: int = 0
     drift: tuple[str, ...] = ()
+    # Rows loaded whose parent (an order) has not arrived: part of inserted/updated, flagged.
+    orphans: int = 0
 
     def describe(self) -> str:
         """The file's counts per outcome, for logs."""
@@ -103,68 +112,32 @@ def read_header(store: ObjectStore, key: str) -> list[str]:
     return [name.strip().lower() for name in first]
 
 
-async def copy_bronze(
-    connection: asyncpg.Connection, store: ObjectStore, key: str, width: int
-) -> int:
-    """COPY the file into `stage_raw`; a file COPY cannot parse is staged record by record."""
-    columns = [f"c{index}" for index in range(width)]
-    try:
-        async with connection.transaction():  # a savepoint: a failed COPY leaves stage_raw empty
-            with store.open_read(key) as stream:
-                status = await connection.copy_to_table(
-                    "stage_raw", source=stream, columns=columns, format="csv", header=True
-                )
-        return affected_rows(status)
-    except (asyncpg.DataError, asyncpg.BadCopyFileFormatError, UnicodeDecodeError) as error:
-        logger.warning("%s: COPY refused the file (%s); staging record by record", key, error)
-    return await _stage_records(connection, store.read_bytes(key), width)
-
-
-async def _stage_records(connection: asyncpg.Connection, data: bytes, width: int) -> int:
-    """Stage a file Python's csv module reads; records of the wrong width become rejects."""
-    text = data.removeprefix(BOM).decode("utf-8", errors="replace")
-    records = csv.reader(io.StringIO(text, newline=""))
-    next(records, None)
-    good: list[tuple[Any, ...]] = []
-    ragged: list[tuple[int, list[str]]] = []
-    for line, record in enumerate(records, start=2):
-        if len(record) == width:
-            good.append((line, *record))
-        else:
-            ragged.append((line, record))
-    columns = ["source_line", *(f"c{index}" for index in range(width))]
-    await connection.copy_records_to_table("stage_raw", records=good, columns=columns)
-    await connection.executemany(
-        "INSERT INTO stage_ragged VALUES ($1, $2)", [(line, fields) for line, fields in ragged]
-    )
-    return len(good) + len(ragged)
-
-
 async def stage_open_rejects(
     connection: asyncpg.Connection, bronze_file_id: int, rule: str | None = None
 ) -> list[str]:
     """Stage the unresolved rejects of a file (of one rule, if given) from their raw rows;
-    returns the header. Ragged records have no columns to stage and stay rejected."""
+    returns the header. Rejects that do not keep their record exactly (`RULES_NOT_REPLAYABLE`)
+    stay rejected."""
     chosen = """
         FROM silver.rejects WHERE bronze_file_id = $1 AND resolved_at IS NULL
-          AND rule <> $2 AND ($3::text IS NULL OR rule = $3)
+          AND rule <> ALL($2::text[]) AND ($3::text IS NULL OR rule = $3)
     """
     header: list[str] = [
         row["name"]
         for row in await connection.fetch(
             f"SELECT DISTINCT jsonb_object_keys(raw_row) AS name {chosen} ORDER BY 1",
             bronze_file_id,
-            MALFORMED_RECORD,
+            list(RULES_NOT_REPLAYABLE),
             rule,
         )
     ]
-    await connection.execute(checks.stage_raw_table(len(header)))
+    await connection.execute(stage_raw_table(len(header)))
     values = "".join(f", raw_row ->> ($4::text[])[{i + 1}]" for i in range(len(header)))
     columns = "".join(f", c{i}" for i in range(len(header)))
     await connection.execute(
         f"INSERT INTO stage_raw (source_line{columns}) SELECT line_number{values} {chosen}",
         bronze_file_id,
-        MALFORMED_RECORD,
+        list(RULES_NOT_REPLAYABLE),
         rule,
         header,
     )
@@ -172,18 +145,25 @@ async def stage_open_rejects(
 
 
 async def check_staged_rows(
-    connection: asyncpg.Connection, table: SilverTable, header: list[str], options: LoadOptions
+    connection: asyncpg.Connection,
+    table: SilverTable,
+    header: list[str],
+    options: LoadOptions,
+    *,
+    control_characters: bool = True,
 ) -> None:
-    """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks."""
+    """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks.
+    `control_characters`: whether staging saw any (else their search is skipped)."""
     staged = checks.StagedHeader.from_header(table, header)
-    keep_extras = options.drift_policy is DriftPolicy.APPEND
-    statement, args = checks.checked_rows(
-        table,
-        staged,
-        keep_extras,
-        options.base_currency,
+    check_options = checks.CheckOptions(
+        base_currency=options.base_currency,
+        keep_extras=options.drift_policy is DriftPolicy.APPEND,
+        max_field_bytes=options.max_field_bytes,
+        limits=await number_limits(connection, table),
+        control_characters=control_characters,
         soft_casts=connection.get_server_version().major >= SOFT_CASTS_SINCE,
     )
+    statement, args = checks.checked_rows(table, staged, check_options)
     await connection.execute(statement, *args)
     await connection.execute(sql.analyze_stage("stage_checked"))
 
@@ -192,7 +172,7 @@ async def apply_checked_rows(
     connection: asyncpg.Connection, table: SilverTable, file: BronzeFile, options: LoadOptions
 ) -> dict[str, int]:
     """Classify the valid checked rows against silver and apply the winners; returns the counts
-    per outcome (rejects excluded) and the number of parents inferred."""
+    per outcome (rejects excluded), the number of parents inferred and of orphans loaded."""
     await connection.execute(sql.classified_rows(table, options.tracked))
     await connection.execute(sql.analyze_stage("stage_outcomes"))
     await connection.execute(sql.settle_superseded(table))
@@ -208,9 +188,14 @@ async def apply_checked_rows(
                 sql.infer_parents(column, SILVER_TABLE_BY_ENTITY[parent]), file.bronze_file_id
             )
         )
+    orphans = 0
+    for column, parent in table.awaited_parents.items():
+        orphans += await connection.fetchval(
+            sql.orphan_count(column, SILVER_TABLE_BY_ENTITY[parent])
+        )
     for statement in sql.mark_dirty_changes(table):
         await connection.execute(statement)
-    return {**counts, "parents_inferred": inferred}
+    return {**counts, "parents_inferred": inferred, "orphans": orphans}
 
 
 async def _merge_staged(
@@ -220,12 +205,19 @@ async def _merge_staged(
     header: list[str],
     run_id: UUID,
     options: LoadOptions,
+    *,
+    control_characters: bool = True,
 ) -> dict[str, int]:
     """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
-    await check_staged_rows(connection, table, header, options)
+    await check_staged_rows(
+        connection, table, header, options, control_characters=control_characters
+    )
     rejected = affected_rows(
         await connection.execute(
-            checks.record_rejects(table.entity, len(header)), file.bronze_file_id, run_id, header
+            checks.record_rejects(table.entity, len(header), options.max_field_bytes),
+            file.bronze_file_id,
+            run_id,
+            header,
         )
     )
     counts = await apply_checked_rows(connection, table, file, options)
@@ -254,29 +246,6 @@ async def _record_drift(
     return tuple(f"{change}:{name}" for name, change in changes)
 
 
-async def record_ragged(
-    connection: asyncpg.Connection, file: BronzeFile, run_id: UUID, width: int
-) -> int:
-    """Records of the wrong width (staged aside) become rejects with their fields."""
-    status = await connection.execute(
-        """
-        INSERT INTO silver.rejects
-            (entity, bronze_file_id, line_number, raw_row, rule, message, run_id)
-        SELECT $1, $2, source_line, jsonb_build_object('fields', to_jsonb(fields)), $4,
-            'record has ' || cardinality(fields) || ' fields, the header has ' || $5, $3
-        FROM stage_ragged
-        ON CONFLICT (bronze_file_id, line_number) DO UPDATE SET rule = EXCLUDED.rule,
-            message = EXCLUDED.message, run_id = EXCLUDED.run_id, rejected_at = now()
-        """,
-        file.entity,
-        file.bronze_file_id,
-        run_id,
-        MALFORMED_RECORD,
-        str(width),
-    )
-    return affected_rows(status)
-
-
 def file_outcome(
     file: BronzeFile, rows_read: int, counts: dict[str, int], drift: tuple[str, ...] = ()
 ) -> FileOutcome:
@@ -292,6 +261,7 @@ def file_outcome(
         rejected=counts["rejected"],
         parents_inferred=counts["parents_inferred"],
         drift=drift,
+        orphans=counts["orphans"],
     )
 
 
@@ -309,8 +279,8 @@ async def write_ledger(
         """
         INSERT INTO ops.file_ledger (bronze_file_id, run_id, entity, rows_read, rows_inserted,
             rows_updated, rows_unchanged, rows_stale, rows_rejected, parents_inferred,
-            replayed_rejects)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            replayed_rejects, orphans)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         """,
         outcome.bronze_file_id,
         run_id,
@@ -323,6 +293,7 @@ async def write_ledger(
         outcome.rejected,
         outcome.parents_inferred,
         replayed,
+        outcome.orphans,
     )
     if not replayed:  # a rejects replay re-reads rows of a file that stays loaded
         await connection.execute(
@@ -352,12 +323,22 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        await connection.execute(checks.stage_raw_table(staged.width))
-        rows_read = await copy_bronze(connection, store, file.bronze_path, staged.width)
-        counts = await _merge_staged(connection, table, file, header, run_id, options)
-        counts["rejected"] += await record_ragged(connection, file, run_id, staged.width)
+        await connection.execute(stage_raw_table(staged.width))
+        staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
+        counts = await _merge_staged(
+            connection,
+            table,
+            file,
+            header,
+            run_id,
+            options,
+            control_characters=staged_file.control_characters,
+        )
+        counts["rejected"] += await record_refused(
+            connection, file.entity, file.bronze_file_id, run_id, header, options.max_field_bytes
+        )
         drift = await _record_drift(connection, table, file, header, options.drift_policy)
-        outcome = file_outcome(file, rows_read, counts, drift)
+        outcome = file_outcome(file, staged_file.records, counts, drift)
         await write_ledger(connection, outcome, run_id, replayed=False)
     return outcome
 

@@ -8,7 +8,8 @@ and literals come from the declarations only.
 
 from __future__ import annotations
 
-from flows.silver.checks import BAD_TIMESTAMP, MISSING_REQUIRED, quote
+from flows.silver.checks import quote
+from flows.silver.rules import BAD_TIMESTAMP, MISSING_REQUIRED
 from flows.silver.statements import mark_dirty, previous_marked_columns
 from flows.silver.tables import CUSTOMERS, ORDERS, PRODUCTS, SilverTable
 

@@ -202,6 +202,18 @@ def infer_parents(column: str, parent: SilverTable) -> str:
     """
 
 
+def orphan_count(column: str, parent: SilverTable) -> str:
+    """The number of applied rows whose `column` names a parent that is not in silver (yet):
+    they are loaded as they are, and counted. Takes no parameters."""
+    [parent_key] = parent.key
+    return f"""
+        SELECT count(*) FROM stage_outcomes s
+        WHERE s.outcome IN {APPLIED_OUTCOMES} AND s.{quote(column)} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM {parent.qualified} p
+                          WHERE p.{quote(parent_key)} = s.{quote(column)})
+    """
+
+
 def previous_marked_columns(table: SilverTable, alias: str) -> str:
     """`, alias.col AS previous_col` for each column the table's own dirty marks read: the
     "previous" key `mark_dirty` marks beside the current one."""

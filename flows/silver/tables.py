@@ -26,6 +26,14 @@ class ColumnType(StrEnum):
     CURRENCY = "currency"
 
 
+class Domain(StrEnum):
+    """The values a number may take where its meaning is plain; a value outside is rejected
+    (OUT_OF_DOMAIN). The member's value is the SQL condition a valid value meets."""
+
+    POSITIVE = "> 0"
+    NON_NEGATIVE = ">= 0"
+
+
 @dataclass(frozen=True)
 class Column:
     """One silver column and the CSV column it is read from."""
@@ -34,6 +42,7 @@ class Column:
     type: ColumnType = ColumnType.TEXT
     required: bool = False
     source: str | None = None
+    domain: Domain | None = None
 
     @property
     def source_name(self) -> str:
@@ -72,6 +81,10 @@ class SilverTable:
     default_tracked: tuple[str, ...] = ()
     fx: FxConversion | None = None
     inferred_parents: dict[str, str] = field(default_factory=dict)
+    # Parents that cannot be inferred (an order has required values no child row carries): a
+    # row whose parent has not arrived is loaded as it is and counted as an orphan; joins pick
+    # it up once the parent arrives.
+    awaited_parents: dict[str, str] = field(default_factory=dict)
     # The marts to rebuild for the days or customers whose rows changed.
     dirty: tuple[DirtyMark, ...] = ()
     # A delete (from the admin change outbox) sets `deleted_at` on the row and an upsert newer
@@ -114,14 +127,34 @@ def _columns(*specs: str | Column) -> tuple[Column, ...]:
 T = ColumnType
 
 
-def required(name: str, type_: ColumnType = T.TEXT, source: str | None = None) -> Column:
+def required(
+    name: str,
+    type_: ColumnType = T.TEXT,
+    source: str | None = None,
+    domain: Domain | None = None,
+) -> Column:
     """A column every row must fill."""
-    return Column(name, type_, True, source)
+    return Column(name, type_, True, source, domain)
 
 
-def optional(name: str, type_: ColumnType) -> Column:
+def optional(name: str, type_: ColumnType, domain: Domain | None = None) -> Column:
     """A typed column that may be empty."""
-    return Column(name, type_)
+    return Column(name, type_, domain=domain)
+
+
+# Money, counts and durations that cannot be negative, and quantities and rates that must be
+# positive: a negative price or a zero FX rate would flow silently into every mart.
+NON_NEGATIVE, POSITIVE = Domain.NON_NEGATIVE, Domain.POSITIVE
+
+
+def money(name: str, *, required_: bool = False) -> Column:
+    """An amount of money, never negative."""
+    return Column(name, T.DECIMAL, required_, domain=NON_NEGATIVE)
+
+
+def count(name: str, *, required_: bool = False) -> Column:
+    """A whole count (days, minutes, units), never negative."""
+    return Column(name, T.INTEGER, required_, domain=NON_NEGATIVE)
 
 
 UPDATED_AT = required("updated_at", T.TIMESTAMP)
@@ -131,8 +164,8 @@ DISTRIBUTORS = SilverTable(
     key=("distributor_id",),
     columns=_columns(
         required("distributor_id"), required("name"), required("region"), "country",
-        optional("currency", T.CURRENCY), required("sla_days", T.INTEGER),
-        optional("penalty_per_late_day", T.DECIMAL), optional("penalty_cap", T.DECIMAL),
+        optional("currency", T.CURRENCY), count("sla_days", required_=True),
+        money("penalty_per_late_day"), money("penalty_cap"),
         optional("contract_start", T.DATE), UPDATED_AT,
     ),
     history=True,
@@ -143,9 +176,8 @@ STOCKISTS = SilverTable(
     key=("stockist_id",),
     columns=_columns(
         required("stockist_id"), required("name"), required("distributor_id"), required("region"),
-        "country", "city", optional("currency", T.CURRENCY), required("sla_days", T.INTEGER),
-        optional("penalty_per_late_day", T.DECIMAL), optional("penalty_cap", T.DECIMAL),
-        UPDATED_AT,
+        "country", "city", optional("currency", T.CURRENCY), count("sla_days", required_=True),
+        money("penalty_per_late_day"), money("penalty_cap"), UPDATED_AT,
     ),
     history=True,
     default_tracked=("distributor_id", "sla_days", "penalty_per_late_day", "penalty_cap"),
@@ -155,9 +187,9 @@ PRODUCTS = SilverTable(
     key=("product_id",),
     columns=_columns(
         required("product_id"), "sku", required("name"), required("category"), "brew_method",
-        required("price", T.DECIMAL), optional("cost", T.DECIMAL),
+        money("price", required_=True), money("cost"),
         required("currency", T.CURRENCY), optional("sustainability_score", T.INTEGER),
-        optional("weight_grams", T.INTEGER), optional("active", T.BOOLEAN), UPDATED_AT,
+        count("weight_grams"), optional("active", T.BOOLEAN), UPDATED_AT,
     ),
     history=True,
     default_tracked=("price", "cost", "category", "active"),
@@ -167,7 +199,8 @@ FX_RATES = SilverTable(
     key=("rate_date", "currency"),
     columns=_columns(
         required("rate_date", T.DATE), required("currency", T.CURRENCY),
-        required("base_currency", T.CURRENCY), required("rate", T.DECIMAL), UPDATED_AT,
+        required("base_currency", T.CURRENCY), required("rate", T.DECIMAL, domain=POSITIVE),
+        UPDATED_AT,
     ),
 )  # fmt: skip
 CUSTOMERS = SilverTable(
@@ -193,9 +226,8 @@ ORDERS = SilverTable(
         required("order_id"), required("customer_id"),
         required("order_ts", T.TIMESTAMP, source="order_date"), required("status"),
         required("channel"), required("region"), required("currency", T.CURRENCY),
-        optional("subtotal_amount", T.DECIMAL), optional("discount_amount", T.DECIMAL),
-        optional("shipping_amount", T.DECIMAL), optional("tax_amount", T.DECIMAL),
-        required("total_amount", T.DECIMAL), "stockist_id", UPDATED_AT,
+        money("subtotal_amount"), money("discount_amount"), money("shipping_amount"),
+        money("tax_amount"), money("total_amount", required_=True), "stockist_id", UPDATED_AT,
     ),
     fx=FxConversion(
         currency="currency",
@@ -216,25 +248,27 @@ ORDER_ITEMS = SilverTable(
     key=("order_item_id",),
     columns=_columns(
         required("order_item_id"), required("order_id"), optional("line_number", T.INTEGER),
-        required("product_id"), required("quantity", T.INTEGER), required("unit_price", T.DECIMAL),
-        optional("discount_amount", T.DECIMAL), optional("line_total", T.DECIMAL),
+        required("product_id"), required("quantity", T.INTEGER, domain=POSITIVE),
+        money("unit_price", required_=True), money("discount_amount"), money("line_total"),
         optional("currency", T.CURRENCY), UPDATED_AT,
     ),
     dirty=(
         DirtyMark("day", "order_ts", ("mart_daily_revenue",), via_order=True),
         DirtyMark("customer", "customer_id", ("mart_customer_summary",), via_order=True),
     ),
+    awaited_parents={"order_id": "orders"},
 )  # fmt: skip
 PAYMENTS = SilverTable(
     entity="payments",
     key=("payment_id",),
     columns=_columns(
         required("payment_id"), required("order_id"), required("method"), required("status"),
-        required("amount", T.DECIMAL), required("currency", T.CURRENCY),
+        money("amount", required_=True), required("currency", T.CURRENCY),
         optional("authorized_at", T.TIMESTAMP), optional("captured_at", T.TIMESTAMP),
         optional("refunded_at", T.TIMESTAMP), UPDATED_AT,
     ),
     fx=FxConversion(currency="currency", date_column="updated_at", amounts=("amount",)),
+    awaited_parents={"order_id": "orders"},
 )  # fmt: skip
 SHIPMENTS = SilverTable(
     entity="shipments",
@@ -245,6 +279,7 @@ SHIPMENTS = SilverTable(
         optional("delivered_at", T.TIMESTAMP), required("status"), UPDATED_AT,
     ),
     dirty=(DirtyMark("day", "promised_date", ("mart_trust_scores",)),),
+    awaited_parents={"order_id": "orders"},
 )  # fmt: skip
 SUPPORT_INTERACTIONS = SilverTable(
     entity="support_interactions",
@@ -252,7 +287,7 @@ SUPPORT_INTERACTIONS = SilverTable(
     columns=_columns(
         required("interaction_id"), "order_id", required("customer_id"), required("csr_id"),
         required("channel"), "topic", required("opened_at", T.TIMESTAMP),
-        optional("first_response_minutes", T.INTEGER), optional("resolution_minutes", T.INTEGER),
+        count("first_response_minutes"), count("resolution_minutes"),
         optional("sentiment", T.DECIMAL), optional("csat", T.INTEGER), "notes", UPDATED_AT,
     ),
     inferred_parents={"customer_id": "customers"},
@@ -263,8 +298,8 @@ INVENTORY_SNAPSHOTS = SilverTable(
     key=("snapshot_date", "stockist_id", "product_id"),
     columns=_columns(
         required("snapshot_date", T.DATE), required("stockist_id"), required("product_id"),
-        required("on_hand_units", T.INTEGER), optional("units_sold", T.INTEGER),
-        optional("units_received", T.INTEGER), optional("reorder_point", T.INTEGER), UPDATED_AT,
+        required("on_hand_units", T.INTEGER), count("units_sold"), count("units_received"),
+        count("reorder_point"), UPDATED_AT,
     ),
 )  # fmt: skip
 CSR_BADGES = SilverTable(
