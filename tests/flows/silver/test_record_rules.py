@@ -14,7 +14,7 @@ from tests.conftest import TestDatabase
 from tests.flows.entity_csv import land_rows
 from tests.flows.orders_csv import order_row
 from tests.flows.silver.record_cases import CASES, GOOD_ROWS, KEY_COLUMN, RecordCase, case_file
-from tests.flows.silver.test_replay import checksums
+from tests.flows.silver_state import checksums
 
 
 @pytest.fixture
