@@ -191,30 +191,25 @@ def generate_reference(
 @pipeline_app.command("run")
 def pipeline_run() -> None:
     """Run the data_pipeline flow once (landing -> bronze -> silver -> gold)."""
-    from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment
-
-    settings = FlowSettings()
-    configure_logging(settings.log_level)
-    apply_prefect_environment(settings.data_path)
-    from flows.orchestration import data_pipeline
-
-    with local_database(settings):
-        summary = asyncio.run(data_pipeline())
-    typer.echo(summary)
+    _run_prefect_flow("data_pipeline")
 
 
 def _run_prefect_flow(name: str) -> None:
     """Run one of the flows module's Prefect flows once, in this process, and print its line."""
     from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment
+    from shared.cli.prefect_env import apply_prefect_environment, prefect_api
+    from shared.cli.settings import PlatformPorts
 
     settings = FlowSettings()
+    platform = PlatformPorts()
     configure_logging(settings.log_level)
     apply_prefect_environment(settings.data_path)
-    from flows import orchestration
+    reserved = set(platform.platform_ports().values())
+    with local_database(settings), prefect_api(platform.prefect_api_url, reserved) as api_url:
+        if not platform.prefect_api_url:
+            typer.echo(f"temporary Prefect server at {api_url}", err=True)
+        from flows import orchestration
 
-    with local_database(settings):
         summary = asyncio.run(getattr(orchestration, name)())
     typer.echo(summary)
 

@@ -24,7 +24,7 @@ import httpx
 import typer
 
 from shared.bootstrap import init_database
-from shared.cli.prefect_env import prefect_environment
+from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.cli.settings import PlatformSettings
 from shared.database import embedded_server, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
@@ -87,14 +87,8 @@ class LocalStack:
         typer.secho(f"[ecom up] {message}", fg=typer.colors.CYAN, err=True)
 
     def _check_ports(self) -> None:
-        ports = {
-            "gateway": self.settings.gateway_port,
-            "admin service": self.settings.admin_port,
-            "reminders service": self.settings.reminders_port,
-            "loyalty service": self.settings.loyalty_port,
-            "transparency service": self.settings.transparency_port,
-            "Prefect": self.settings.prefect_port,
-        }
+        ports = self.settings.platform_ports()
+        del ports["embedded PostgreSQL"]  # checked when (and if) the embedded server starts
         taken = [f"{name} ({port})" for name, port in ports.items() if not _port_is_free(port)]
         if taken:
             raise StartupError(
@@ -233,18 +227,7 @@ class LocalStack:
         superuser_url = self._start_database()
         prefect = self._spawn(
             "prefect-server",
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.settings.prefect_port),
-                "--analytics-off",
-            ],
+            prefect_server_command(self.settings.prefect_port),
             self._base_env(),
         )
         admin = self._spawn(
