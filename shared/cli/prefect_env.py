@@ -13,6 +13,8 @@ from pathlib import Path
 # restart forgets which run holds a slot, and the slot stays taken for good. On disk (in
 # PREFECT_HOME) the server's repossessor frees the slot of a holder that stopped renewing.
 DURABLE_LEASE_STORAGE = "prefect.server.concurrency.lease_storage.filesystem"
+# A first start migrates a new SQLite database: Prefect's 20 s is too short on a busy machine.
+TEMPORARY_SERVER_STARTUP_S = 90
 
 
 def prefect_environment(data_dir: Path, api_url: str | None = None) -> dict[str, str]:
@@ -85,7 +87,7 @@ def prefect_api(api_url: str | None, reserved_ports: Collection[int]) -> Iterato
 
     server = SubprocessASGIServer(port=port)
     try:
-        server.start()
+        server.start(timeout=TEMPORARY_SERVER_STARTUP_S)
         if server.port != port:  # lost a race for the port; Prefect retried in 8000-8999
             raise RuntimeError(f"port {port} was taken while Prefect started; run again")
         yield url
