@@ -26,6 +26,7 @@ import typer
 from shared.bootstrap import init_database
 from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.cli.settings import PlatformSettings
+from shared.cli.stall_watch import PipelineStallWatch
 from shared.database import embedded_server, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
@@ -80,6 +81,7 @@ class LocalStack:
         self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
         self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
         self.loyalty_url = f"http://127.0.0.1:{settings.loyalty_port}"
+        self.flows_url: str | None = None  # the pipeline role's database URL, once known
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -225,6 +227,7 @@ class LocalStack:
         deadline = started + STARTUP_TIMEOUT_S
         self._check_ports()
         superuser_url = self._start_database()
+        self.flows_url = self.settings.owner_url(superuser_url, Owner.FLOWS)
         prefect = self._spawn(
             "prefect-server",
             prefect_server_command(self.settings.prefect_port),
@@ -288,13 +291,15 @@ class LocalStack:
         self._say(f"ready in {time.monotonic() - started:.0f} s")
 
     def watch(self) -> None:
-        """Block until a child dies or we are told to stop."""
+        """Block until a child dies or we are told to stop; say when the pipeline stalls."""
+        stall_watch = PipelineStallWatch(self.data_dir, self._say)
         while True:
             for child in self.children:
                 if child.process.poll() is not None:
                     raise StartupError(
                         f"{child.name} stopped (exit {child.process.returncode}); see {child.log}"
                     )
+            stall_watch.poll(self.flows_url)
             time.sleep(0.5)
 
     def stop(self) -> None:
