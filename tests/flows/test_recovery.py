@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -32,9 +32,10 @@ from shared.owners import Owner
 from tests.cli.test_commands import processes_mentioning
 from tests.conftest import TestDatabase, free_port
 
-SERVER_STARTUP_S = 90
+SERVER_STARTUP_S = 120
+SCHEDULE_EVERY_S = 10
 RUNNER_STARTUP_S = 60
-RUN_BUDGET_S = 45
+RUN_BUDGET_S = 90  # generous for a busy 2-core machine; a run takes seconds alone
 HOLDING_A_SLOT = {StateType.PENDING, StateType.RUNNING}
 FINAL = {StateType.COMPLETED, StateType.CANCELLED, StateType.FAILED, StateType.CRASHED}
 YEARLY = "0 0 1 1 *"
@@ -127,7 +128,7 @@ class FlowsRunner:
 
     def start(self) -> None:
         """Start the runner and wait until it polls for runs."""
-        served_before = self._log_text().count("polling for scheduled runs")
+        served_before = self.log_text().count("polling for scheduled runs")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "flows", "serve"],
@@ -137,9 +138,9 @@ class FlowsRunner:
                 start_new_session=True,
             )
         deadline = time.monotonic() + RUNNER_STARTUP_S
-        while self._log_text().count("polling for scheduled runs") == served_before:
-            assert self.process.poll() is None, self._log_text()
-            assert time.monotonic() < deadline, self._log_text()
+        while self.log_text().count("polling for scheduled runs") == served_before:
+            assert self.process.poll() is None, self.log_text()
+            assert time.monotonic() < deadline, self.log_text()
             time.sleep(0.2)
 
     def kill(self, flow_run_id: UUID) -> None:
@@ -154,7 +155,8 @@ class FlowsRunner:
         if self.process is not None and self.process.poll() is None:
             _stop_group(self.process, signal.SIGTERM)
 
-    def _log_text(self) -> str:
+    def log_text(self) -> str:
+        """What the runner printed so far."""
         return self.log.read_text() if self.log.exists() else ""
 
 
@@ -238,6 +240,7 @@ async def test_runner_killed_while_its_run_holds_the_slot_recovers_it_on_restart
     assert orphan.state is not None
     assert orphan.state.type is StateType.CRASHED, "the abandoned run shows as a failure"
     assert await _held_slots(client, deployment) == 0
+    assert f"run {interrupted.name} was left" in runner.log_text(), "the runner's log says so"
     assert processes_mentioning(str(interrupted.id)) == []
 
 
@@ -248,10 +251,9 @@ async def test_a_scheduled_run_fires_and_completes(
     deployment = await client.read_deployment_by_name(DATA_PIPELINE_DEPLOYMENT)
     by_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
     earlier = {run.id for run in await client.read_flow_runs(deployment_filter=by_deployment)}
-    due = datetime.now(UTC) + timedelta(seconds=3)
-    # One run a few seconds ahead (the next an hour later): the server's scheduler service must
-    # create it and the runner start it; nothing triggers it by hand.
-    schedule = IntervalSchedule(interval=timedelta(hours=1), anchor_date=due)
+    # Every few seconds from now on: the server's scheduler service must create the runs (only
+    # ever in its future, however late it looks) and the runner start them; none is triggered.
+    schedule = IntervalSchedule(interval=timedelta(seconds=SCHEDULE_EVERY_S))
     # As an edit in the UI does: the schedule replaced, the deployment marked updated.
     await client.update_deployment(
         deployment.id,
@@ -262,14 +264,10 @@ async def test_a_scheduled_run_fires_and_completes(
     while True:
         runs = await client.read_flow_runs(deployment_filter=by_deployment)
         new = [run for run in runs if run.id not in earlier]
-        finished = [run for run in new if run.state and run.state.type in FINAL]
-        if finished:
+        completed = [run for run in new if run.state and run.state.type is StateType.COMPLETED]
+        if completed:
             break
-        assert time.monotonic() < deadline, (due, [(r.expected_start_time, r.state) for r in new])
+        assert time.monotonic() < deadline, [(r.expected_start_time, r.state) for r in new]
         await asyncio.sleep(0.5)
 
-    [run] = finished
-    assert run.auto_scheduled, "created by the scheduler, not triggered"
-    assert run.expected_start_time == due
-    assert run.state is not None
-    assert run.state.type is StateType.COMPLETED, run.state.message
+    assert all(run.auto_scheduled for run in new), "created by the scheduler, not triggered"
