@@ -16,7 +16,7 @@ ROOT = Path(__file__).parents[1]
 
 def _pins() -> dict[str, str]:
     """Package (canonical name) -> pinned version, from constraints.txt."""
-    pins = {}
+    pins: dict[str, str] = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, version = line.split("==")
