@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from prefect import flow, serve, task
+from prefect import flow, get_client, serve, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, State
@@ -36,6 +36,7 @@ from flows.pipeline import (
     run_notification_dispatch,
 )
 from flows.quarantine import TRANSIENT_ERRORS
+from flows.recovery import release_orphaned_slots
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome
 from shared.objectstore import ObjectStore
@@ -269,8 +270,18 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
     return [pipeline, generator, loyalty, trust, dispatch]
 
 
+async def _recover_slots(deployments: list[RunnerDeployment]) -> None:
+    names = [f"{deployment.flow_name}/{deployment.name}" for deployment in deployments]
+    async with get_client() as client:
+        for line in await release_orphaned_slots(client, names):
+            logger.warning("recovered after an abrupt stop: %s", line)
+
+
 def serve_deployments(settings: FlowSettings) -> None:
     """Serve every deployment with its schedule until interrupted (used by `ecom flows serve`)."""
+    deployments = build_deployments(settings)
+    # Before serving: no run of ours can be in flight yet, so whatever holds a slot is an orphan.
+    asyncio.run(_recover_slots(deployments))
     if settings.data_pipeline_start_offset_minutes:
         # The seed's start offset: a first run shortly after boot, then the cron schedule.
         delay = settings.data_pipeline_start_offset_minutes
@@ -282,4 +293,4 @@ def serve_deployments(settings: FlowSettings) -> None:
         watcher = LandingWatcher(settings)
         threading.Thread(target=asyncio.run, args=(watcher.run(),), daemon=True).start()
         logger.info("watching landing/ every %.0f s", settings.landing_poll_seconds)
-    serve(*build_deployments(settings), print_starting_message=True)
+    serve(*deployments, print_starting_message=True)

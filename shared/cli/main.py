@@ -193,42 +193,38 @@ def generate_reference(
 @pipeline_app.command("run")
 def pipeline_run() -> None:
     """Run the data_pipeline flow once (landing -> bronze -> silver -> gold)."""
-    from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment
-
-    settings = FlowSettings()
-    configure_logging(settings.log_level)
-    apply_prefect_environment(settings.data_path)
-    from flows.orchestration import QUARANTINED, data_pipeline
-
-    async def run_once() -> tuple[str, bool]:
-        """The run's summary line, and whether it quarantined files; raises if it failed."""
-        state = await data_pipeline(return_state=True)
-        if state.name == QUARANTINED:
-            return str(state.message), True
-        return str(await state.aresult()), False
-
-    with local_database(settings):
-        summary, quarantined = asyncio.run(run_once())
-    typer.echo(summary)
-    if quarantined:
+    if _run_prefect_flow("data_pipeline"):
         # The run did everything else and recorded the files: a warning, not a failure.
         typer.secho("warning: files were quarantined (see above)", fg="yellow", err=True)
 
 
-def _run_prefect_flow(name: str) -> None:
-    """Run one of the flows module's Prefect flows once, in this process, and print its line."""
+def _run_prefect_flow(name: str) -> bool:
+    """Run one of the flows module's Prefect flows once, in this process, and print its line;
+    True when the run quarantined files."""
     from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment
+    from shared.cli.prefect_env import apply_prefect_environment, prefect_api
+    from shared.cli.settings import PlatformPorts
 
     settings = FlowSettings()
+    platform = PlatformPorts()
     configure_logging(settings.log_level)
     apply_prefect_environment(settings.data_path)
-    from flows import orchestration
+    reserved = set(platform.platform_ports().values())
+    with local_database(settings), prefect_api(platform.prefect_api_url, reserved) as api_url:
+        if not platform.prefect_api_url:
+            typer.echo(f"temporary Prefect server at {api_url}", err=True)
+        from flows import orchestration
 
-    with local_database(settings):
-        summary = asyncio.run(getattr(orchestration, name)())
+        async def run_once() -> tuple[str, bool]:
+            """The run's summary line and whether it quarantined files; raises if it failed."""
+            state = await getattr(orchestration, name)(return_state=True)
+            if state.name == orchestration.QUARANTINED:
+                return str(state.message), True
+            return str(await state.aresult()), False
+
+        summary, quarantined = asyncio.run(run_once())
     typer.echo(summary)
+    return quarantined
 
 
 @pipeline_app.command("loyalty-recommendations")

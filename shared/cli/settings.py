@@ -4,14 +4,47 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 
 from shared.database import role_password_field, with_login
 from shared.owners import OWNERSHIP, Owner
-from shared.settings import ObjectStoreSettings
+from shared.settings import EcomSettings, ObjectStoreSettings
 
 
-class PlatformSettings(ObjectStoreSettings):
+class PlatformPorts(EcomSettings):
+    """Where the local platform listens; needs no secrets, so one-off flows can read it too."""
+
+    prefect_port: int = Field(default=4200, description="Port of the local Prefect server (UI).")
+    gateway_port: int = Field(default=8000, description="Port of the gateway in `ecom up`.")
+    admin_port: int = Field(default=8001, description="Port of the admin service in `ecom up`.")
+    loyalty_port: int = Field(default=8002, description="Port of the loyalty service in `ecom up`.")
+    transparency_port: int = Field(
+        default=8003, description="Port of the transparency service in `ecom up`."
+    )
+    reminders_port: int = Field(
+        default=8004, description="Port of the reminders service in `ecom up`."
+    )
+    prefect_api_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PREFECT_API_URL"),
+        description="Prefect's own variable: the server one-off flows report to (unset: a"
+        " temporary server on a port off the platform's).",
+    )
+
+    def platform_ports(self) -> dict[str, int]:
+        """Every port the local platform listens on, by what listens there."""
+        return {
+            "gateway": self.gateway_port,
+            "admin service": self.admin_port,
+            "reminders service": self.reminders_port,
+            "loyalty service": self.loyalty_port,
+            "transparency service": self.transparency_port,
+            "Prefect": self.prefect_port,
+            "embedded PostgreSQL": self.embedded_pg_port,
+        }
+
+
+class PlatformSettings(ObjectStoreSettings, PlatformPorts):
     """What `ecom` reads: the bootstrap database URL, secrets, role passwords, ports."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = (
@@ -35,16 +68,6 @@ class PlatformSettings(ObjectStoreSettings):
         default=None, description="ecom_reminders password."
     )
     db_password_admin: SecretStr | None = Field(default=None, description="ecom_admin password.")
-    prefect_port: int = Field(default=4200, description="Port of the local Prefect server (UI).")
-    gateway_port: int = Field(default=8000, description="Port of the gateway in `ecom up`.")
-    admin_port: int = Field(default=8001, description="Port of the admin service in `ecom up`.")
-    loyalty_port: int = Field(default=8002, description="Port of the loyalty service in `ecom up`.")
-    transparency_port: int = Field(
-        default=8003, description="Port of the transparency service in `ecom up`."
-    )
-    reminders_port: int = Field(
-        default=8004, description="Port of the reminders service in `ecom up`."
-    )
 
     def role_passwords(self) -> dict[Owner, str]:
         """Every owner's database password."""

@@ -24,8 +24,9 @@ import httpx
 import typer
 
 from shared.bootstrap import init_database
-from shared.cli.prefect_env import prefect_environment
+from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.cli.settings import PlatformSettings
+from shared.cli.stall_watch import PipelineStallWatch
 from shared.database import embedded_server, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
@@ -80,6 +81,7 @@ class LocalStack:
         self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
         self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
         self.loyalty_url = f"http://127.0.0.1:{settings.loyalty_port}"
+        self.flows_url: str | None = None  # the pipeline role's database URL, once known
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -87,14 +89,8 @@ class LocalStack:
         typer.secho(f"[ecom up] {message}", fg=typer.colors.CYAN, err=True)
 
     def _check_ports(self) -> None:
-        ports = {
-            "gateway": self.settings.gateway_port,
-            "admin service": self.settings.admin_port,
-            "reminders service": self.settings.reminders_port,
-            "loyalty service": self.settings.loyalty_port,
-            "transparency service": self.settings.transparency_port,
-            "Prefect": self.settings.prefect_port,
-        }
+        ports = self.settings.platform_ports()
+        del ports["embedded PostgreSQL"]  # checked when (and if) the embedded server starts
         taken = [f"{name} ({port})" for name, port in ports.items() if not _port_is_free(port)]
         if taken:
             raise StartupError(
@@ -231,20 +227,10 @@ class LocalStack:
         deadline = started + STARTUP_TIMEOUT_S
         self._check_ports()
         superuser_url = self._start_database()
+        self.flows_url = self.settings.owner_url(superuser_url, Owner.FLOWS)
         prefect = self._spawn(
             "prefect-server",
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.settings.prefect_port),
-                "--analytics-off",
-            ],
+            prefect_server_command(self.settings.prefect_port),
             self._base_env(),
         )
         admin = self._spawn(
@@ -305,13 +291,15 @@ class LocalStack:
         self._say(f"ready in {time.monotonic() - started:.0f} s")
 
     def watch(self) -> None:
-        """Block until a child dies or we are told to stop."""
+        """Block until a child dies or we are told to stop; say when the pipeline stalls."""
+        stall_watch = PipelineStallWatch(self.data_dir, self._say)
         while True:
             for child in self.children:
                 if child.process.poll() is not None:
                     raise StartupError(
                         f"{child.name} stopped (exit {child.process.returncode}); see {child.log}"
                     )
+            stall_watch.poll(self.flows_url)
             time.sleep(0.5)
 
     def stop(self) -> None:
