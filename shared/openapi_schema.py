@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.openapi_components import shape_for_clients
 from shared.problems import problem_response
 
 REQUIRED_HEADERS = {"if-match"}
@@ -107,12 +108,13 @@ class RefuseNulCharacters:
 
 
 def install_tidy_openapi(app: FastAPI) -> None:
-    """Make `app.openapi()` return the tidied document (built once, then cached by FastAPI)."""
+    """Make `app.openapi()` return the tidied document, shaped for client generators (built
+    once, then cached by FastAPI)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = tidy_openapi(build())
+            app.openapi_schema = shape_for_clients(tidy_openapi(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
