@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aiohttp
-
-from gateway.upstreams import fetch_openapi, services_by_url
 from shared.openapi_components import SERVERS, SHARED_COMPONENTS
 
 OPENAPI_VERSION = "3.1.0"
@@ -116,19 +112,3 @@ def merge_openapi(
         _merge_document(merged, copy.deepcopy(document), names)
     merged[UNAVAILABLE_EXTENSION] = sorted(unavailable)
     return merged
-
-
-async def build_merged_openapi(
-    session: aiohttp.ClientSession, upstreams: dict[str, str], timeout_s: float
-) -> dict[str, Any]:
-    """Fetch every service's document concurrently and merge the ones that answered."""
-    groups = services_by_url(upstreams)
-    fetched = await asyncio.gather(*(fetch_openapi(session, url, timeout_s) for url in groups))
-    documents: list[tuple[Sequence[str], dict[str, Any]]] = []
-    unavailable: list[str] = []
-    for names, document in zip(groups.values(), fetched, strict=True):
-        if document is None:
-            unavailable.extend(names)
-        else:
-            documents.append((names, document))
-    return merge_openapi(documents, unavailable)
