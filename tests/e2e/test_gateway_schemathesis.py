@@ -4,15 +4,11 @@ valid and invalid requests, over sockets, with schemathesis' default checks and 
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.generation.case import Case
 
 from shared.identity import Role
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import bearer
-from tests.services.test_schemathesis import CONFIG
+from tests.services.test_schemathesis import CONFIG, fuzz
 
 # Fewer than the in-process run per service (tests/services/test_schemathesis.py): this run
 # checks what the gateway and the merge add, over sockets.
@@ -28,20 +24,4 @@ def test_every_operation_of_the_merged_document_passes_through_the_gateway(
     assert len(operations) > 40
 
     for operation in operations:
-        strategy = st.one_of(
-            operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-        )
-
-        @given(case=strategy)
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-            derandomize=True,
-        )
-        def check(case: Case) -> None:  # type: ignore[type-arg]
-            case.call_and_validate(headers=headers, base_url=gateway_url)
-
-        check()
+        fuzz(operation, EXAMPLES_PER_OPERATION, headers=headers, base_url=gateway_url)

@@ -11,18 +11,16 @@ import io
 import sys
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from openpyxl import load_workbook
 
-from shared.database import asyncpg_dsn
 from shared.identity import Role, issue_token
-from shared.owners import Owner
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import JWT_SECRET
 from tests.generators import run_generator
@@ -58,17 +56,25 @@ def _module(name: str) -> Any:
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
+REVENUE_DEFAULTS = {
+    "mart_daily_revenue": {
+        "channel": "web", "region": "north", "cancelled_orders": 0, "currency": "USD",
+        "returned_orders": 0,
+    }
+}  # fmt: skip
+REVENUE_ROWS = [(date(2026, 11, 1), 2, "40.00"), (date(2026, 11, 2), 1, "12.50")]
+
+
 async def _write_marts(database: TestDatabase) -> None:
-    connection = await asyncpg.connect(asyncpg_dsn(database.role_url(Owner.FLOWS)))
-    try:
-        await connection.execute(
-            "INSERT INTO admin.mart_daily_revenue (order_date, channel, region, orders,"
-            " cancelled_orders, net_revenue, average_order_value, currency, units,"
-            " returned_orders) VALUES ('2026-11-01', 'web', 'north', 2, 0, 40.00, 20.00, 'USD',"
-            " 5, 0), ('2026-11-02', 'web', 'north', 1, 0, 12.50, 12.50, 'USD', 1, 0)"
-        )
-    finally:
-        await connection.close()
+    async for admin in mart_writer(database, "admin", REVENUE_DEFAULTS):
+        for day, orders, revenue in (
+            (date(2026, 11, 1), 2, "40.00"),
+            (date(2026, 11, 2), 1, "12.50"),
+        ):
+            await admin.add(
+                "mart_daily_revenue", order_date=day, orders=orders, units=orders,
+                net_revenue=Decimal(revenue), average_order_value=Decimal(revenue) / orders,
+            )  # fmt: skip
     async for marts in mart_writer(database, "loyalty", LOYALTY_DEFAULTS):
         await summary(marts, "C0000042", "loyal", "120.00", 4, 12)
 
