@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from starlette.responses import JSONResponse, Response
 
 from gateway.auth import Authenticator
-from gateway.openapi import build_merged_openapi
+from gateway.docs import add_docs_routes
+from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
@@ -27,6 +25,7 @@ from shared.problems import (
     problem_responses,
 )
 
+MERGED_OPENAPI_URL = "/api/openapi.json"
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -55,7 +54,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         description="Routes /api/<service>/... to the services; see /api/openapi.json.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # /docs shows the merged API of every service instead; see below
+        # /docs and /redoc show the merged API of every service instead; see below.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_problem_handlers(app)
@@ -83,17 +84,25 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             )
         return JSONResponse({"status": "ready", "services": dict.fromkeys(sorted(health), "ok")})
 
+    merged_documents = MergedOpenApiCache(
+        upstreams, timeout_s=settings.upstream_timeout_s, refresh_s=settings.openapi_refresh_s
+    )
+
     @app.get(
-        "/api/openapi.json",
+        MERGED_OPENAPI_URL,
         tags=["operations"],
         summary="OpenAPI document of every service's routes, merged",
+        response_class=Response,
+        responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
     )
-    async def merged_openapi(request: Request) -> dict[str, Any]:
-        return await build_merged_openapi(_session(request), upstreams, settings.upstream_timeout_s)
+    async def merged_openapi(request: Request) -> Response:
+        merged = await merged_documents.current(_session(request))
+        headers = {"ETag": merged.etag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == merged.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(merged.body, media_type="application/json", headers=headers)
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Ecom API")
+    add_docs_routes(app, MERGED_OPENAPI_URL)
 
     async def forward_to_service(request: Request) -> Response:
         service: str = request.path_params["service"]

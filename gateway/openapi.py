@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import aiohttp
-
-from gateway.upstreams import fetch_openapi, services_by_url
+from shared.openapi_components import SERVERS, SHARED_COMPONENTS
 
 OPENAPI_VERSION = "3.1.0"
 UNAVAILABLE_EXTENSION = "x-unavailable-services"
@@ -33,39 +30,43 @@ def _sections(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: entries for name, entries in components.items() if isinstance(entries, dict)}
 
 
-def _conflict_free(
+def _namespaced(
     document: dict[str, Any], merged_components: dict[str, dict[str, Any]], label: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """`document` with components that clash with already merged ones renamed `<label>_<name>`.
+    """`document` with each component renamed `<Label><Name>`, and the renames made.
 
-    Renaming one component changes the components that refer to it, which can make them clash in
-    turn, so renaming repeats until nothing new clashes (each round renames at least one more).
+    Names then stay the same whatever the other services declare, so generated clients keep
+    their class names. Only the components every service shares (`shared/`'s) keep their
+    names, unless a service declares one differently (a version skew), which is namespaced too.
     """
+    prefix = label[:1].upper() + label[1:]
     renames: dict[str, str] = {}
-    rewritten = document
-    while True:
-        clashes: dict[str, str] = {}
-        for section, entries in _sections(rewritten).items():
-            existing = merged_components.get(section, {})
-            for name, definition in entries.items():
-                ref = f"#/components/{section}/{name}"
-                if ref not in renames and name in existing and existing[name] != definition:
-                    clashes[ref] = f"#/components/{section}/{label}_{name}"
-        if not clashes:
-            return rewritten, renames
-        renames.update(clashes)
-        rewritten = _rewrite_refs(document, renames)
+    for section, entries in _sections(document).items():
+        existing = merged_components.get(section, {})
+        for name, definition in entries.items():
+            shared = section == "schemas" and name in SHARED_COMPONENTS
+            if shared and existing.get(name, definition) == definition:
+                continue
+            renames[f"#/components/{section}/{name}"] = f"#/components/{section}/{prefix}{name}"
+    return _rewrite_refs(document, renames), renames
 
 
 def _merge_document(merged: dict[str, Any], document: dict[str, Any], names: Sequence[str]) -> None:
     """Add one service's routes (only those the gateway forwards to it) and components."""
     components: dict[str, dict[str, Any]] = merged["components"]
-    rewritten, renames = _conflict_free(document, components, names[0])
+    rewritten, renames = _namespaced(document, components, names[0])
     for section, entries in _sections(rewritten).items():
         target = components.setdefault(section, {})
         for name, definition in entries.items():
             renamed = renames.get(f"#/components/{section}/{name}")
-            target[renamed.rsplit("/", 1)[1] if renamed else name] = definition
+            if renamed is None:
+                target[name] = definition
+                continue
+            new_name = renamed.rsplit("/", 1)[1]
+            # Generators name classes after the title: the title carries the namespace too.
+            if section == "schemas" and isinstance(definition, dict):
+                definition = {**definition, "title": new_name}
+            target[new_name] = definition
     # Operational routes (/healthz, /metrics, ...) are not reachable through the gateway.
     prefixes = tuple(f"/api/{name}/" for name in names)
     paths = rewritten.get("paths")
@@ -94,8 +95,9 @@ def merge_openapi(
                 "act as a signed-in caller; without one the call is anonymous."
             ),
         },
+        "servers": SERVERS,
         "paths": {},
-        # Declared before merging so that a service's own `bearerAuth` would be renamed instead.
+        # Declared before merging; a service's own `bearerAuth` would be namespaced.
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -110,19 +112,3 @@ def merge_openapi(
         _merge_document(merged, copy.deepcopy(document), names)
     merged[UNAVAILABLE_EXTENSION] = sorted(unavailable)
     return merged
-
-
-async def build_merged_openapi(
-    session: aiohttp.ClientSession, upstreams: dict[str, str], timeout_s: float
-) -> dict[str, Any]:
-    """Fetch every service's document concurrently and merge the ones that answered."""
-    groups = services_by_url(upstreams)
-    fetched = await asyncio.gather(*(fetch_openapi(session, url, timeout_s) for url in groups))
-    documents: list[tuple[Sequence[str], dict[str, Any]]] = []
-    unavailable: list[str] = []
-    for names, document in zip(groups.values(), fetched, strict=True):
-        if document is None:
-            unavailable.extend(names)
-        else:
-            documents.append((names, document))
-    return merge_openapi(documents, unavailable)

@@ -48,6 +48,15 @@ class GatewaySettings(EcomSettings):
         ),
     )
 
+    openapi_refresh_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds the merged OpenAPI document is served before the services' documents are "
+            "checked for changes again (ECOM_OPENAPI_REFRESH_S)."
+        ),
+    )
+
     def upstreams(self) -> dict[str, str]:
         """Base URL of the service behind each `/api/<name>/` prefix."""
         return {

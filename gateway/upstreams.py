@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from typing import Any
 
 import aiohttp
 
@@ -49,7 +47,8 @@ def services_by_url(upstreams: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {url: tuple(names) for url, names in grouped.items()}
 
 
-def _probe_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
+def probe_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
+    """The timeout of a probe (readiness, OpenAPI): short, whatever the upstream timeout."""
     return aiohttp.ClientTimeout(total=min(PROBE_TIMEOUT_S, timeout_s))
 
 
@@ -57,33 +56,12 @@ async def is_healthy(session: aiohttp.ClientSession, base_url: str, timeout_s: f
     """Whether the service at `base_url` answers its `/healthz` with a 2xx."""
     try:
         async with session.get(
-            f"{base_url}/healthz", timeout=_probe_timeout(timeout_s), allow_redirects=False
+            f"{base_url}/healthz", timeout=probe_timeout(timeout_s), allow_redirects=False
         ) as response:
             return 200 <= response.status < 300
     except (aiohttp.ClientError, TimeoutError) as error:
         logger.info("health check of %s failed: %r", base_url, error)
         return False
-
-
-async def fetch_openapi(
-    session: aiohttp.ClientSession, base_url: str, timeout_s: float
-) -> dict[str, Any] | None:
-    """The service's OpenAPI document, or None when it cannot be had."""
-    try:
-        async with session.get(
-            f"{base_url}/openapi.json",
-            timeout=_probe_timeout(timeout_s),
-            allow_redirects=False,
-            # The session does not decompress, so ask for the plain document.
-            headers={"Accept-Encoding": "identity"},
-        ) as response:
-            if response.status != 200:
-                return None
-            document = json.loads(await response.read())
-    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-        logger.info("OpenAPI of %s unavailable: %r", base_url, error)
-        return None
-    return document if isinstance(document, dict) else None
 
 
 async def check_all(

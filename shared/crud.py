@@ -229,10 +229,24 @@ class Repository:
         return after
 
     async def update(
-        self, key: str, changes: Mapping[str, Any], if_match: IfMatch, actor: Principal
+        self,
+        key: str,
+        changes: Mapping[str, Any],
+        if_match: IfMatch,
+        actor: Principal,
+        check: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> RowMapping:
-        """Apply `changes` if the caller read the current version (else 412), and record it."""
+        """Apply `changes` if the caller read the current version (else 412), and record it.
+
+        `check` sees the row as it would be after the change and raises ValueError when that
+        breaks a rule across fields: a 409, since the same change may suit another version.
+        """
         before = await self._locked(key, if_match)
+        if check is not None:
+            try:
+                check({**before, **changes})
+            except ValueError as error:
+                raise ProblemError(409, str(error)) from error
         return await self._update_locked(key, before, changes, actor)
 
     async def put(

@@ -19,6 +19,7 @@ from shared.crud import ChangeLog, Repository, Resource
 from shared.exports import (
     CSV_MEDIA_TYPE,
     XLSX_MEDIA_TYPE,
+    binary_media_type,
     csv_export,
     file_responses,
     xlsx_export,
@@ -194,6 +195,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             filename=f"{api.plural}.xlsx",
             sheet_title=api.plural,
             row_cap=row_cap(request),
+            media_type=binary_media_type(request.headers.get("accept"), XLSX_MEDIA_TYPE),
         )
 
     async def get_item(
@@ -222,7 +224,9 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
         key: str,
         body: PatchModel,
     ) -> Any:
-        row = await repository(session, caller).update(key, body.changes(), if_match, caller)
+        row = await repository(session, caller).update(
+            key, body.changes(), if_match, caller, check=body.check_result
+        )
         return tagged(response, row)
 
     async def delete_item(

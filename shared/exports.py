@@ -33,9 +33,30 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+OCTET_STREAM = "application/octet-stream"
+
+
 def file_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI `responses` entry of a 200 that sends a file of `media_type`."""
-    return {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+    """The OpenAPI `responses` entry of a 200 that sends a file of `media_type`, typed as client
+    generators read it: text as a string, binary as bytes, also offered as octet-stream (which
+    the route sends to a client that asks for it: generators know no spreadsheet types)."""
+    if media_type.startswith("text/"):
+        return {
+            200: {
+                "description": "The file.",
+                "content": {media_type: {"schema": {"type": "string"}}},
+            }
+        }
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        200: {"description": "The file.", "content": {media_type: binary, OCTET_STREAM: binary}}
+    }
+
+
+def binary_media_type(accept: str | None, media_type: str) -> str:
+    """`media_type`, or octet-stream for a client whose Accept names only that (generated ones)."""
+    accepted = {part.split(";")[0].strip().lower() for part in (accept or "").split(",")}
+    return OCTET_STREAM if OCTET_STREAM in accepted and media_type not in accepted else media_type
 
 
 def neutralise(text: str) -> str:
@@ -187,6 +208,7 @@ async def xlsx_export(
     filename: str,
     sheet_title: str,
     row_cap: int,
+    media_type: str = XLSX_MEDIA_TYPE,
 ) -> StreamingResponse:
     """An XLSX of `statement`, built row chunk by row chunk on disk, then streamed from there.
 
@@ -211,4 +233,4 @@ async def xlsx_export(
             spool.close()
 
     headers = {**_attachment(filename), "Content-Length": str(size)}
-    return StreamingResponse(body(), media_type=XLSX_MEDIA_TYPE, headers=headers)
+    return StreamingResponse(body(), media_type=media_type, headers=headers)

@@ -7,7 +7,7 @@ service refuses: amounts carry their precision, text its limits, time zones thei
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any
@@ -22,6 +22,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from shared.openapi_components import named_schema
+
 
 @cache
 def _time_zones() -> tuple[str, ...]:
@@ -34,10 +36,30 @@ def _known_time_zone(name: str) -> str:
     return name
 
 
+def _constant_name(zone: str) -> str:
+    """A Python-safe constant for a zone name that no other zone shares.
+
+    Generators derive enum constants from values by dropping punctuation, which makes
+    `Etc/GMT+1` and `Etc/GMT-1` (or `GMT+0`, `GMT-0` and `GMT0`) one name; spelling the sign
+    out keeps them apart.
+    """
+    signed = re.sub(r"\+(?=\d)", "_PLUS_", re.sub(r"-(?=\d)", "_MINUS_", zone))
+    return re.sub(r"[^A-Za-z0-9]+", "_", signed).strip("_").upper()
+
+
 TimeZoneName = Annotated[
     str,
     AfterValidator(_known_time_zone),
-    WithJsonSchema({"type": "string", "enum": list(_time_zones()), "example": "Europe/London"}),
+    named_schema(
+        "TimeZone",
+        {
+            "type": "string",
+            "description": "An IANA time zone name.",
+            "enum": list(_time_zones()),
+            "x-enum-varnames": [_constant_name(zone) for zone in _time_zones()],
+            "example": "Europe/London",
+        },
+    ),
 ]
 
 
@@ -89,6 +111,26 @@ def _iso_text(value: object) -> object:
     ):
         raise ValueError("send an ISO 8601 date-time with its offset, e.g. 2026-11-26T08:15:00Z")
     return value
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def _iso_date_text(value: object) -> object:
+    # The validator would read 0 or "1764892800" as seconds since 1970; the schema says a date.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("send an ISO 8601 date, e.g. 2026-11-26")
+
+
+# A calendar day written as ISO 8601 (YYYY-MM-DD), in query strings and bodies alike.
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_text),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}),
+]
 
 
 def _no_text_or_bool(value: object) -> object:

@@ -13,11 +13,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.openapi_components import shape_for_clients
 from shared.problems import problem_response
 
 REQUIRED_HEADERS = {"if-match"}
@@ -106,13 +109,37 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
+def etag_of(body: bytes) -> str:
+    """A strong ETag for a served document's bytes."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def install_tidy_openapi(app: FastAPI) -> None:
-    """Make `app.openapi()` return the tidied document (built once, then cached by FastAPI)."""
+    """Make `app.openapi()` return the tidied document, shaped for client generators (built
+    once, then cached by FastAPI), and serve it with an ETag: the gateway revalidates its merged
+    document with If-None-Match, and a 304 costs nothing."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = tidy_openapi(build())
+            app.openapi_schema = shape_for_clients(tidy_openapi(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if app.openapi_url is None:
+        return
+    served: list[tuple[bytes, str]] = []
+
+    async def openapi_document(request: Request) -> Response:
+        if not served:
+            body = json.dumps(app.openapi(), separators=(",", ":")).encode()
+            served.append((body, etag_of(body)))
+        body, etag = served[0]
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
+
+    url = app.openapi_url
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != url]
+    app.add_route(url, openapi_document, include_in_schema=False)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -18,18 +18,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class Problem(BaseModel):
-    """The body of every error response."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "type": "about:blank",
-                "title": "Unauthorized",
-                "status": 401,
-                "detail": "A bearer token is required.",
-            }
-        }
-    )
+    """The body of every error response (each declared error shows an example of its own)."""
 
     type: str = "about:blank"
     title: str

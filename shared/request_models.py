@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, model_validator
@@ -47,6 +48,13 @@ class PatchModel(RequestModel):
             if name not in cls.nullable_fields:
                 schema["properties"][name] = without_null(field)
         return schema
+
+    def check_result(self, row: Mapping[str, Any]) -> None:
+        """Raise ValueError when `row` (the row after this change) breaks a cross-field rule.
+
+        Such rules live here rather than in the body's schema: a PATCH body is one model whose
+        fields are all optional, and whether a change is whole depends on the stored row.
+        """
 
     def changes(self) -> dict[str, Any]:
         """The columns to write: exactly the fields the client sent."""

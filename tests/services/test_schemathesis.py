@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -96,6 +97,27 @@ CASES = [
 ]
 
 
+def fuzz(operation: Any, examples: int, **call: Any) -> None:
+    """Send `examples` valid and invalid requests to `operation`, checking every response."""
+    strategy = st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
+
+    @given(case=strategy)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,  # the same examples on every run: CI is reproducible
+    )
+    def check(case: Case) -> None:  # type: ignore[type-arg]
+        case.call_and_validate(**call)
+
+    check()
+
+
 @pytest.mark.parametrize(("service", "label"), CASES)
 def test_operation_passes_schemathesis_default_checks(
     service: str, label: str, database: TestDatabase, tmp_path: Path
@@ -104,20 +126,4 @@ def test_operation_passes_schemathesis_default_checks(
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
     operation = schema.find_operation_by_label(label)
     assert operation is not None, label
-    strategy = st.one_of(
-        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-    )
-
-    @given(case=strategy)
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        database=None,
-        derandomize=True,  # the same examples on every run: CI is reproducible
-    )
-    def check(case: Case) -> None:  # type: ignore[type-arg]
-        case.call_and_validate(headers=identity_headers(Role.ADMIN))
-
-    check()
+    fuzz(operation, EXAMPLES_PER_OPERATION, headers=identity_headers(Role.ADMIN))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.admin.tables import audit_log
 from shared.crud import Resource
 from shared.fields import Timestamp
+from shared.openapi_components import publish_enum
 
 RESOURCE = Resource(
     table=audit_log,
@@ -50,14 +51,20 @@ class AuditEntryPublic(BaseModel):
     at: datetime
 
 
+AuditedEntity = Literal["product", "customer", "order"]
+AuditAction = Literal["create", "update", "delete"]
+publish_enum("AuditedEntity", AuditedEntity)
+publish_enum("AuditAction", AuditAction)
+
+
 class AuditFilters(BaseModel):
     """Filters of the audit log."""
 
-    entity: Literal["product", "customer", "order"] | None = None
+    entity: AuditedEntity | None = None
     entity_id: str | None = Field(default=None, max_length=64)
     actor_sub: str | None = Field(
         default=None, alias="actor", max_length=200, description="The actor's subject."
     )
-    action: Literal["create", "update", "delete"] | None = None
+    action: AuditAction | None = None
     at_from: Timestamp | None = Field(default=None, description="Inclusive.")
     at_before: Timestamp | None = Field(default=None, description="Exclusive.")

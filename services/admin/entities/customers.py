@@ -11,6 +11,7 @@ from services.admin.entities.fields import Email, EntityKey, ShortText
 from services.admin.tables import customers
 from shared.crud import Resource
 from shared.fields import TimeZoneName
+from shared.openapi_components import publish_enum
 from shared.request_models import PatchModel, RequestModel
 
 RESOURCE = Resource(
@@ -23,6 +24,8 @@ RESOURCE = Resource(
 )
 
 ContactChannel = Literal["email", "sms", "push", "phone"]
+# One component each in the OpenAPI document, however many fields use them.
+publish_enum("ContactChannel", ContactChannel)
 
 
 _EXAMPLE: dict[str, JsonValue] = {

@@ -12,6 +12,7 @@ from services.admin.entities.fields import Amount, CurrencyCode, EntityKey, Shor
 from services.admin.tables import orders
 from shared.crud import Resource
 from shared.fields import Timestamp
+from shared.openapi_components import publish_enum
 from shared.request_models import PatchModel, RequestModel
 
 RESOURCE = Resource(
@@ -26,6 +27,9 @@ RESOURCE = Resource(
 # The generator's values (flows/generator/orders.py); a test keeps the two lists equal.
 OrderStatus = Literal["placed", "paid", "shipped", "delivered", "cancelled", "returned"]
 SalesChannel = Literal["web", "mobile", "stockist", "distributor"]
+# One component each in the OpenAPI document, however many fields use them.
+publish_enum("OrderStatus", OrderStatus)
+publish_enum("SalesChannel", SalesChannel)
 
 _EXAMPLE: dict[str, JsonValue] = {
     "order_id": "O0000012345",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import ColumnElement, Select, func, select
 
 from services.admin.models import DailyRevenuePublic, KpiSummaryPublic, MartDailyRevenue
+from shared.fields import IsoDate
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, fetch_page, order_by_clause, sort_query
 from shared.problems import problem_responses
@@ -50,8 +51,10 @@ class RevenueSlice:
 
 
 async def revenue_slice(
-    date_from: Annotated[date | None, Query(alias="from", description="First day (UTC).")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last day (UTC).")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(alias="from", description="First day (UTC).")
+    ] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to", description="Last day (UTC).")] = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
     region: Annotated[str | None, Query(max_length=40)] = None,
 ) -> RevenueSlice:

@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.fields import text_field, whole_number
+from shared.openapi_components import publish_enum
 
 # The channels a reminder can go out on (the generator's preferred channels, minus phone calls).
 Channel = Literal["email", "sms", "push"]
 Scope = Literal["customer", "segment"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "suppressed"]
+# One component each in the OpenAPI document, however many fields use them.
+publish_enum("ReminderChannel", Channel)
+publish_enum("ReminderScope", Scope)
+publish_enum("OutboxStatus", OutboxStatus)
 
 # Customer ids as the generator writes them (`C0000042`) and as other sources key them.
 CustomerId = Annotated[

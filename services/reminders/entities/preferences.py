@@ -7,6 +7,7 @@ hand the preference to someone else. To retarget, delete and create.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Annotated, Any, ClassVar, Self
 
@@ -153,18 +154,17 @@ _QUIET_HOURS = frozenset({"quiet_hours_start", "quiet_hours_end"})
 
 
 class PreferenceUpdate(PatchModel):
-    """Fields of a configuration to change; quiet hours change together (null both to clear)."""
+    """Fields of a configuration to change; omitted fields keep their value.
+
+    Quiet hours stay whole: after the change both are set or both are null (a 409 otherwise),
+    so a window is changed one end at a time or cleared by nulling both.
+    """
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"cadence_days": 30, "enabled": False},
                 {"quiet_hours_start": "22:00", "quiet_hours_end": "06:30"},
-            ],
-            # Neither sent, or both: both null (clear) or both times.
-            "anyOf": [
-                {"not": {"anyOf": [{"required": [_START]}, {"required": [_END]}]}},
-                {"required": [_START, _END], **_QUIET_HOURS_TOGETHER},
             ],
         }
     )
@@ -177,14 +177,9 @@ class PreferenceUpdate(PatchModel):
     timezone: TimeZoneName | None = None
     enabled: StrictBool | None = None
 
-    @model_validator(mode="after")
-    def _quiet_hours_change_together(self) -> Self:
-        sent = _QUIET_HOURS & self.model_fields_set
-        if len(sent) == 1:
-            raise ValueError("send quiet_hours_start and quiet_hours_end together")
-        if sent:
-            check_quiet_hours(self.quiet_hours_start, self.quiet_hours_end)
-        return self
+    def check_result(self, row: Mapping[str, Any]) -> None:
+        """The configuration after this change keeps its quiet hours whole."""
+        check_quiet_hours(row[_START], row[_END])
 
 
 class PreferencePublic(BaseModel):

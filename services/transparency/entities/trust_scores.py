@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func
 from services.transparency.entities.fields import Badge, SubjectId, SubjectType
 from services.transparency.tables import mart_trust_scores
 from shared.crud import Resource
+from shared.fields import IsoDate
 
 
 def has_breaches(breached: bool) -> ColumnElement[bool]:
@@ -100,10 +101,10 @@ class TrustScoreFilters(BaseModel):
     subject_type: SubjectType | None = None
     subject_id: SubjectId | None = None
     badge: Badge | None = None
-    score_date_from: date | None = Field(
+    score_date_from: IsoDate | None = Field(
         default=None, alias="from", description="First score_date (inclusive)."
     )
-    score_date_max: date | None = Field(
+    score_date_max: IsoDate | None = Field(
         default=None, alias="to", description="Last score_date (inclusive)."
     )
     breached: bool | None = Field(

@@ -169,8 +169,6 @@ async def test_patch_clears_quiet_hours_when_both_are_nulled(reminders_client: A
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        ({"quiet_hours_start": "20:00"}, "together"),
-        ({"quiet_hours_start": None}, "together"),
         ({"timezone": "Atlantis/Capital"}, "unknown IANA time zone"),
         ({"channel": "pigeon"}, "channel"),
         ({"cadence_days": 400}, "cadence_days"),
@@ -192,6 +190,49 @@ async def test_invalid_patches_are_422_and_change_nothing(
     )
 
     assert fragment in str(assert_problem(response, 422)["errors"])
+    unchanged = await reminders_client.get(
+        item(created["preference_id"]), headers=as_role(Role.CSR)
+    )
+    assert unchanged.json() == created
+
+
+async def test_patch_moves_one_end_of_the_quiet_hours_and_keeps_the_other(
+    reminders_client: AsyncClient,
+) -> None:
+    created = await create_configuration(reminders_client, customer_preference())
+
+    response = await reminders_client.patch(
+        item(created["preference_id"]),
+        json={"quiet_hours_start": "20:00"},
+        headers=as_role(Role.CSR, **{"If-Match": '"1"'}),
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["quiet_hours_start"], body["quiet_hours_end"]) == ("20:00:00", "07:00:00")
+
+
+@pytest.mark.parametrize(
+    ("stored", "change"),
+    [
+        ({}, {"quiet_hours_start": None}),
+        ({}, {"quiet_hours_end": None}),
+        ({"quiet_hours_start": None, "quiet_hours_end": None}, {"quiet_hours_start": "22:00"}),
+    ],
+    ids=["null-start", "null-end", "start-without-end"],
+)
+async def test_patch_leaving_half_a_quiet_window_is_a_409_and_changes_nothing(
+    reminders_client: AsyncClient, stored: dict[str, Any], change: dict[str, Any]
+) -> None:
+    created = await create_configuration(reminders_client, customer_preference(**stored))
+
+    response = await reminders_client.patch(
+        item(created["preference_id"]),
+        json=change,
+        headers=as_role(Role.CSR, **{"If-Match": '"1"'}),
+    )
+
+    assert "together" in assert_problem(response, 409)["detail"]
     unchanged = await reminders_client.get(
         item(created["preference_id"]), headers=as_role(Role.CSR)
     )
