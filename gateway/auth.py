@@ -47,7 +47,8 @@ CREDENTIAL_FORMS = (
 
 
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer, ApiKey realm="ecom"'})
+    # Only the standard scheme is challenged; the detail names the API key forms as well.
+    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _signed_with_hs256(token: str) -> bool:
@@ -139,7 +140,7 @@ class Authenticator:
             raise ProblemError(
                 503,
                 "The identity provider cannot be reached; try again shortly.",
-                headers={"Retry-After": "30"},
+                headers={"Retry-After": str(error.retry_after_s)},
             ) from None
 
     def _api_key_principal(self, key: str) -> Principal:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,6 +40,10 @@ VERIFIED_CACHE_SIZE = 10_000
 
 class IdentityProviderUnavailableError(Exception):
     """The issuer's key set cannot be fetched and none is cached: no token can be checked."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 def _usable_keys(document: Any) -> dict[str | None, jwt.PyJWK]:
@@ -97,6 +102,7 @@ class OidcVerifier:
         self._keys: dict[str | None, jwt.PyJWK] = {}
         self._fetched_at: float | None = None  # last successful fetch
         self._attempted_at: float | None = None  # last fetch, successful or not
+        self._fetches = 0  # fetches finished, successful or not
         self._fetching = asyncio.Lock()
 
     async def _fetch(self, session: aiohttp.ClientSession) -> None:
@@ -123,13 +129,18 @@ class OidcVerifier:
         now = self._clock()
         stale = self._fetched_at is None or now - self._fetched_at >= self._cache_s
         if (stale or kid not in self._keys) and self._may_fetch(now):
+            fetches_before = self._fetches
             async with self._fetching:
-                # Another request may have fetched while this one waited.
-                if self._may_fetch(self._clock()):
-                    await self._fetch(session)
+                # Requests that waited here while another one fetched use its result.
+                if self._fetches == fetches_before:
+                    try:
+                        await self._fetch(session)
+                    finally:
+                        self._fetches += 1
         if self._fetched_at is None:
             raise IdentityProviderUnavailableError(
-                f"no signing keys could be fetched from {self._url}"
+                f"no signing keys could be fetched from {self._url}",
+                retry_after_s=max(1, math.ceil(self._min_refetch_s)),
             )
         return self._keys.get(kid)
 

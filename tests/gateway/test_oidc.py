@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -209,7 +210,7 @@ async def test_an_unreachable_issuer_is_503_with_retry_after_not_a_refusal(
         closed.close()
 
     assert response.status_code == 503, response.text
-    assert response.headers["retry-after"]
+    assert response.headers["retry-after"] == "30"  # ECOM_OIDC_JWKS_MIN_REFETCH_S
     assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
 
 
@@ -249,6 +250,19 @@ async def test_unknown_kids_refetch_the_jwks_at_most_once_per_interval(
         with pytest.raises(IdentityError):
             await oidc.principal(keys["rsa"].sign(claims(), kid="and-another"), session)
         assert issuer.fetches == fetched + 1
+
+
+async def test_a_burst_of_tokens_on_a_cold_cache_fetches_the_keys_once(
+    jwks_url: str, issuer: Issuer, keys: dict[str, SigningKey]
+) -> None:
+    oidc = verifier(jwks_url, [time.time()], oidc_jwks_min_refetch_s=0)
+    fetched = issuer.fetches
+    async with aiohttp.ClientSession() as session:
+        principals = await asyncio.gather(
+            *(oidc.principal(keys["ec"].sign(claims(sub=f"u{n}")), session) for n in range(20))
+        )
+    assert [principal.sub for principal in principals] == [f"u{n}" for n in range(20)]
+    assert issuer.fetches == fetched + 1
 
 
 async def test_keys_are_fetched_again_once_the_cache_expires(
