@@ -168,7 +168,7 @@ class OidcVerifier:
         except jwt.PyJWTError as error:
             raise IdentityError(str(error)) from error
         algorithm = header.get("alg")
-        if algorithm not in ASYMMETRIC_ALGORITHMS:
+        if not isinstance(algorithm, str) or algorithm not in ASYMMETRIC_ALGORITHMS:
             raise IdentityError(f"algorithm {algorithm!r} is not accepted from the issuer")
         kid = header.get("kid")
         key = await self._key(kid if isinstance(kid, str) else None, session)

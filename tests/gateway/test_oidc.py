@@ -164,6 +164,17 @@ async def test_a_token_naming_another_algorithm_than_its_keys_is_refused(
     assert_refused(await whoami(client, keys["rsa"].sign(claims(), kid="ec-1")))
 
 
+@pytest.mark.parametrize(
+    "header",
+    [{"alg": ["RS256"], "kid": "rsa-1"}, {"alg": "RS256", "kid": {"a": 1}}, {"kid": "rsa-1"}],
+    ids=["alg-list", "kid-object", "no-alg"],
+)
+async def test_malformed_headers_are_refused_not_errors(
+    client: httpx.AsyncClient, header: dict[str, Any]
+) -> None:
+    assert_refused(await whoami(client, hand_made_token(header, claims(), b"x")))
+
+
 @pytest.mark.parametrize("alg", ["none", "None", "HS512"])
 async def test_unsigned_and_symmetric_tokens_are_refused(
     client: httpx.AsyncClient, keys: dict[str, SigningKey], alg: str
