@@ -159,6 +159,10 @@ class ApiKeyVerifier:
         except FileNotFoundError:
             self._seen, self._active = None, {}
             return
+        except OSError as error:
+            logger.error("API key file %s unreachable; refusing every key: %s", self._path, error)
+            self._seen, self._active = None, {}
+            return
         seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if seen == self._seen:
             return

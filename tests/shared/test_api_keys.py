@@ -64,3 +64,11 @@ def test_concurrent_creations_all_land(tmp_path: Path) -> None:
         created = list(pool.map(lambda _: create_api_key(path, Role.VIEWER)[0].id, range(40)))
 
     assert sorted(record.id for record in list_api_keys(path)) == sorted(created)
+
+
+def test_an_unreachable_file_refuses_every_key_without_raising(tmp_path: Path) -> None:
+    _, key = create_api_key(tmp_path / "keys.json", Role.ADMIN)
+    # A path through a regular file: stat fails with ENOTDIR, not "not found".
+    verifier = ApiKeyVerifier(tmp_path / "keys.json" / "inner.json")
+
+    assert verifier.principal(key) is None
