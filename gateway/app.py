@@ -39,7 +39,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     configure_logging(settings.log_level)
     upstreams = settings.upstreams()
     # Read once: validation guarantees both are set, and the hot path should not re-check.
-    authenticator = Authenticator(settings.secret("jwt_secret"), settings.secret("internal_secret"))
+    authenticator = Authenticator.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -112,7 +112,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # A dot segment could be resolved by a normalising hop into another service's routes.
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = authenticator.authenticate(request.headers.get("authorization"))
+        principal = await authenticator.authenticate(request.headers, _session(request))
         return await forward(
             request,
             _session(request),

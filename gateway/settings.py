@@ -6,10 +6,10 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
-from shared.settings import EcomSettings
+from shared.identity_settings import ApiKeySettings, OidcSettings, TokenLifetimeSettings
 
 
-class GatewaySettings(EcomSettings):
+class GatewaySettings(OidcSettings, ApiKeySettings, TokenLifetimeSettings):
     """Where the gateway listens, which secrets it uses and where each service lives."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("jwt_secret", "internal_secret")

@@ -27,6 +27,7 @@ CLIENT_IDENTITY_HEADERS = frozenset(
     {
         ASSERTION_HEADER,
         "authorization",
+        "x-api-key",
         "x-admin-role",
         "x-user-id",
         "x-user-role",

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from shared.cli.apikeys import apikey_app
 from shared.cli.quarantine import quarantine_app
 from shared.database import embedded_server, resolve_database_url
 from shared.identity import DEFAULT_TOKEN_TTL_S, Role, issue_token
@@ -30,6 +31,7 @@ pipeline_app = typer.Typer(help="The medallion pipeline.", no_args_is_help=True)
 flows_app = typer.Typer(help="Prefect deployments.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(apikey_app, name="apikey")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(flows_app, name="flows")
 pipeline_app.add_typer(quarantine_app, name="quarantine")
@@ -104,11 +106,23 @@ def db_seed() -> None:
 def token_create(
     role: Annotated[Role, typer.Option(help="Role the token grants.")],
     sub: Annotated[str | None, typer.Option(help="Subject (customer id for customers).")] = None,
-    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = DEFAULT_TOKEN_TTL_S,
+    ttl: Annotated[
+        int | None,
+        typer.Option(help="Lifetime in seconds (default 12 h; at most ECOM_MAX_TOKEN_TTL_S)."),
+    ] = None,
 ) -> None:
     """Print a signed caller token (HS256)."""
     from shared.cli.settings import PlatformSettings
+    from shared.identity_settings import TokenLifetimeSettings
 
+    lifetime = TokenLifetimeSettings()
+    try:
+        ttl = lifetime.checked_token_ttl(
+            ttl if ttl is not None else min(DEFAULT_TOKEN_TTL_S, lifetime.max_token_ttl_s)
+        )
+    except SettingsError as error:
+        _fail(str(error))
+        return
     settings = PlatformSettings()
     typer.echo(issue_token(settings.secret("jwt_secret"), role, sub or f"local-{role.value}", ttl))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from gateway.auth import Authenticator
@@ -14,28 +17,53 @@ JWT_SECRET = "auth-test-jwt-secret-long-enough-00000000"
 INTERNAL_SECRET = "auth-test-internal-secret-long-enough-000"
 
 
-def test_a_remembered_token_is_refused_once_it_expires() -> None:
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as http:
+        yield http
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    session: aiohttp.ClientSession,
+) -> None:
     authenticator = Authenticator(JWT_SECRET, INTERNAL_SECRET)
     token = issue_token(JWT_SECRET, Role.VIEWER, "ann", ttl_s=1)
-    header = f"Bearer {token}"
-    assert authenticator.authenticate(header) == Principal(sub="ann", role=Role.VIEWER)
+    headers = {"authorization": f"Bearer {token}"}
+    assert await authenticator.authenticate(headers, session) == Principal(
+        sub="ann", role=Role.VIEWER
+    )
 
-    time.sleep(1.1)
+    await asyncio.sleep(1.1)
 
     with pytest.raises(ProblemError) as refused:
-        authenticator.authenticate(header)
+        await authenticator.authenticate(headers, session)
     assert refused.value.status == 401
 
 
-def test_a_tampered_token_is_refused_even_after_the_real_one_was_accepted() -> None:
+async def test_a_tampered_token_is_refused_even_after_the_real_one_was_accepted(
+    session: aiohttp.ClientSession,
+) -> None:
     authenticator = Authenticator(JWT_SECRET, INTERNAL_SECRET)
     token = issue_token(JWT_SECRET, Role.VIEWER, "ann")
-    authenticator.authenticate(f"Bearer {token}")
+    await authenticator.authenticate({"authorization": f"Bearer {token}"}, session)
     head, body, signature = token.split(".")
     tampered = f"{head}.{body}.{signature[:-2]}AA"
 
     with pytest.raises(ProblemError):
-        authenticator.authenticate(f"Bearer {tampered}")
+        await authenticator.authenticate({"authorization": f"Bearer {tampered}"}, session)
+
+
+async def test_a_token_valid_longer_than_the_lifetime_bound_is_refused(
+    session: aiohttp.ClientSession,
+) -> None:
+    authenticator = Authenticator(JWT_SECRET, INTERNAL_SECRET, max_token_ttl_s=3600)
+    within = issue_token(JWT_SECRET, Role.ADMIN, "ann", ttl_s=3600)
+    ten_years = issue_token(JWT_SECRET, Role.ADMIN, "ann", ttl_s=315_360_000)
+
+    assert await authenticator.authenticate({"authorization": f"Bearer {within}"}, session)
+    with pytest.raises(ProblemError) as refused:
+        await authenticator.authenticate({"authorization": f"Bearer {ten_years}"}, session)
+    assert refused.value.status == 401
 
 
 def test_assertions_are_reused_for_half_their_lifetime_then_renewed() -> None:
