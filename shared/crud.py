@@ -1,9 +1,10 @@
 """The generic repository: filtered, searched, sorted pages and audited writes of one table.
 
 A service describes a table once as a `Resource`; `Repository` then reads and writes it. When the
-service keeps a `ChangeLog`, every write records an audit row and an outbox row through it, in
-the caller's transaction, so a change and its records commit or roll back together. A repository
-opened for an owner (a customer) sees and writes only that owner's rows. Nothing here commits.
+service keeps a `ChangeLog`, every write records an audit row (and an outbox row, where the
+service has an outbox) through it, in the caller's transaction, so a change and its records
+commit or roll back together. A repository opened for an owner (a customer) sees and writes only
+that owner's rows. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, RowMapping, Select, Table, delete, func, insert, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.audit import as_json, record_audit_entry
 from shared.concurrency import IfMatch, check_precondition, missing_if_match
 from shared.identity import Principal
 from shared.integrity import ConstraintMap, integrity_problem
@@ -131,10 +132,11 @@ class Resource:
 
 @dataclass(frozen=True)
 class ChangeLog:
-    """The audit table and the outbox table every write appends to."""
+    """The audit table every write appends to and, for a service whose edits the pipeline
+    replays (admin), the outbox table too."""
 
     audit: Table
-    outbox: Table
+    outbox: Table | None = None
 
     async def record(
         self,
@@ -147,21 +149,21 @@ class ChangeLog:
         after: RowMapping | None,
     ) -> None:
         """Append who changed what (before and after) and the change event, in this transaction."""
-        before_json = to_jsonable_python(dict(before)) if before is not None else None
-        after_json = to_jsonable_python(dict(after)) if after is not None else None
-        await session.execute(
-            insert(self.audit).values(
-                actor_sub=actor.sub,
-                actor_role=actor.role.value,
-                action=action.value,
-                entity=resource.entity,
-                entity_id=key,
-                before=before_json,
-                after=after_json,
-            )
+        await record_audit_entry(
+            session,
+            self.audit,
+            actor=actor,
+            action=action.value,
+            entity=resource.entity,
+            entity_id=key,
+            before=before,
+            after=after,
         )
+        if self.outbox is None:
+            return
         # The pipeline replays the outbox under "latest updated_at wins": a delete carries the
         # key and the time of the delete, every other change the full row after it.
+        after_json = as_json(after)
         await session.execute(
             insert(self.outbox).values(
                 entity=resource.entity,
