@@ -38,12 +38,14 @@ class ProblemError(Exception):
         *,
         title: str | None = None,
         headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title or HTTPStatus(status).phrase
         self.detail = detail
         self.headers = headers
+        self.errors = errors
 
 
 def problem_response(
@@ -80,7 +82,9 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.detail, request, title=exc.title, headers=exc.headers)
+    return problem_response(
+        exc.status, exc.detail, request, title=exc.title, errors=exc.errors, headers=exc.headers
+    )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:

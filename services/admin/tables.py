@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.audit import audit_table
 from shared.crud import ChangeLog
 
 metadata = MetaData(schema="admin")
@@ -78,19 +79,7 @@ orders = Table(
     *_row_meta(),
 )
 
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigInteger, primary_key=True),
-    Column("actor_sub", Text, nullable=False),
-    Column("actor_role", Text, nullable=False),
-    Column("action", Text, nullable=False),
-    Column("entity", Text, nullable=False),
-    Column("entity_id", Text, nullable=False),
-    Column("before", JSONB(none_as_null=True)),
-    Column("after", JSONB(none_as_null=True)),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+audit_log = audit_table(metadata)
 
 change_outbox = Table(
     "change_outbox",

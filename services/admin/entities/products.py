@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
+from services.admin.constraints import PRODUCT_CONSTRAINTS
 from services.admin.entities.fields import CurrencyCode, EntityKey, Money, Score, ShortText
 from services.admin.tables import products
 from shared.crud import Resource
@@ -20,6 +21,7 @@ RESOURCE = Resource(
     sort_keys=("product_id", "sku", "name", "category", "price", "updated_at"),
     default_sort="name",
     search_columns=("sku", "name", "category"),
+    constraints=PRODUCT_CONSTRAINTS,
 )
 
 _EXAMPLE: dict[str, JsonValue] = {
