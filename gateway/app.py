@@ -8,20 +8,21 @@ from contextlib import asynccontextmanager
 import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
+from gateway.readiness import readiness_response
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
-from gateway.upstreams import check_all, open_upstream_session
+from gateway.upstreams import open_upstream_session
+from shared.contained_errors import ContainedErrorsMiddleware
 from shared.log import configure_logging
 from shared.problems import (
     ProblemError,
     install_problem_handlers,
-    problem_response,
     problem_responses,
 )
 
@@ -57,9 +58,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # /docs and /redoc show the merged API of every service instead; see below.
         docs_url=None,
         redoc_url=None,
+        # A slash redirect would be the gateway's guess at a path; services refuse them too.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Just inside the request id, so the contained 500 carries it.
+    app.add_middleware(ContainedErrorsMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
@@ -69,20 +74,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Every service answers its health check",
+        summary="Every service is ready (its own /readyz answers 2xx)",
         responses=problem_responses(503),
     )
     async def readyz(request: Request) -> Response:
-        health = await check_all(_session(request), upstreams, settings.upstream_timeout_s)
-        down = sorted(name for name, healthy in health.items() if not healthy)
-        if down:
-            return problem_response(
-                503,
-                f"Unavailable: {', '.join(down)}.",
-                request,
-                errors=[{"service": name, "status": "unavailable"} for name in down],
-            )
-        return JSONResponse({"status": "ready", "services": dict.fromkeys(sorted(health), "ok")})
+        return await readiness_response(
+            request, _session(request), upstreams, settings.upstream_timeout_s
+        )
 
     merged_documents = MergedOpenApiCache(
         upstreams, timeout_s=settings.upstream_timeout_s, refresh_s=settings.openapi_refresh_s

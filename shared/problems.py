@@ -104,7 +104,14 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(500, "An unexpected error occurred; it has been logged.", request)
+    # Starlette re-raises after this answer and the server then drops the connection: say so,
+    # or a pooling client reuses a connection that is about to close.
+    return problem_response(
+        500,
+        "An unexpected error occurred; it has been logged.",
+        request,
+        headers={"Connection": "close"},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.contained_errors import ContainedErrorsMiddleware
 from shared.database import create_engine, resolve_database_url
 from shared.identity import (
     ASSERTION_HEADER,
@@ -33,6 +34,7 @@ from shared.identity import (
 from shared.log import configure_logging
 from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
+from shared.outages import RETRY_AFTER_S, install_outage_handlers
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
 from shared.settings import EcomSettings
@@ -173,7 +175,11 @@ def _operations_router(settings: ServiceSettings, metrics: _Metrics) -> APIRoute
                 await connection.execute(text("SELECT 1"))
             at_head = await is_at_head(request.app.state.database_url, settings.owner)
         except Exception as error:
-            raise ProblemError(503, f"Database unreachable: {type(error).__name__}") from error
+            raise ProblemError(
+                503,
+                f"Database unreachable: {type(error).__name__}",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            ) from error
         if not at_head:
             raise ProblemError(503, "Migrations are not at head; run `ecom db init`.")
         return {"status": "ready"}
@@ -217,6 +223,8 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=problem_responses(400, 422),
+        # A redirect to the slashless path would name this service's own host and port.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.database_url = database_url
@@ -224,10 +232,13 @@ def create_service_app(
         partial(verify_assertion_until, internal_secret=settings.secret("internal_secret"))
     )
     install_problem_handlers(app)
+    install_outage_handlers(app)
     install_tidy_openapi(app)
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    # Added last, so outermost: nothing raised inside escapes as a half-closed connection.
+    app.add_middleware(ContainedErrorsMiddleware)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)
