@@ -115,8 +115,12 @@ def _reachable_binaries(bin_dir: Path) -> Path:
     if not bin_dir.resolve().is_relative_to(package):
         return bin_dir
     site = package.parent
-    stat = (bin_dir / "postgres").stat()
-    digest = hashlib.sha256(f"{package}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    # Named by the binaries themselves (the copy keeps their times), not by where the venv is.
+    listing = sorted(
+        f"{entry.name}:{entry.stat().st_size}:{entry.stat().st_mtime_ns}"
+        for entry in bin_dir.iterdir()
+    )
+    digest = hashlib.sha256("\n".join(listing).encode()).hexdigest()
     binaries = _root_dir(ROOT_STATE_DIR / "binaries", 0o755)
     target = binaries / digest[:24]
     copied = target / bin_dir.resolve().relative_to(site)

@@ -69,10 +69,17 @@ def test_init_then_pipeline_against_one_superuser_url(fresh_database: str, tmp_p
     assert sql(fresh_database, "SELECT count(*) FROM silver.orders") == 20
     assert sql(fresh_database, "SELECT count(*) FROM ops.pipeline_runs") == 1
 
-    # The pipeline's commands log in as ecom_flows: with a wrong flows password they fail so.
-    wrong = ecom("pipeline", "quarantine", env={**env, "ECOM_DB_PASSWORD_FLOWS": "wrong"})
-    assert wrong.returncode == 1
-    assert 'password authentication failed for user "ecom_flows"' in wrong.stderr
+    lake = tmp_path / "lake"
+    assert any(lake.glob("bronze/**/*.csv*")), "the run wrote bronze"
+    loose = [p for p in lake.rglob("*") if p.stat().st_mode & 0o077]
+    assert loose == [], "landing and bronze files are private to their owner"
+
+    # The pipeline's commands log in as ecom_flows (not as the URL's superuser): once that role
+    # may no longer connect to this database, they fail, though the superuser still could.
+    sql(fresh_database, f'REVOKE CONNECT ON DATABASE "{name}" FROM ecom_flows')
+    refused = ecom("pipeline", "quarantine", env=env)
+    assert refused.returncode == 1
+    assert "permission denied for database" in refused.stderr
 
 
 def test_a_bootstrap_url_with_a_role_password_resolves_to_that_role() -> None:
