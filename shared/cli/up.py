@@ -27,7 +27,7 @@ from shared.bootstrap import init_database
 from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.cli.settings import PlatformSettings
 from shared.cli.stall_watch import PipelineStallWatch
-from shared.database import embedded_server, resolve_database_url
+from shared.database import embedded_server, platform_database, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
 from shared.owners import Owner
@@ -108,7 +108,7 @@ class LocalStack:
         self._say("initialising database, roles and migrations ...")
         asyncio.run(
             init_database(
-                superuser_url, self.settings.database_name, self.settings.role_passwords()
+                superuser_url, platform_database(self.settings), self.settings.role_passwords()
             )
         )
         self._seed(superuser_url)
@@ -211,8 +211,8 @@ class LocalStack:
             "Admin token (12 h; `ecom token create --role viewer` makes others):",
             f"  {token}",
             "",
-            "Try:",
-            f'  curl -H "Authorization: Bearer {token}" \\',
+            "Try (with TOKEN set to the token above):",
+            '  curl -H "Authorization: Bearer $TOKEN" \\',
             f"       {self.gateway_url}/api/admin/kpis/daily-revenue",
             "",
             "Ctrl-C stops everything.",

@@ -106,8 +106,7 @@ async def test_ecom_db_seed_runs_as_the_reminders_role_and_twice_in_a_row(
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     env.update(
         ECOM_DATA_DIR=str(tmp_path),
-        ECOM_DATABASE_URL=database.superuser_url,
-        ECOM_DATABASE_NAME=database.name,
+        ECOM_DATABASE_URL=database.url,  # a superuser URL naming the platform database
         ECOM_DB_PASSWORD_REMINDERS=TEST_PASSWORDS[Owner.REMINDERS],
         ECOM_LOG_LEVEL="WARNING",
     )
