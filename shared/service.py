@@ -35,6 +35,7 @@ from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
+from shared.request_context import RequestContextMiddleware
 from shared.settings import EcomSettings
 
 
@@ -228,6 +229,7 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware)  # log lines carry the gateway's request id
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)

@@ -368,7 +368,9 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         create_app(settings),
         host=settings.host,
         port=getattr(settings, f"{name}_port"),
-        log_level="warning",
+        log_level=settings.log_level.lower(),  # ECOM_LOG_LEVEL, as the gateway
+        log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
+        access_log=False,  # the gateway's access log has each request, with its id
     )
 
 
