@@ -67,9 +67,9 @@ class AccessLogMiddleware:
                 "upstream": upstream_of(path),
                 "status": status,
                 "duration_ms": duration_ms,
-                "request_id": request_id_of(scope),
                 "caller": caller_of(scope),
             }
+            # The request id comes from the context variable, as on every other line.
             logger.info(
                 "%s %s %s %.1f ms", fields["method"], path, status, duration_ms, extra=fields
             )

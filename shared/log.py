@@ -105,8 +105,27 @@ def make_formatter(fmt: LogFormat | None = None) -> logging.Formatter:
     return logging.Formatter(LOG_FORMAT)
 
 
+def _stamp_request_ids() -> None:
+    """Make every record carry the request id current where it was created (a handler may
+    format it later, in another thread)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "stamps_request_id", False):
+        return
+
+    def stamped(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        request_id = current_request_id.get()
+        if request_id is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        return record
+
+    stamped.stamps_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(stamped)
+
+
 def configure_logging(level: str = "INFO", fmt: LogFormat | None = None) -> None:
     """Log to stderr at `level` once per process, as text or JSON (`ECOM_LOG_FORMAT`)."""
+    _stamp_request_ids()
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler()

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from shared.cli import operate
 from shared.cli.apikeys import apikey_app
 from shared.cli.quarantine import quarantine_app
 from shared.database import embedded_server, resolve_database_url
@@ -383,6 +384,10 @@ def up() -> None:
     settings = PlatformSettings()
     configure_logging(settings.log_level)
     LocalStack(settings).run()
+
+
+app.command("status")(operate.status)  # ecom status [--json]
+app.command("down")(operate.down)  # stops a stack `ecom up` runs, from any terminal
 
 
 def _next_step(error: Exception) -> str:
