@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
 from gateway.openapi_cache import MergedOpenApiCache
@@ -65,6 +66,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_problem_handlers(app)
     # Just inside the request id, so the contained 500 carries it.
     app.add_middleware(ContainedErrorsMiddleware)
+    app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: sees the id
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
@@ -111,6 +113,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
         principal = await authenticator.authenticate(request.headers, _session(request))
+        request.state.principal = principal  # the access log's caller
         return await forward(
             request,
             _session(request),
@@ -136,4 +139,6 @@ def serve(settings: GatewaySettings) -> None:
         host=settings.host,
         port=settings.gateway_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
+        access_log=False,  # gateway.access logs each request, with its id
     )

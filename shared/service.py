@@ -37,6 +37,7 @@ from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.outages import RETRY_AFTER_S, install_outage_handlers
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
+from shared.request_context import RequestContextMiddleware
 from shared.settings import EcomSettings
 
 
@@ -237,6 +238,7 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware)  # log lines carry the gateway's request id
     # Added last, so outermost: nothing raised inside escapes as a half-closed connection.
     app.add_middleware(ContainedErrorsMiddleware)
     app.include_router(_operations_router(settings, metrics))

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from shared.cli import operate
 from shared.cli.apikeys import apikey_app
 from shared.cli.quarantine import quarantine_app
 from shared.database import embedded_server, resolve_database_url
@@ -395,7 +396,9 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         create_app(settings),
         host=settings.host,
         port=getattr(settings, f"{name}_port"),
-        log_level="warning",
+        log_level=settings.log_level.lower(),  # ECOM_LOG_LEVEL, as the gateway
+        log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
+        access_log=False,  # the gateway's access log has each request, with its id
     )
 
 
@@ -408,6 +411,10 @@ def up() -> None:
     settings = PlatformSettings()
     configure_logging(settings.log_level)
     LocalStack(settings).run()
+
+
+app.command("status")(operate.status)  # ecom status [--json]
+app.command("down")(operate.down)  # stops a stack `ecom up` runs, from any terminal
 
 
 def _next_step(error: Exception) -> str:

@@ -9,6 +9,9 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from shared.cli.prefect_logging import write_json_logging_settings
+from shared.log import LogFormat, log_format
+
 # Prefect keeps deployment concurrency leases in the server's memory by default: a server
 # restart forgets which run holds a slot, and the slot stays taken for good. On disk (in
 # PREFECT_HOME) the server's repossessor frees the slot of a holder that stopped renewing.
@@ -34,6 +37,9 @@ def prefect_environment(data_dir: Path, api_url: str | None = None) -> dict[str,
     }
     if api_url:
         env["PREFECT_API_URL"] = api_url
+    if log_format() is LogFormat.JSON:  # Prefect's own lines as JSON too
+        settings_path = write_json_logging_settings(data_dir / "prefect")
+        env["PREFECT_LOGGING_SETTINGS_PATH"] = str(settings_path)
     return env
 
 

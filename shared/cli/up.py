@@ -8,16 +8,12 @@ Ctrl-C (or SIGTERM) stops every process started here, PostgreSQL last.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from contextlib import suppress
-from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 
 import httpx
@@ -26,30 +22,17 @@ import typer
 from shared.bootstrap import init_database
 from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.cli.settings import PlatformSettings
+from shared.cli.stack_state import now_iso, remove_state, write_state
 from shared.cli.stall_watch import PipelineStallWatch
+from shared.cli.supervisor import Component, ComponentSpec, GaveUpError, Supervisor
+from shared.cli.up_settings import UpSettings
 from shared.database import embedded_server, platform_database, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
+from shared.log import LogFormat, log_format
 from shared.owners import Owner
 
-STARTUP_TIMEOUT_S = 90
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child: receive SIGTERM if `ecom up` itself dies (Linux), so nothing is orphaned."""
-    with suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    os.setpgrp()
-
-
-@dataclass
-class Child:
-    """A process started by `ecom up`."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
+Child = Component  # a process started (and restarted) by `ecom up`
 
 
 class StartupError(RuntimeError):
@@ -73,7 +56,19 @@ class LocalStack:
         self.settings = settings
         self.data_dir = settings.data_path
         self.log_dir = self.data_dir / "logs"
-        self.children: list[Child] = []
+        self.up_settings = UpSettings()
+        self.supervisor = Supervisor(
+            log_dir=self.log_dir,
+            say=self._say,
+            restart_max=self.up_settings.restart_max,
+            restart_window_s=self.up_settings.restart_window_s,
+            log_max_bytes=self.up_settings.log_max_bytes,
+            log_backups=self.up_settings.log_backups,
+            json_logs=log_format() is LogFormat.JSON,
+            on_change=self._write_state,
+        )
+        self.started_at = now_iso()
+        self.ready = False
         self.server: EmbeddedPostgres | None = None
         self.prefect_url = f"http://127.0.0.1:{settings.prefect_port}/api"
         self.gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
@@ -82,6 +77,57 @@ class LocalStack:
         self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
         self.loyalty_url = f"http://127.0.0.1:{settings.loyalty_port}"
         self.flows_url: str | None = None  # the pipeline role's database URL, once known
+        # Where each component listens and answers, for `ecom status`.
+        self.endpoints: dict[str, tuple[int | None, str | None, str | None]] = {
+            "prefect-server": (
+                settings.prefect_port,
+                self.prefect_url,
+                f"{self.prefect_url}/health",
+            ),
+            "admin": (settings.admin_port, self.admin_url, f"{self.admin_url}/readyz"),
+            "reminders": (
+                settings.reminders_port,
+                self.reminders_url,
+                f"{self.reminders_url}/readyz",
+            ),
+            "loyalty": (settings.loyalty_port, self.loyalty_url, f"{self.loyalty_url}/readyz"),
+            "transparency": (
+                settings.transparency_port,
+                self.transparency_url,
+                f"{self.transparency_url}/readyz",
+            ),
+            "gateway": (settings.gateway_port, self.gateway_url, f"{self.gateway_url}/healthz"),
+        }
+
+    @property
+    def children(self) -> list[Component]:
+        """Every component started so far."""
+        return self.supervisor.components
+
+    def _write_state(self) -> None:
+        """Record pids, ports and restarts for `ecom status` / `ecom down`."""
+        components = {}
+        for child in self.children:
+            port, url, health_url = self.endpoints.get(child.name, (None, None, None))
+            components[child.name] = {
+                "pid": child.process.pid,
+                "port": port,
+                "url": url,
+                "health_url": health_url,
+                "log": str(child.log),
+                "restarts": len(child.restarts),
+            }
+        state = {
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "ready": self.ready,
+            "data_dir": str(self.data_dir),
+            "log_dir": str(self.log_dir),
+            "prefect_api_url": self.prefect_url,
+            "components": components,
+            "postgresql": {"port": self.server.port} if self.server is not None else None,
+        }
+        write_state(self.data_dir, state)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -136,20 +182,8 @@ class LocalStack:
         return {**self._base_env(), "ECOM_DATABASE_URL": url}
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_dir / f"{name}.log"
-        with open(log, "ab") as handle:
-            process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                args,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,  # no threads run yet in this process
-            )
-        child = Child(name, process, log)
-        self.children.append(child)
-        return child
+        port, _, health_url = self.endpoints.get(name, (None, None, None))
+        return self.supervisor.start(ComponentSpec(name, args, env, port, health_url))
 
     def _ecom(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "shared.cli", *args]
@@ -224,7 +258,7 @@ class LocalStack:
     def start(self) -> None:
         """Bring every component up, or raise StartupError."""
         started = time.monotonic()
-        deadline = started + STARTUP_TIMEOUT_S
+        deadline = started + self.up_settings.startup_timeout_s
         self._check_ports()
         superuser_url = self._start_database()
         self.flows_url = self.settings.owner_url(superuser_url, Owner.FLOWS)
@@ -288,38 +322,29 @@ class LocalStack:
             "flows", self._ecom("flows", "serve"), self._role_env(superuser_url, Owner.FLOWS)
         )
         self._run_first_batch(superuser_url)
+        self.ready = True
+        self._write_state()
         self._say(f"ready in {time.monotonic() - started:.0f} s")
 
     def watch(self) -> None:
-        """Block until a child dies or we are told to stop; say when the pipeline stalls."""
+        """Restart children that die until one keeps dying or we are told to stop; say when
+        the pipeline stalls."""
         stall_watch = PipelineStallWatch(self.data_dir, self._say)
         while True:
-            for child in self.children:
-                if child.process.poll() is not None:
-                    raise StartupError(
-                        f"{child.name} stopped (exit {child.process.returncode}); see {child.log}"
-                    )
+            try:
+                self.supervisor.poll()
+            except GaveUpError as error:
+                raise StartupError(str(error)) from error
             stall_watch.poll(self.flows_url)
             time.sleep(0.5)
 
     def stop(self) -> None:
         """Stop every child (whole process groups), then PostgreSQL if we started it."""
-        for child in reversed(self.children):
-            if child.process.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGTERM)
-        for child in reversed(self.children):
-            try:
-                child.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.process.pid, signal.SIGKILL)
-                child.process.wait()
-            # The group may outlive its leader (e.g. Prefect's worker processes).
-            with suppress(ProcessLookupError):
-                os.killpg(child.process.pid, signal.SIGKILL)
+        self.supervisor.stop()
         if self.server is not None:  # `ecom up` owns the embedded server
             self._say("stopping PostgreSQL ...")
             self.server.stop()
+        remove_state(self.data_dir, os.getpid())
 
     def run(self) -> None:
         """Start, print how to use it, watch; always stop what was started."""
