@@ -12,11 +12,13 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
+from gateway.front_door import install_gateway_front_door
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
 from gateway.upstreams import check_all, open_upstream_session
+from shared.http_server import server_options
 from shared.log import configure_logging
 from shared.problems import (
     ProblemError,
@@ -60,6 +62,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Before RequestIdMiddleware, so even the front door's refusals carry a request id.
+    rate_limit = install_gateway_front_door(app, settings)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
@@ -112,7 +116,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # A dot segment could be resolved by a normalising hop into another service's routes.
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = await authenticator.authenticate(request.headers, _session(request))
+        principal = await rate_limit.authenticate(request, authenticator, _session(request))
         return await forward(
             request,
             _session(request),
@@ -138,4 +142,5 @@ def serve(settings: GatewaySettings) -> None:
         host=settings.host,
         port=settings.gateway_port,
         log_level=settings.log_level.lower(),
+        **server_options(settings),
     )

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.database import create_engine, resolve_database_url
+from shared.front_door import install_service_front_door
+from shared.http_settings import HttpFrontSettings
 from shared.identity import (
     ASSERTION_HEADER,
     IdentityError,
@@ -35,10 +37,9 @@ from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
-from shared.settings import EcomSettings
 
 
-class ServiceSettings(EcomSettings):
+class ServiceSettings(HttpFrontSettings):
     """Base of each service's settings class."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("internal_secret",)
@@ -228,6 +229,7 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    install_service_front_door(app, settings)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)

@@ -351,6 +351,8 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
     """Run one service or the gateway in the foreground."""
     import uvicorn
 
+    from shared.http_server import server_options
+
     if component is Component.GATEWAY:
         from gateway.app import serve as serve_gateway
         from gateway.settings import GatewaySettings
@@ -369,6 +371,7 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         host=settings.host,
         port=getattr(settings, f"{name}_port"),
         log_level="warning",
+        **server_options(settings),
     )
 
 
