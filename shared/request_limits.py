@@ -106,28 +106,41 @@ class RequestLimits:
 
     async def _stream_counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         received = 0
+        exceeded = False
         response_started = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge(limit)
             return message
 
+        async def refuse() -> None:
+            nonlocal response_started
+            response_started = True
+            detail = f"The request body is larger than {limit} bytes."
+            await send_problem(send, 413, detail, instance=scope["path"], headers=[_CLOSE])
+
         async def watched_send(message: Message) -> None:
             nonlocal response_started
+            if exceeded and not response_started:
+                # Whatever the app made of the refused body (a proxy's 502, say), the answer
+                # is the 413; the app's own response is dropped.
+                await refuse()
+                return
+            if exceeded and message["type"] == "http.response.body":
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
         try:
             await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge as error:
+        except BodyTooLarge:
             if response_started:
                 raise
-            await send_problem(
-                send, 413, str(error.detail), instance=scope["path"], headers=[_CLOSE]
-            )
+            await refuse()
