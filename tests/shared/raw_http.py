@@ -33,7 +33,8 @@ class RawConnection:
 
     def __init__(self, base_url: str, *, timeout_s: float = 10.0) -> None:
         address = urlsplit(base_url)
-        assert address.hostname is not None and address.port is not None
+        assert address.hostname is not None
+        assert address.port is not None
         self.sock = socket.create_connection((address.hostname, address.port), timeout=timeout_s)
         self.received = bytearray()
         self.eof = threading.Event()
