@@ -33,7 +33,7 @@ WRITE_LIMIT = 64 * 1024
 
 def service_app(reads: list[int]) -> FastAPI:
     """A service-like upstream behind its own front door (so duplicate headers would show)."""
-    settings = HttpFrontSettings(_env_file=None, cors_origins=[ORIGIN])  # type: ignore[call-arg]
+    settings = HttpFrontSettings(_env_file=None, cors_origins=[ORIGIN])
     app = FastAPI()
     app.state.settings = settings
     install_problem_handlers(app)

@@ -31,7 +31,7 @@ def signed_in(scope: Scope) -> bool:
 def front_door_app(**overrides: Any) -> tuple[FastAPI, list[str]]:
     """A small app behind the front door; the list records the bodies its routes read."""
     settings = HttpFrontSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         max_write_body_bytes=WRITE_LIMIT,
         max_read_body_bytes=READ_LIMIT,
         max_body_bytes_by_path={"/upload": UPLOAD_LIMIT},

@@ -21,7 +21,7 @@ MAX_HEADER_BYTES = 32 * 1024
 def limited_app() -> FastAPI:
     app = FastAPI()
     app.state.settings = HttpFrontSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         max_header_bytes=MAX_HEADER_BYTES,
         max_header_count=100,
         header_read_timeout_s=TIMEOUT_S,
