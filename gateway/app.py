@@ -13,6 +13,7 @@ from starlette.responses import Response
 from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
+from gateway.front_door import install_gateway_front_door
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
 from gateway.readiness import readiness_response
@@ -20,6 +21,7 @@ from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
 from gateway.upstreams import open_upstream_session
 from shared.contained_errors import ContainedErrorsMiddleware
+from shared.http_server import server_options
 from shared.log import configure_logging
 from shared.problems import (
     ProblemError,
@@ -64,7 +66,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    # Just inside the request id, so the contained 500 carries it.
+    # Innermost of the four: the front door's refusals are contained, logged and carry an id.
+    rate_limit = install_gateway_front_door(app, settings)
     app.add_middleware(ContainedErrorsMiddleware)
     app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: sees the id
     app.add_middleware(RequestIdMiddleware)
@@ -112,7 +115,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # A dot segment could be resolved by a normalising hop into another service's routes.
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = await authenticator.authenticate(request.headers, _session(request))
+        principal = await rate_limit.authenticate(request, authenticator, _session(request))
         request.state.principal = principal  # the access log's caller
         return await forward(
             request,
@@ -141,4 +144,5 @@ def serve(settings: GatewaySettings) -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
         access_log=False,  # gateway.access logs each request, with its id
+        **server_options(settings),
     )

@@ -23,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.contained_errors import ContainedErrorsMiddleware
 from shared.database import create_engine, resolve_database_url
+from shared.front_door import install_service_front_door
+from shared.http_settings import HttpFrontSettings
 from shared.identity import (
     ASSERTION_HEADER,
     IdentityError,
@@ -38,10 +40,9 @@ from shared.outages import RETRY_AFTER_S, install_outage_handlers
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
 from shared.request_context import RequestContextMiddleware
-from shared.settings import EcomSettings
 
 
-class ServiceSettings(EcomSettings):
+class ServiceSettings(HttpFrontSettings):
     """Base of each service's settings class."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("internal_secret",)
@@ -238,6 +239,7 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    install_service_front_door(app, settings)
     app.add_middleware(RequestContextMiddleware)  # log lines carry the gateway's request id
     # Added last, so outermost: nothing raised inside escapes as a half-closed connection.
     app.add_middleware(ContainedErrorsMiddleware)

@@ -379,6 +379,8 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
     """Run one service or the gateway in the foreground."""
     import uvicorn
 
+    from shared.http_server import server_options
+
     if component is Component.GATEWAY:
         from gateway.app import serve as serve_gateway
         from gateway.settings import GatewaySettings
@@ -399,6 +401,7 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         log_level=settings.log_level.lower(),  # ECOM_LOG_LEVEL, as the gateway
         log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
         access_log=False,  # the gateway's access log has each request, with its id
+        **server_options(settings),
     )
 
 

@@ -200,6 +200,10 @@ def gateway_settings(data_dir: Path, **overrides: Any) -> GatewaySettings:
         "internal_secret": SecretStr(INTERNAL_SECRET),
         "log_level": "WARNING",
         "_env_file": None,
+        # These tests are about proxying; the front door's own refusals are tested elsewhere.
+        "refuse_anonymous_writes": False,
+        "rate_limit_per_s": 0,
+        "max_body_bytes_by_path": {"/api/admin/upload-digest": 4 * len(BIG_BODY)},
         **overrides,
     }
     return GatewaySettings(**values)
