@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
+from gateway.metrics import install_observability
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
 from gateway.request_id import RequestIdMiddleware
@@ -61,6 +62,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    install_observability(app, upstreams)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
     async def healthz() -> dict[str, str]:

@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from gateway.metrics import note_upstream_error, upstream_error_kind
 from gateway.request_id import REQUEST_ID_HEADER
 from shared.identity import ASSERTION_HEADER, CLIENT_IDENTITY_HEADERS
 from shared.problems import ProblemError
@@ -125,6 +126,7 @@ async def _relay_chunks(upstream: aiohttp.ClientResponse, service: str) -> Async
         # The status line is already sent; re-raising aborts the connection so the client sees
         # a truncated transfer instead of a short body that looks complete.
         logger.warning("%s broke off a streamed response: %r", service, error)
+        note_upstream_error(service, "stream_broken")
         raise
 
 
@@ -150,6 +152,7 @@ class UpstreamStreamingResponse(StreamingResponse):
 def _upstream_failure(service: str, error: Exception) -> ProblemError:
     """The client-facing problem for a transport error; its text is logged, never returned."""
     logger.warning("upstream %s failed: %r", service, error)
+    note_upstream_error(service, upstream_error_kind(error))
     if isinstance(error, TimeoutError):
         return ProblemError(504, f"The {service} service did not answer in time.")
     if isinstance(error, aiohttp.ClientConnectorError):

@@ -18,10 +18,10 @@ from prometheus_client import (
 )
 from pydantic import Field, SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.database import create_engine, resolve_database_url
+from shared.database import resolve_database_url
 from shared.identity import (
     ASSERTION_HEADER,
     IdentityError,
@@ -31,11 +31,14 @@ from shared.identity import (
     verify_assertion_until,
 )
 from shared.log import configure_logging
+from shared.metrics import RouteHeaderMiddleware
 from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
+from shared.sessions import open_engine, request_session
 from shared.settings import EcomSettings
+from shared.tracing import TraceMiddleware
 
 
 class ServiceSettings(EcomSettings):
@@ -52,8 +55,7 @@ class ServiceSettings(EcomSettings):
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the only place that commits (or rolls back)."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with request_session(request) as session:
         try:
             yield session
             await session.commit()
@@ -203,9 +205,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url)
-        app.state.engine = engine
-        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        engine = open_engine(app, database_url)
         try:
             yield
         finally:
@@ -228,6 +228,8 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RouteHeaderMiddleware)
+    app.add_middleware(TraceMiddleware)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)
