@@ -92,12 +92,10 @@ async def fetch_page(
         return await _fetch_page_and_count(session, statement, page)
     counted = statement.add_columns(func.count().over().label(_TOTAL))
     result = await session.execute(counted.limit(page.limit).offset(page.offset))
-    rows = [dict(row) for row in result.mappings()]
+    names = list(result.keys())[:-1]  # the total is the last column; zip() leaves it out
+    rows = result.all()
     if rows:
-        total = rows[0][_TOTAL]
-        for row in rows:
-            del row[_TOTAL]
-        return rows, int(total)
+        return [dict(zip(names, row, strict=False)) for row in rows], int(rows[0][-1])
     if page.offset == 0:
         return [], 0
     total = await session.scalar(
