@@ -14,6 +14,7 @@ from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
 from gateway.front_door import install_gateway_front_door
+from gateway.metrics import install_observability
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
 from gateway.readiness import readiness_response
@@ -71,6 +72,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.add_middleware(ContainedErrorsMiddleware)
     app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: sees the id
     app.add_middleware(RequestIdMiddleware)
+    install_observability(app, upstreams)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
     async def healthz() -> dict[str, str]:

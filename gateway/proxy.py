@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from gateway.locations import public_location
+from gateway.metrics import note_upstream_error, upstream_error_kind
 from gateway.request_id import REQUEST_ID_HEADER
 from gateway.retries import send_upstream
 from shared.headers import bounded_decimal
@@ -133,6 +134,7 @@ async def _relay_chunks(upstream: aiohttp.ClientResponse, service: str) -> Async
         # The status line is already sent; re-raising aborts the connection so the client sees
         # a truncated transfer instead of a short body that looks complete.
         logger.warning("%s broke off a streamed response: %r", service, error)
+        note_upstream_error(service, "stream_broken")
         raise
 
 
@@ -158,6 +160,7 @@ class UpstreamStreamingResponse(StreamingResponse):
 def _upstream_failure(service: str, error: Exception) -> ProblemError:
     """The client-facing problem for a transport error; its text is logged, never returned."""
     logger.warning("upstream %s failed: %r", service, error)
+    note_upstream_error(service, upstream_error_kind(error))
     if isinstance(error, TimeoutError):
         return ProblemError(504, f"The {service} service did not answer in time.")
     if isinstance(error, aiohttp.ClientConnectorError):

@@ -207,7 +207,7 @@ class Repository:
 
     async def list(
         self, filters: Mapping[str, Any], search: str | None, sort: str, page: PageParams
-    ) -> tuple[list[RowMapping], int]:
+    ) -> tuple[list[dict[str, Any]], int]:
         """One page of matching rows and the number of all matching rows."""
         statement = self.resource.query(filters, search, sort)
         if self.owner is not None:

@@ -125,10 +125,15 @@ def resolve_database_url(settings: EcomSettings, owner: Owner | None) -> str:
     return with_login(server_url, OWNERSHIP[owner].role, password, settings.database_name)
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int | None = None, pre_ping: bool = True
+) -> AsyncEngine:
     """An asyncpg-backed SQLAlchemy engine; create it in a lifespan and dispose it there."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_pre_ping=pre_ping,
     )
 
 

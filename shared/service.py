@@ -18,11 +18,11 @@ from prometheus_client import (
 )
 from pydantic import Field, SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.contained_errors import ContainedErrorsMiddleware
-from shared.database import create_engine, resolve_database_url
+from shared.database import resolve_database_url
 from shared.front_door import install_service_front_door
 from shared.http_settings import HttpFrontSettings
 from shared.identity import (
@@ -34,12 +34,15 @@ from shared.identity import (
     verify_assertion_until,
 )
 from shared.log import configure_logging
+from shared.metrics import RouteHeaderMiddleware
 from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
 from shared.outages import RETRY_AFTER_S, install_outage_handlers
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
 from shared.request_context import RequestContextMiddleware
+from shared.sessions import open_engine, request_session
+from shared.tracing import TraceMiddleware
 
 
 class ServiceSettings(HttpFrontSettings):
@@ -56,8 +59,7 @@ class ServiceSettings(HttpFrontSettings):
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the only place that commits (or rolls back)."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with request_session(request) as session:
         try:
             yield session
             await session.commit()
@@ -211,9 +213,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url)
-        app.state.engine = engine
-        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        engine = open_engine(app, database_url)
         try:
             yield
         finally:
@@ -239,6 +239,8 @@ def create_service_app(
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RouteHeaderMiddleware)
+    app.add_middleware(TraceMiddleware)
     install_service_front_door(app, settings)
     app.add_middleware(RequestContextMiddleware)  # log lines carry the gateway's request id
     # Added last, so outermost: nothing raised inside escapes as a half-closed connection.
