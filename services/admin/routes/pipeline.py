@@ -132,9 +132,11 @@ async def list_marts(session: SessionDep, _caller: AdminCaller) -> list[MartFres
     results = views.contract_results.c
     failed = func.count().filter(results.status != "pass")
     worst = func.max(case((results.status == "error", 2), (results.status == "warn", 1), else_=0))
+    # Contract results name the mart's table (admin.mart_x), builds its name (mart_x).
+    name = func.split_part(results.mart, ".", 2)
     checks = (
-        select(results.mart, results.run_id, failed.label("failed"), worst.label("worst"))
-        .group_by(results.mart, results.run_id)
+        select(name.label("mart"), results.run_id, failed.label("failed"), worst.label("worst"))
+        .group_by(name, results.run_id)
         .subquery()
     )
     statement = (
