@@ -88,8 +88,8 @@ class CustomerPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
 
     customer_id: str
-    first_name: str
-    last_name: str
+    first_name: str | None = Field(description="Empty when the source system has none.")
+    last_name: str | None = Field(description="Empty when the source system has none.")
     email: str
     country: str
     region: str | None

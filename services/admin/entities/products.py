@@ -75,7 +75,7 @@ class ProductPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
 
     product_id: str
-    sku: str
+    sku: str | None = Field(description="Empty when the source system has none.")
     name: str
     category: str
     price: Decimal
