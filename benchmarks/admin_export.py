@@ -279,7 +279,7 @@ def main() -> None:
         try:
             asyncio.run(_run(server.url, options.rows, options.rounds, data_dir))
         finally:
-            server.stop()
+            server.discard()  # as root, the cluster lives under /var/lib/ecom-postgres
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 

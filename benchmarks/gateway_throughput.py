@@ -115,7 +115,7 @@ def _start_database(data_dir: Path, stack: ExitStack) -> dict[Owner, str]:
     """An embedded PostgreSQL with the platform's schemas and a filled revenue mart."""
     server = EmbeddedPostgres(data_dir / "postgres", _free_port())
     server.start()
-    stack.callback(server.stop)
+    stack.callback(server.discard)
     passwords = {owner: f"bench-{owner.value}" for owner in Owner}
     asyncio.run(init_database(server.url, "datamart", passwords))
     urls = {

@@ -423,9 +423,11 @@ def run_on_a_server(options: argparse.Namespace, prefix: str, run: BenchmarkRun)
         try:
             asyncio.run(run(server.url, options, folder))
         finally:
-            server.stop()
             if options.keep:
+                server.stop()
                 print(f"embedded server stopped: data in {server.pgdata}, port {server.port}")
+            else:
+                server.discard()
     finally:
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -427,6 +427,12 @@ def _next_step(error: Exception) -> str:
     missing = (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidCatalogNameError)
     if isinstance(error, missing) and "does not exist" in str(error):
         return " (the database is not initialised: run `ecom db init` first)"
+    if isinstance(error, asyncpg.InvalidPasswordError) and 'user "ecom_' in str(error):
+        # A password server hides whether the role exists: missing, or another folder's.
+        return (
+            " (the database is not initialised, or its roles have other passwords than this"
+            " folder's: run `ecom db init` first)"
+        )
     return ""
 
 
