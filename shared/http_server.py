@@ -151,6 +151,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._unparsed_header_bytes = 0
         self._header_count = 0
         self._body_pending = False
+        self._request_bytes_seen = True  # also when it follows the previous one in one read
         if self._read_timer is None:
             self._arm_read_timer(self.limits.header_read_timeout_s)
 

@@ -148,3 +148,14 @@ def test_a_malformed_request_is_a_400_problem(base_url: str) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 400
     assert response.closed
+
+
+def test_pipelined_requests_are_both_answered(base_url: str) -> None:
+    connection = RawConnection(base_url)
+    connection.send(request_head() + request_head())
+    deadline = time.monotonic() + 5
+    while connection.received.count(b"HTTP/1.1 200") < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    connection.close()
+
+    assert connection.received.count(b"HTTP/1.1 200") == 2
