@@ -38,7 +38,8 @@ class LogFormat(StrEnum):
 
 
 class LogFormatSettings(BaseSettings):
-    """`ECOM_LOG_FORMAT`: read by every process, whatever else it is configured with."""
+    """`ECOM_LOG_FORMAT` (and `ECOM_LOG_LEVEL`, as `EcomSettings` reads it): read by every
+    process, whatever else it is configured with, and passed on to Prefect."""
 
     model_config = SettingsConfigDict(
         env_prefix="ECOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -47,6 +48,7 @@ class LogFormatSettings(BaseSettings):
     log_format: LogFormat = Field(
         default=LogFormat.TEXT, description="text | json (one JSON object per line)."
     )
+    log_level: str = Field(default="INFO", description="Python logging level.")
 
 
 def _run_ids() -> dict[str, str]:
