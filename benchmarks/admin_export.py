@@ -86,8 +86,16 @@ def _free_port() -> int:
         return port
 
 
-async def _asgi_get(app: FastAPI, path: str, headers: dict[str, str]) -> Transfer:
-    """GET `path` straight through ASGI, counting the body and keeping none of it."""
+def _editor_headers() -> dict[str, str]:
+    # Signed per request: an identity assertion lives 60 s, less than a slow run takes.
+    return {
+        ASSERTION_HEADER: sign_assertion(Principal(sub="bench", role=Role.EDITOR), INTERNAL_SECRET)
+    }
+
+
+async def _asgi_get(app: FastAPI, path: str) -> Transfer:
+    """GET `path` straight through ASGI as an editor, counting the body and keeping none of it."""
+    headers = _editor_headers()
     status = 0
     size = 0
     lines = 0
@@ -180,9 +188,6 @@ def _rss_peak(sample_every_s: float = 0.005) -> Iterator[Callable[[], int]]:
 
 
 async def _measure(app: FastAPI, admin_dsn: str, rows: int, rounds: int, row_cap: int) -> None:
-    headers = {
-        ASSERTION_HEADER: sign_assertion(Principal(sub="bench", role=Role.EDITOR), INTERNAL_SECRET)
-    }
     columns = list(OrderPublic.model_fields)
     statement = RESOURCE.query({}, None, RESOURCE.default_sort, columns).limit(row_cap)
     # The export's SELECT with its values inlined: COPY takes no bind parameters.
@@ -191,21 +196,21 @@ async def _measure(app: FastAPI, admin_dsn: str, rows: int, rounds: int, row_cap
     csv_path = "/api/admin/orders/export/csv"
     xlsx_path = "/api/admin/orders/export/xlsx"
 
-    await _asgi_get(app, csv_path, headers)  # warm-up: pool, prepared statements, imports
+    await _asgi_get(app, csv_path)  # warm-up: pool, prepared statements, imports
     await _copy(admin_dsn, sql)
     exports, copies = [], []
     for _ in range(rounds):
-        exports.append(await _asgi_get(app, csv_path, headers))
+        exports.append(await _asgi_get(app, csv_path))
         copies.append(await _copy(admin_dsn, sql))
     for transfer in (*exports, *copies):  # both moved every row, or the ratio means nothing
         if transfer.rows != rows:
             raise RuntimeError(f"expected {rows} rows, moved {transfer.rows}")
 
-    xlsx = await _asgi_get(app, xlsx_path, headers)
+    xlsx = await _asgi_get(app, xlsx_path)
     gc.collect()
     tracemalloc.start()
     with _rss_peak() as rss_growth:
-        await _asgi_get(app, xlsx_path, headers)
+        await _asgi_get(app, xlsx_path)
         rss_mb = rss_growth() / 2**20
     _current, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -35,6 +35,12 @@ from flows.pipeline import (
     run_gold_flow,
     run_notification_dispatch,
 )
+from flows.operator_actions import (
+    REPLAY_REJECTS,
+    RETRY_QUARANTINED_FILE,
+    replay_rejects_flow,
+    retry_quarantined_file,
+)
 from flows.quarantine import TRANSIENT_ERRORS
 from flows.recovery import release_orphaned_slots
 from flows.settings import FlowSettings
@@ -267,7 +273,16 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
         concurrency_limit=one_at_a_time,
         description="Delivers due notifications (ECOM_DISPATCH_NOTIFICATIONS_SCHEDULE).",
     )
-    return [pipeline, generator, loyalty, trust, dispatch]
+    # Started on demand (the admin API's pipeline actions), never on a schedule.
+    replay: RunnerDeployment = replay_rejects_flow.to_deployment(  # type: ignore[assignment]
+        name=REPLAY_REJECTS,
+        description="Replays open rejects (started by POST /api/admin/pipeline/rejects/replay).",
+    )
+    retry: RunnerDeployment = retry_quarantined_file.to_deployment(  # type: ignore[assignment]
+        name=RETRY_QUARANTINED_FILE,
+        description="Retries a quarantined file, then loads it (started by the admin API).",
+    )
+    return [pipeline, generator, loyalty, trust, dispatch, replay, retry]
 
 
 async def _recover_slots(deployments: list[RunnerDeployment]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from flows.back_office import BackOfficeSync, sync_back_office
 from flows.bronze import LandedFile, land_file_in_bronze
 from flows.file_rules import refuse_untrusted_file
 from flows.gold import GoldFlow, MartBuild, build_marts
@@ -58,6 +59,7 @@ class PipelineSummary:
     marts: list[MartBuild] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what hooks after the marts did
     quarantined: list[QuarantinedFile] = field(default_factory=list)
+    back_office: BackOfficeSync | None = None  # what the run copied into the admin tables
 
     def total(self, outcome: str) -> int:
         """Sum of one outcome (rows_read, inserted, updated, ...) over the loaded files."""
@@ -81,6 +83,7 @@ class PipelineSummary:
             f"{self.total('rejected')} ({self.reject_rate:.1%}), parents inferred "
             f"{self.total('parents_inferred')}; gold "
             + ("; ".join(m.describe() for m in self.marts) or "not built")
+            + (f"; {self.back_office.describe()}" if self.back_office else "")
             + "".join(f"; {note}" for note in self.notes)
             + (f"; anomalies: {'; '.join(self.anomalies)}" if self.anomalies else "")
             + (f"; {quarantine_summary(self.quarantined)}" if self.quarantined else "")
@@ -148,6 +151,11 @@ class PipelineSummary:
             flags.append(f"{inferred} parent row(s) inferred before their own row arrived")
         if orphans := self.total("orphans"):
             flags.append(f"{orphans} orphan row(s) loaded before their order arrived")
+        if self.back_office and self.back_office.skipped:
+            flags.append(
+                f"{self.back_office.skipped} silver row(s) the back office refused: "
+                + ", ".join(self.back_office.skipped_keys[:10])
+            )
         return flags
 
 
@@ -226,7 +234,8 @@ async def _finish_run(
         UPDATE ops.pipeline_runs SET finished_at = now(), status = $2, files = $3,
             rows_read = $4, rows_inserted = $5, rows_updated = $6, rows_unchanged = $7,
             rows_stale = $8, rows_rejected = $9, message = $10, parents_inferred = $11,
-            anomalies = $12::jsonb, files_quarantined = $13, quarantined = $14::jsonb
+            anomalies = $12::jsonb, files_quarantined = $13, quarantined = $14::jsonb,
+            back_office_synced = $15, back_office_removed = $16, back_office_skipped = $17
         WHERE run_id = $1
         """,
         summary.run_id,
@@ -243,6 +252,9 @@ async def _finish_run(
         json.dumps(summary.anomalies),
         len(summary.quarantined),
         json.dumps([file.as_json() for file in summary.quarantined]),
+        summary.back_office.synced if summary.back_office else 0,
+        summary.back_office.removed if summary.back_office else 0,
+        summary.back_office.skipped if summary.back_office else 0,
     )
 
 
@@ -371,6 +383,7 @@ async def run_data_pipeline(
         await land_pending_files(settings, dsn, chosen, summary, connection)
         summary.landed.extend(await chosen.outbox(settings, dsn))
         await load_unloaded_files(settings, dsn, chosen, summary, connection)
+        summary.back_office = await sync_back_office(connection)
         summary.marts = await chosen.gold(settings, dsn, summary.run_id, False)
 
     return await locked_run(settings, "incremental", body, flow_run_id=flow_run_id)
@@ -414,6 +427,7 @@ async def rebuild_marts(settings: FlowSettings) -> tuple[PipelineSummary, dict[s
     checksums: dict[str, str] = {}
 
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+        summary.back_office = await sync_back_office(connection, full=True)
         summary.marts = await build_marts(
             connection, MARTS, summary.run_id, settings.base_currency, full=True
         )

@@ -13,6 +13,7 @@ from datetime import date
 
 import asyncpg
 
+from flows.back_office import sync_back_office
 from flows.ingest import load_file, log_loaded
 from flows.outbox import CHANGE_OUTBOX
 from flows.pipeline import PipelineSteps, PipelineSummary, gold_step, locked_run
@@ -142,7 +143,10 @@ async def replay_silver(
                 "rebuild without it, or fix it and `ecom pipeline quarantine retry "
                 f"{held.quarantine_id}`"
             ) from failed.error
-        # Every mart in full: a replay may change any day or customer.
+        # The back office and every mart in full: a replay may change any key, day or customer.
+        summary.back_office = await sync_back_office(
+            connection, full=from_date is None and to_date is None
+        )
         summary.marts = await chosen.gold(settings, dsn, summary.run_id, True)
 
     return await locked_run(settings, "replay", body)
@@ -194,6 +198,7 @@ async def replay_rejects(
                 outcome.rows_read - outcome.rejected,
                 outcome.rejected,
             )
+        summary.back_office = await sync_back_office(connection)
         summary.marts = await gold_step(settings, dsn, summary.run_id)
 
     # Replayed rows were all rejected once: the reject-rate guard does not apply here.

@@ -50,6 +50,11 @@ class FlowSettings(GeneratorSettings):
     dispatch_notifications_schedule: str = Field(
         default="* * * * *", description="Cron schedule of the dispatch-notifications deployment."
     )
+    db_password_flows: SecretStr | None = Field(
+        default=None,
+        description="ecom_flows password: with a bootstrap (superuser) ECOM_DATABASE_URL, CLI"
+        " pipeline commands log in as ecom_flows with it (local mode: the local secret).",
+    )
     max_reject_rate: float = Field(
         default=0.5, ge=0, le=1, description="A run rejecting a larger share of rows fails."
     )

@@ -8,21 +8,25 @@ from contextlib import asynccontextmanager
 import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
+from gateway.front_door import install_gateway_front_door
+from gateway.metrics import install_observability
 from gateway.openapi_cache import MergedOpenApiCache
 from gateway.proxy import forward
+from gateway.readiness import readiness_response
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
-from gateway.upstreams import check_all, open_upstream_session
+from gateway.upstreams import open_upstream_session
+from shared.contained_errors import ContainedErrorsMiddleware
+from shared.http_server import server_options
 from shared.log import configure_logging
 from shared.problems import (
     ProblemError,
     install_problem_handlers,
-    problem_response,
     problem_responses,
 )
 
@@ -58,11 +62,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # /docs and /redoc show the merged API of every service instead; see below.
         docs_url=None,
         redoc_url=None,
+        # A slash redirect would be the gateway's guess at a path; services refuse them too.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Innermost of the four: the front door's refusals are contained, logged and carry an id.
+    rate_limit = install_gateway_front_door(app, settings)
+    app.add_middleware(ContainedErrorsMiddleware)
     app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: sees the id
     app.add_middleware(RequestIdMiddleware)
+    install_observability(app, upstreams)
 
     @app.get("/healthz", tags=["operations"], summary="The gateway process is up")
     async def healthz() -> dict[str, str]:
@@ -71,20 +81,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Every service answers its health check",
+        summary="Every service is ready (its own /readyz answers 2xx)",
         responses=problem_responses(503),
     )
     async def readyz(request: Request) -> Response:
-        health = await check_all(_session(request), upstreams, settings.upstream_timeout_s)
-        down = sorted(name for name, healthy in health.items() if not healthy)
-        if down:
-            return problem_response(
-                503,
-                f"Unavailable: {', '.join(down)}.",
-                request,
-                errors=[{"service": name, "status": "unavailable"} for name in down],
-            )
-        return JSONResponse({"status": "ready", "services": dict.fromkeys(sorted(health), "ok")})
+        return await readiness_response(
+            request, _session(request), upstreams, settings.upstream_timeout_s
+        )
 
     merged_documents = MergedOpenApiCache(
         upstreams, timeout_s=settings.upstream_timeout_s, refresh_s=settings.openapi_refresh_s
@@ -114,7 +117,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         # A dot segment could be resolved by a normalising hop into another service's routes.
         if any(segment in {".", ".."} for segment in request.url.path.split("/")):
             raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = await authenticator.authenticate(request.headers, _session(request))
+        principal = await rate_limit.authenticate(request, authenticator, _session(request))
         request.state.principal = principal  # the access log's caller
         return await forward(
             request,
@@ -143,4 +146,5 @@ def serve(settings: GatewaySettings) -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
         access_log=False,  # gateway.access logs each request, with its id
+        **server_options(settings),
     )

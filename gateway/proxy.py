@@ -12,7 +12,11 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from gateway.locations import public_location
+from gateway.metrics import note_upstream_error, upstream_error_kind
 from gateway.request_id import REQUEST_ID_HEADER
+from gateway.retries import send_upstream
+from shared.headers import bounded_decimal
 from shared.identity import ASSERTION_HEADER, CLIENT_IDENTITY_HEADERS
 from shared.problems import ProblemError
 
@@ -92,7 +96,10 @@ def upstream_url(base_url: str, request: Request) -> URL:
 
 async def _request_body(request: Request) -> bytes | AsyncIterator[bytes] | None:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) <= BUFFER_LIMIT_BYTES:
+    length = None if declared is None else bounded_decimal(declared)
+    if declared is not None and length is None:
+        raise ProblemError(400, "Content-Length must be a number of bytes (ASCII digits).")
+    if length is not None and length <= BUFFER_LIMIT_BYTES:
         return await request.body()
     if declared is None and "transfer-encoding" not in request.headers:
         return None
@@ -106,6 +113,8 @@ def _response_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, byt
     for raw_name, value in upstream.raw_headers:
         name = raw_name.decode("latin-1").lower()
         if not (_is_hop_by_hop(name) or name in listed or name in _REPLACED_RESPONSE_HEADERS):
+            if name == "location":
+                value = public_location(value, upstream.url)
             kept.append((name.encode("latin-1"), value))
     return kept
 
@@ -125,6 +134,7 @@ async def _relay_chunks(upstream: aiohttp.ClientResponse, service: str) -> Async
         # The status line is already sent; re-raising aborts the connection so the client sees
         # a truncated transfer instead of a short body that looks complete.
         logger.warning("%s broke off a streamed response: %r", service, error)
+        note_upstream_error(service, "stream_broken")
         raise
 
 
@@ -150,6 +160,7 @@ class UpstreamStreamingResponse(StreamingResponse):
 def _upstream_failure(service: str, error: Exception) -> ProblemError:
     """The client-facing problem for a transport error; its text is logged, never returned."""
     logger.warning("upstream %s failed: %r", service, error)
+    note_upstream_error(service, upstream_error_kind(error))
     if isinstance(error, TimeoutError):
         return ProblemError(504, f"The {service} service did not answer in time.")
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -177,11 +188,12 @@ async def forward(
     )
     body = await _request_body(request)
     try:
-        upstream = await session.request(
+        upstream = await send_upstream(
+            session,
             request.method,
             upstream_url(base_url, request),
             headers=headers,
-            data=body,
+            body=body,
             # Redirects and their Location belong to the client, not to the gateway.
             allow_redirects=False,
         )

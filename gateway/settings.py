@@ -6,10 +6,13 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from shared.http_settings import HttpFrontSettings, RateLimitSettings
 from shared.identity_settings import ApiKeySettings, OidcSettings, TokenLifetimeSettings
 
 
-class GatewaySettings(OidcSettings, ApiKeySettings, TokenLifetimeSettings):
+class GatewaySettings(
+    OidcSettings, ApiKeySettings, TokenLifetimeSettings, HttpFrontSettings, RateLimitSettings
+):
     """Where the gateway listens, which secrets it uses and where each service lives."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("jwt_secret", "internal_secret")

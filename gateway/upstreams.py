@@ -21,7 +21,7 @@ PROBE_TIMEOUT_S = 5.0
 
 def open_upstream_session(timeout_s: float) -> aiohttp.ClientSession:
     """The one client session of the process; call inside the running loop (the lifespan)."""
-    return aiohttp.ClientSession(
+    session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(
             limit=UPSTREAM_CONNECTION_LIMIT, keepalive_timeout=UPSTREAM_KEEPALIVE_S
         ),
@@ -37,6 +37,10 @@ def open_upstream_session(timeout_s: float) -> aiohttp.ClientSession:
             total=None, connect=timeout_s, sock_connect=timeout_s, sock_read=timeout_s
         ),
     )
+    # aiohttp resends PUT and DELETE too when a pooled connection was dead; the gateway retries
+    # reads only (gateway/retries.py). There is no public switch for this (aiohttp 3.14).
+    session._retry_connection = False
+    return session
 
 
 def services_by_url(upstreams: dict[str, str]) -> dict[str, tuple[str, ...]]:

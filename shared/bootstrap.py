@@ -15,6 +15,7 @@ import asyncpg
 from shared.database import asyncpg_dsn, with_database, with_login
 from shared.migrations import upgrade_to_head
 from shared.owners import OWNERSHIP, PIPELINE_ROLE, Owner
+from shared.role_passwords import mismatch_message, password_matches
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +31,83 @@ async def _ensure_database(maintenance: asyncpg.Connection, database: str) -> No
         )
 
 
-async def _ensure_role(connection: asyncpg.Connection, role: str, password: str) -> None:
-    exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-    verb = "ALTER" if exists else "CREATE"
-    statement = await connection.fetchval(
-        f"SELECT format('{verb} ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-        "NOINHERIT PASSWORD %L', $1::text, $2::text)",
-        role,
-        password,
+class BootstrapRefusedError(RuntimeError):
+    """`ecom db init` will not touch this database or these roles; the message says what to do."""
+
+
+async def _password_in_use(
+    maintenance: asyncpg.Connection, superuser_url: str, role: str, password: str, database: str
+) -> bool:
+    """Whether existing `role` has `password`: its stored verifier, else a trial login."""
+    try:
+        verifier = await maintenance.fetchval(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1", role
+        )
+    except asyncpg.InsufficientPrivilegeError:  # managed servers hide pg_authid
+        try:
+            trial = await asyncpg.connect(
+                asyncpg_dsn(with_login(superuser_url, role, password, database))
+            )
+        except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError):
+            return False
+        await trial.close()
+        return True
+    return password_matches(verifier, role, password)
+
+
+async def _ensure_roles(
+    maintenance: asyncpg.Connection,
+    superuser_url: str,
+    database: str,
+    passwords: Mapping[Owner, str],
+    reset_passwords: bool,
+) -> None:
+    """Create missing roles; existing ones keep their passwords (others refused) unless reset."""
+    existing = {
+        owner
+        for owner, ownership in OWNERSHIP.items()
+        if await maintenance.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", ownership.role)
+    }
+    if not reset_passwords:
+        mismatched = [
+            OWNERSHIP[owner].role
+            for owner in sorted(existing)
+            if not await _password_in_use(
+                maintenance, superuser_url, OWNERSHIP[owner].role, passwords[owner], database
+            )
+        ]
+        if mismatched:
+            raise BootstrapRefusedError(mismatch_message(mismatched))
+    attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"
+    for owner, ownership in OWNERSHIP.items():
+        if owner in existing and not reset_passwords:
+            statement = await maintenance.fetchval(
+                f"SELECT format('ALTER ROLE %I {attributes}', $1::text)", ownership.role
+            )
+        else:
+            verb = "ALTER" if owner in existing else "CREATE"
+            statement = await maintenance.fetchval(
+                f"SELECT format('{verb} ROLE %I {attributes} PASSWORD %L', $1::text, $2::text)",
+                ownership.role,
+                passwords[owner],
+            )
+        await maintenance.execute(statement)
+
+
+async def _refuse_foreign_database(target: asyncpg.Connection, database: str) -> None:
+    """A database holding tables but no platform version table belongs to someone else."""
+    tables = await target.fetchval(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN"
+        " ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
     )
-    await connection.execute(statement)
+    ours = await target.fetchval("SELECT to_regclass('ops.alembic_version')")
+    if tables and ours is None:
+        raise BootstrapRefusedError(
+            f"database '{database}' holds {tables} tables but no ops.alembic_version: it is not"
+            " a platform database, so `ecom db init` leaves it alone; name a new database (or"
+            " the platform's) in ECOM_DATABASE_URL"
+        )
 
 
 async def ensure_schemas_and_grants(connection: asyncpg.Connection, database: str) -> None:
@@ -63,17 +131,29 @@ async def ensure_schemas_and_grants(connection: asyncpg.Connection, database: st
                 await connection.execute(f"GRANT USAGE ON SCHEMA {schema} TO {PIPELINE_ROLE}")
 
 
-async def init_database(superuser_url: str, database: str, passwords: Mapping[Owner, str]) -> None:
-    """Create or update the database, roles, schemas and grants, then migrate every owner."""
+async def init_database(
+    superuser_url: str,
+    database: str,
+    passwords: Mapping[Owner, str],
+    *,
+    reset_passwords: bool = False,
+) -> None:
+    """Create or update the database, roles, schemas and grants, then migrate every owner.
+
+    Existing roles keep their passwords (a different one is refused) unless `reset_passwords`;
+    a database with tables but no platform version table is refused.
+    """
     maintenance = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, "postgres")))
     try:
         await maintenance.execute("SELECT pg_advisory_lock($1)", INIT_LOCK_KEY)
         try:
             await _ensure_database(maintenance, database)
-            for owner, ownership in OWNERSHIP.items():
-                await _ensure_role(maintenance, ownership.role, passwords[owner])
             target = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, database)))
             try:
+                await _refuse_foreign_database(target, database)
+                await _ensure_roles(
+                    maintenance, superuser_url, database, passwords, reset_passwords
+                )
                 await ensure_schemas_and_grants(target, database)
             finally:
                 await target.close()

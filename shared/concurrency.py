@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+from shared.headers import bounded_decimal
 from shared.problems import ProblemError
 
 # A strong entity tag: an optional weak marker W/ is parsed so that it can be refused.
@@ -42,9 +43,11 @@ def parse_if_match(header: str) -> IfMatch:
         if match is None:
             break
         weak, opaque = match.groups()
-        # RFC 9110: If-Match uses the strong comparison, so a weak tag never matches.
-        if not weak and opaque.isdigit():
-            versions.add(int(opaque))
+        # RFC 9110: If-Match uses the strong comparison, so a weak tag never matches; nor does
+        # one that is not a version number of ours (the write is then refused with 412).
+        version = None if weak else bounded_decimal(opaque)
+        if version is not None:
+            versions.add(version)
         position = match.end()
     return IfMatch(frozenset(versions))
 

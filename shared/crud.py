@@ -1,9 +1,10 @@
 """The generic repository: filtered, searched, sorted pages and audited writes of one table.
 
 A service describes a table once as a `Resource`; `Repository` then reads and writes it. When the
-service keeps a `ChangeLog`, every write records an audit row and an outbox row through it, in
-the caller's transaction, so a change and its records commit or roll back together. A repository
-opened for an owner (a customer) sees and writes only that owner's rows. Nothing here commits.
+service keeps a `ChangeLog`, every write records an audit row (and an outbox row, where the
+service has an outbox) through it, in the caller's transaction, so a change and its records
+commit or roll back together. A repository opened for an owner (a customer) sees and writes only
+that owner's rows. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, RowMapping, Select, Table, delete, func, insert, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.audit import as_json, record_audit_entry
 from shared.concurrency import IfMatch, check_precondition, missing_if_match
 from shared.identity import Principal
+from shared.integrity import ConstraintMap, integrity_problem
 from shared.pagination import PageParams, fetch_page, order_by_clause
 from shared.problems import ProblemError
 
@@ -53,7 +55,7 @@ class Resource:
     `owner_column` names the column holding the subject that owns a row (a customer id), for
     resources whose owners may manage their own rows. `derived_filters` are filters that name
     no column (e.g. `breached`: an array column is not empty): each turns the filter's value
-    into a WHERE term.
+    into a WHERE term. `constraints` words the database's refusals of a write for clients.
     """
 
     table: Table
@@ -67,6 +69,8 @@ class Resource:
     derived_filters: Mapping[str, Callable[[Any], ColumnElement[bool]]] = field(
         default_factory=dict, compare=False
     )
+    # What each database constraint of the table means to a client (shared/integrity.py).
+    constraints: ConstraintMap = field(default_factory=dict, compare=False)
     _sortable: dict[str, ColumnElement[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -128,10 +132,11 @@ class Resource:
 
 @dataclass(frozen=True)
 class ChangeLog:
-    """The audit table and the outbox table every write appends to."""
+    """The audit table every write appends to and, for a service whose edits the pipeline
+    replays (admin), the outbox table too."""
 
     audit: Table
-    outbox: Table
+    outbox: Table | None = None
 
     async def record(
         self,
@@ -144,21 +149,21 @@ class ChangeLog:
         after: RowMapping | None,
     ) -> None:
         """Append who changed what (before and after) and the change event, in this transaction."""
-        before_json = to_jsonable_python(dict(before)) if before is not None else None
-        after_json = to_jsonable_python(dict(after)) if after is not None else None
-        await session.execute(
-            insert(self.audit).values(
-                actor_sub=actor.sub,
-                actor_role=actor.role.value,
-                action=action.value,
-                entity=resource.entity,
-                entity_id=key,
-                before=before_json,
-                after=after_json,
-            )
+        await record_audit_entry(
+            session,
+            self.audit,
+            actor=actor,
+            action=action.value,
+            entity=resource.entity,
+            entity_id=key,
+            before=before,
+            after=after,
         )
+        if self.outbox is None:
+            return
         # The pipeline replays the outbox under "latest updated_at wins": a delete carries the
         # key and the time of the delete, every other change the full row after it.
+        after_json = as_json(after)
         await session.execute(
             insert(self.outbox).values(
                 entity=resource.entity,
@@ -168,17 +173,6 @@ class ChangeLog:
                 updated_at=after["updated_at"] if after is not None else func.now(),
             )
         )
-
-
-def _constraint_problem(error: IntegrityError, resource: Resource) -> ProblemError:
-    """A 409 for a duplicate, a 422 for any other rule the database refused."""
-    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    cause = error.orig.__cause__ if error.orig is not None else None
-    detail = getattr(cause, "detail", None) or ""
-    if sqlstate == "23505":
-        return ProblemError(409, f"This {resource.entity} already exists. {detail}".strip())
-    constraint = getattr(cause, "constraint_name", None) or "a database rule"
-    return ProblemError(422, f"The {resource.entity} breaks {constraint}. {detail}".strip())
 
 
 class Repository:
@@ -213,7 +207,7 @@ class Repository:
 
     async def list(
         self, filters: Mapping[str, Any], search: str | None, sort: str, page: PageParams
-    ) -> tuple[list[RowMapping], int]:
+    ) -> tuple[list[dict[str, Any]], int]:
         """One page of matching rows and the number of all matching rows."""
         statement = self.resource.query(filters, search, sort)
         if self.owner is not None:
@@ -288,7 +282,7 @@ class Repository:
     async def delete(self, key: str, if_match: IfMatch, actor: Principal) -> None:
         """Delete the row if the caller read the current version (else 412), and record it."""
         before = await self._locked(key, if_match)
-        await self.session.execute(delete(self.resource.table).where(self._is(key)))
+        await self._guarded(delete(self.resource.table).where(self._is(key)), deleting=True)
         await self._record(actor, Action.DELETE, key, before, None)
 
     def _is(self, key: str) -> ColumnElement[bool]:
@@ -327,10 +321,21 @@ class Repository:
         return before
 
     async def _write(self, statement: Any) -> RowMapping:
+        return (await self._guarded(statement)).mappings().one()
+
+    async def _guarded(self, statement: Any, *, deleting: bool = False) -> Any:
+        """Run a write; a refusal by a database constraint becomes a problem in API words."""
         try:
-            return (await self.session.execute(statement)).mappings().one()
+            return await self.session.execute(statement)
         except IntegrityError as error:
-            raise _constraint_problem(error, self.resource) from error
+            resource = self.resource
+            raise integrity_problem(
+                error,
+                resource.entity,
+                resource.constraints,
+                fields=frozenset(resource.table.c.keys()),
+                deleting=deleting,
+            ) from error
 
     async def _record(
         self,

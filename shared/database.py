@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.owners import OWNERSHIP, Owner
-from shared.settings import EcomSettings, RuntimeMode, SettingsError, local_secret
+from shared.settings import (
+    EcomSettings,
+    RuntimeMode,
+    SettingsError,
+    local_secret,
+    stored_local_secret,
+)
 
 
 def role_password_field(owner: Owner) -> str:
@@ -18,7 +25,8 @@ def role_password_field(owner: Owner) -> str:
 
 def embedded_server(settings: EcomSettings) -> EmbeddedPostgres:
     """The embedded PostgreSQL of this data directory (not started)."""
-    return EmbeddedPostgres(settings.data_path / "postgres", settings.embedded_pg_port)
+    password = local_secret(settings.data_path, "embedded_pg_password").get_secret_value()
+    return EmbeddedPostgres(settings.data_path / "postgres", settings.embedded_pg_port, password)
 
 
 def with_login(url: str, user: str, password: str | None, database: str | None = None) -> str:
@@ -53,13 +61,58 @@ def sqlalchemy_url(url: str) -> str:
     return "postgresql+asyncpg://" + asyncpg_dsn(url).split("://", 1)[1]
 
 
+def platform_database(settings: EcomSettings) -> str:
+    """The platform's database: the one ECOM_DATABASE_URL names, else ECOM_DATABASE_NAME.
+
+    Refuses (one line) a system database as the target and a URL that disagrees with an
+    explicitly set ECOM_DATABASE_NAME, so that `ecom db init` and every deployable agree.
+    """
+    if settings.database_url is None:
+        return settings.database_name
+    named = unquote(urlsplit(settings.database_url.get_secret_value()).path.lstrip("/"))
+    if not named:
+        return settings.database_name
+    if named == "postgres" or named.startswith("template"):
+        raise SettingsError(
+            f"ECOM_DATABASE_URL names the database '{named}', one of PostgreSQL's own: name the"
+            f" platform's database in the URL instead (e.g. .../{settings.database_name})."
+        )
+    if "database_name" in settings.model_fields_set and settings.database_name != named:
+        raise SettingsError(
+            f"ECOM_DATABASE_URL names the database '{named}' but ECOM_DATABASE_NAME is"
+            f" '{settings.database_name}': make them agree, or unset ECOM_DATABASE_NAME."
+        )
+    return named
+
+
+def known_role_password(settings: EcomSettings, owner: Owner) -> str | None:
+    """`owner`'s role password if this process knows it (its setting, else a local secret)."""
+    field = role_password_field(owner)
+    value = getattr(settings, field, None)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if settings.mode is RuntimeMode.LOCAL:
+        stored = stored_local_secret(settings.data_path, field)
+        return stored.get_secret_value() if stored is not None else None
+    return None
+
+
 def resolve_database_url(settings: EcomSettings, owner: Owner | None) -> str:
     """The URL a deployable connects with: ECOM_DATABASE_URL, else the embedded server.
 
-    `owner=None` asks for the superuser of the embedded server (used by `ecom db init`).
+    `owner=None` asks for the bootstrap (superuser) login, used by `ecom db init`. Given a
+    bootstrap URL and the owner's role password (ECOM_DB_PASSWORD_<OWNER> or, in local mode, the
+    local secret `ecom db init` created), a deployable logs in as its own role instead.
     """
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
+        url = settings.database_url.get_secret_value()
+        database = platform_database(settings)
+        if owner is None or unquote(urlsplit(url).username or "") == OWNERSHIP[owner].role:
+            return with_database(url, database)
+        password = known_role_password(settings, owner)
+        if password is None:
+            return with_database(url, database)
+        return with_login(url, OWNERSHIP[owner].role, password, database)
     if settings.mode is not RuntimeMode.LOCAL:
         raise SettingsError(
             f"ECOM_DATABASE_URL must be set when ECOM_MODE={settings.mode.value}; "
@@ -72,10 +125,15 @@ def resolve_database_url(settings: EcomSettings, owner: Owner | None) -> str:
     return with_login(server_url, OWNERSHIP[owner].role, password, settings.database_name)
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int | None = None, pre_ping: bool = True
+) -> AsyncEngine:
     """An asyncpg-backed SQLAlchemy engine; create it in a lifespan and dispose it there."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_pre_ping=pre_ping,
     )
 
 

@@ -4,8 +4,8 @@ CSV streams `COPY (query) TO STDOUT` as PostgreSQL sends it; XLSX reads a server
 (`stream` + `partitions`) into openpyxl's write-only workbook. Either way memory follows the
 chunk, not the export. Every text cell a spreadsheet would read as a formula (it starts with
 = + - @ tab CR or LF) gets a single quote in front (OWASP "CSV injection"): in SQL for CSV, in
-Python for XLSX. An export larger than the cap is refused with a problem document before any
-byte is sent.
+Python for XLSX. CSV cells follow shared/export_formats.py (true/false, ISO 8601 with Z). An
+export larger than the cap is refused with a problem document before any byte is sent.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import Row, Select, String, case, func, literal, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import StreamingResponse
 
+from shared.export_formats import CSV_SESSION_SETTINGS, FORMULA_TRIGGERS, csv_select
 from shared.problems import ProblemError
 
 CHUNK_ROWS = 2_000
 FILE_CHUNK_BYTES = 256 * 1024
 COPY_QUEUE_CHUNKS = 16
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -105,19 +105,6 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def _inert_text(statement: Select[Any]) -> Select[Any]:
-    """The same SELECT with every text column neutralised by PostgreSQL itself (for COPY)."""
-    inert: list[Any] = []
-    for column in statement.selected_columns:
-        if isinstance(column.type, String):
-            quoted = literal("'", String) + column
-            starts_formula = func.left(column, 1).in_(FORMULA_TRIGGERS)
-            inert.append(case((starts_formula, quoted), else_=column).label(column.key))
-        else:
-            inert.append(column)
-    return statement.with_only_columns(*inert, maintain_column_froms=True)
-
-
 async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterator[bytes]:
     """`COPY (statement) TO STDOUT` as CSV with a header, chunk by chunk as PostgreSQL sends it.
 
@@ -141,8 +128,9 @@ async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterato
             async with engine.connect() as connection:
                 driver: Any = (await connection.get_raw_connection()).driver_connection
                 async with driver.transaction(readonly=True):
-                    # Timestamps in UTC whatever the server's default time zone.
-                    await driver.execute("SET LOCAL TIME ZONE 'UTC'")
+                    # The formats of shared/export_formats.py, whatever the server's defaults.
+                    for setting in CSV_SESSION_SETTINGS:
+                        await driver.execute(setting)
                     await driver.copy_from_query(
                         compiled.string, *arguments, output=keep, format="csv", header=True
                     )
@@ -173,7 +161,7 @@ async def csv_export(
 ) -> StreamingResponse:
     """A streamed CSV (header row first) of `statement`, refused before streaming if too large."""
     await count_within_cap(engine, statement, row_cap)
-    body = _copy_csv(engine, _inert_text(statement.limit(row_cap)))
+    body = _copy_csv(engine, csv_select(statement.limit(row_cap)))
     return StreamingResponse(body, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
 
 

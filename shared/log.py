@@ -18,8 +18,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.request_context import current_request_id
+from shared.tracing import install_trace_log_fields
 
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# `trace_id` is the W3C trace of the request being served (`-` outside one): see shared/tracing.
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(trace_id)s]: %(message)s"
 # Chatty at INFO about every request or migration step; their warnings still show.
 QUIET_LOGGERS = ("httpx", "alembic", "aiosqlite", "asyncio")
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
@@ -128,6 +130,7 @@ def _stamp_request_ids() -> None:
 def configure_logging(level: str = "INFO", fmt: LogFormat | None = None) -> None:
     """Log to stderr at `level` once per process, as text or JSON (`ECOM_LOG_FORMAT`)."""
     _stamp_request_ids()
+    install_trace_log_fields()
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, RowMapping, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.problems import ProblemError
@@ -74,16 +74,41 @@ def order_by_clause(
     return terms
 
 
+_TOTAL = "__page_total"
+
+
 async def fetch_page(
     session: AsyncSession, statement: Select[Any], page: PageParams
-) -> tuple[list[RowMapping], int]:
-    """One page of `statement` as column mappings, and the total number of matching rows.
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of `statement` as column dicts, and the total number of matching rows.
 
-    Mappings rather than ORM instances: a list endpoint only reads, and skipping the identity
-    map is much cheaper per row.
+    One statement: the total rides along as `count(*) OVER ()`, so the page and its count come
+    from the same snapshot (even in an autocommit read session) in a single round trip. Only a
+    page past the end, which has no row to carry the total, costs a second count query.
+    Plain mappings rather than ORM instances: a list endpoint only reads, and skipping the
+    identity map is much cheaper per row.
     """
+    if statement._distinct:  # the window would count rows before DISTINCT removes any
+        return await _fetch_page_and_count(session, statement, page)
+    counted = statement.add_columns(func.count().over().label(_TOTAL))
+    result = await session.execute(counted.limit(page.limit).offset(page.offset))
+    names = list(result.keys())[:-1]  # the total is the last column; zip() leaves it out
+    rows = result.all()
+    if rows:
+        return [dict(zip(names, row, strict=False)) for row in rows], int(rows[0][-1])
+    if page.offset == 0:
+        return [], 0
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    return [], int(total or 0)
+
+
+async def _fetch_page_and_count(
+    session: AsyncSession, statement: Select[Any], page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
     total = await session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
     result = await session.execute(statement.limit(page.limit).offset(page.offset))
-    return list(result.mappings().all()), int(total or 0)
+    return [dict(row) for row in result.mappings()], int(total or 0)

@@ -38,12 +38,14 @@ class ProblemError(Exception):
         *,
         title: str | None = None,
         headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title or HTTPStatus(status).phrase
         self.detail = detail
         self.headers = headers
+        self.errors = errors
 
 
 def problem_response(
@@ -80,7 +82,9 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.detail, request, title=exc.title, headers=exc.headers)
+    return problem_response(
+        exc.status, exc.detail, request, title=exc.title, errors=exc.errors, headers=exc.headers
+    )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,7 +104,14 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(500, "An unexpected error occurred; it has been logged.", request)
+    # Starlette re-raises after this answer and the server then drops the connection: say so,
+    # or a pooling client reuses a connection that is about to close.
+    return problem_response(
+        500,
+        "An unexpected error occurred; it has been logged.",
+        request,
+        headers={"Connection": "close"},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

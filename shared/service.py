@@ -18,10 +18,13 @@ from prometheus_client import (
 )
 from pydantic import Field, SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.database import create_engine, resolve_database_url
+from shared.contained_errors import ContainedErrorsMiddleware
+from shared.database import resolve_database_url
+from shared.front_door import install_service_front_door
+from shared.http_settings import HttpFrontSettings
 from shared.identity import (
     ASSERTION_HEADER,
     IdentityError,
@@ -31,15 +34,18 @@ from shared.identity import (
     verify_assertion_until,
 )
 from shared.log import configure_logging
+from shared.metrics import RouteHeaderMiddleware
 from shared.migrations import is_at_head
 from shared.openapi_schema import RefuseNulCharacters, install_tidy_openapi
+from shared.outages import RETRY_AFTER_S, install_outage_handlers
 from shared.owners import Owner
 from shared.problems import ProblemError, install_problem_handlers, problem_responses
 from shared.request_context import RequestContextMiddleware
-from shared.settings import EcomSettings
+from shared.sessions import open_engine, request_session
+from shared.tracing import TraceMiddleware
 
 
-class ServiceSettings(EcomSettings):
+class ServiceSettings(HttpFrontSettings):
     """Base of each service's settings class."""
 
     local_secret_fields: ClassVar[tuple[str, ...]] = ("internal_secret",)
@@ -53,8 +59,7 @@ class ServiceSettings(EcomSettings):
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the only place that commits (or rolls back)."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with request_session(request) as session:
         try:
             yield session
             await session.commit()
@@ -174,7 +179,11 @@ def _operations_router(settings: ServiceSettings, metrics: _Metrics) -> APIRoute
                 await connection.execute(text("SELECT 1"))
             at_head = await is_at_head(request.app.state.database_url, settings.owner)
         except Exception as error:
-            raise ProblemError(503, f"Database unreachable: {type(error).__name__}") from error
+            raise ProblemError(
+                503,
+                f"Database unreachable: {type(error).__name__}",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            ) from error
         if not at_head:
             raise ProblemError(503, "Migrations are not at head; run `ecom db init`.")
         return {"status": "ready"}
@@ -204,9 +213,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(database_url)
-        app.state.engine = engine
-        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        engine = open_engine(app, database_url)
         try:
             yield
         finally:
@@ -218,6 +225,8 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=problem_responses(400, 422),
+        # A redirect to the slashless path would name this service's own host and port.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.database_url = database_url
@@ -225,11 +234,17 @@ def create_service_app(
         partial(verify_assertion_until, internal_secret=settings.secret("internal_secret"))
     )
     install_problem_handlers(app)
+    install_outage_handlers(app)
     install_tidy_openapi(app)
     metrics = _Metrics(settings.owner.value)
     app.add_middleware(RefuseNulCharacters)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RouteHeaderMiddleware)
+    app.add_middleware(TraceMiddleware)
+    install_service_front_door(app, settings)
     app.add_middleware(RequestContextMiddleware)  # log lines carry the gateway's request id
+    # Added last, so outermost: nothing raised inside escapes as a half-closed connection.
+    app.add_middleware(ContainedErrorsMiddleware)
     app.include_router(_operations_router(settings, metrics))
     for router in routers:
         app.include_router(router)

@@ -7,8 +7,6 @@ they are generated once and kept in the data directory so that every local proce
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +14,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.private_files import json_value, read_json
 
 LOCAL_SECRETS_FILE = "local-secrets.json"
 
@@ -33,18 +33,19 @@ class SettingsError(ValueError):
 
 
 def local_secret(data_dir: Path, name: str) -> SecretStr:
-    """Return the named local-mode secret, creating it (mode 0600) on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / LOCAL_SECRETS_FILE
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    if name not in stored:
-        stored[name] = secrets.token_urlsafe(32)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(stored, handle)
-        tmp.replace(path)
-    return SecretStr(stored[name])
+    """Return the named local-mode secret, creating it (mode 0600) on first use.
+
+    Creation is exclusive and additions are locked, so concurrent processes agree on every value.
+    """
+    return SecretStr(
+        json_value(data_dir / LOCAL_SECRETS_FILE, name, lambda: secrets.token_urlsafe(32))
+    )
+
+
+def stored_local_secret(data_dir: Path, name: str) -> SecretStr | None:
+    """The named local-mode secret if it was created already (never creates one)."""
+    value = read_json(data_dir / LOCAL_SECRETS_FILE).get(name)
+    return SecretStr(value) if value is not None else None
 
 
 class EcomSettings(BaseSettings):

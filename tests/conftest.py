@@ -87,13 +87,12 @@ def postgres_superuser_url() -> Iterator[str]:
         yield configured
         return
     folder = Path(tempfile.mkdtemp(prefix="ecom-test-pg-"))
-    folder.chmod(0o755)
     server = EmbeddedPostgres(folder / "pgdata", free_port())
     server.start()
     try:
         yield server.url
     finally:
-        server.stop()
+        server.discard()  # as root, its cluster lives under /var/lib/ecom-postgres
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -9,6 +9,9 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
+from shared.http_server import server_options
+from shared.http_settings import HttpFrontSettings
+
 
 def bound_socket() -> socket.socket:
     """A TCP socket bound to a free 127.0.0.1 port (not yet listening)."""
@@ -28,7 +31,10 @@ class ThreadedServers:
         """Serve `app` and return its base URL once it accepts connections."""
         sock = bound_socket()
         port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+        # Served as deployed: with the limits of the app's own settings, when it has them.
+        settings = getattr(app.state, "settings", None)
+        options = server_options(settings) if isinstance(settings, HttpFrontSettings) else {}
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **options)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()

@@ -21,6 +21,7 @@ import asyncpg
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import FlowSettings
 from flows.silver import outbox_statements as outbox_sql
+from flows.silver.back_office_marks import mark_admin_edits, mark_deleted_rows
 from flows.silver.load import (
     BronzeFile,
     FileOutcome,
@@ -74,6 +75,8 @@ async def _apply_upserts(
     rejected = await _record_rejects(connection, "stage_checked", file, run_id)
     await connection.execute(outbox_sql.kept_extras(table))
     counts = await apply_checked_rows(connection, table, file, options)
+    for statement in mark_admin_edits(table):
+        await connection.execute(statement)
     await connection.execute("DROP TABLE stage_raw, stage_checked, stage_outcomes")
     return {**counts, "rejected": rejected}
 
@@ -86,6 +89,8 @@ async def _apply_deletes(
     counts = dict(await connection.fetchrow(outbox_sql.delete_counts()) or {})
     for statement, binds_file in outbox_sql.applied_deletes(table):
         await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
+    for statement in mark_deleted_rows(table):
+        await connection.execute(statement)
     await connection.execute("DROP TABLE stage_deletes")
     return counts
 

@@ -18,6 +18,7 @@ from flows.bronze import BOM
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import checks
+from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver import statements as sql
 from flows.silver.limits import number_limits
 from flows.silver.rules import RULES_NOT_REPLAYABLE
@@ -193,7 +194,7 @@ async def apply_checked_rows(
         orphans += await connection.fetchval(
             sql.orphan_count(column, SILVER_TABLE_BY_ENTITY[parent])
         )
-    for statement in sql.mark_dirty_changes(table):
+    for statement in [*sql.mark_dirty_changes(table), *mark_changed_rows(table)]:
         await connection.execute(statement)
     return {**counts, "parents_inferred": inferred, "orphans": orphans}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.admin.routes import audit, back_office, kpis
+from services.admin.routes import audit, back_office, kpis, pipeline
 from services.admin.settings import AdminSettings
 from shared.service import create_service_app
 
@@ -14,12 +14,13 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or AdminSettings(),
         title="Admin service",
-        description="Back office, audit log, exports and revenue KPIs.",
+        description="Back office, audit log, exports, revenue KPIs and the pipeline's runs.",
         routers=[
             back_office.products_router,
             back_office.customers_router,
             back_office.orders_router,
             audit.router,
             kpis.router,
+            pipeline.router,
         ],
     )

@@ -21,3 +21,10 @@ class AdminSettings(ServiceSettings):
         ge=1,
         description="Largest CSV/XLSX export; a larger one is refused, asking for filters.",
     )
+    prefect_api_url: str | None = Field(
+        default=None,
+        description="Prefect API the pipeline actions start deployments on (unset: they 503).",
+    )
+    prefect_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="Timeout of each call to the Prefect API."
+    )

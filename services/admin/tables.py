@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.audit import audit_table
 from shared.crud import ChangeLog
 
 metadata = MetaData(schema="admin")
@@ -37,11 +38,11 @@ products = Table(
     "products",
     metadata,
     Column("product_id", Text, primary_key=True),
-    Column("sku", Text, nullable=False, unique=True),
+    Column("sku", Text, unique=True),
     Column("name", Text, nullable=False),
     Column("category", Text, nullable=False),
-    Column("price", Numeric(12, 2), nullable=False),
-    Column("cost", Numeric(12, 2)),
+    Column("price", Numeric(14, 2), nullable=False),
+    Column("cost", Numeric(14, 2)),
     Column("currency", Text, nullable=False),
     Column("sustainability_score", SmallInteger),
     Column("active", Boolean, nullable=False),
@@ -52,8 +53,8 @@ customers = Table(
     "customers",
     metadata,
     Column("customer_id", Text, primary_key=True),
-    Column("first_name", Text, nullable=False),
-    Column("last_name", Text, nullable=False),
+    Column("first_name", Text),
+    Column("last_name", Text),
     Column("email", Text, nullable=False),
     Column("country", Text, nullable=False),
     Column("region", Text),
@@ -78,19 +79,7 @@ orders = Table(
     *_row_meta(),
 )
 
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigInteger, primary_key=True),
-    Column("actor_sub", Text, nullable=False),
-    Column("actor_role", Text, nullable=False),
-    Column("action", Text, nullable=False),
-    Column("entity", Text, nullable=False),
-    Column("entity_id", Text, nullable=False),
-    Column("before", JSONB(none_as_null=True)),
-    Column("after", JSONB(none_as_null=True)),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+audit_log = audit_table(metadata)
 
 change_outbox = Table(
     "change_outbox",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.reminders.routes import configurations, csr, events, outbox
+from services.reminders.routes import audit, configurations, csr, events, outbox
 from services.reminders.settings import ReminderSettings
 from shared.service import create_service_app
 
@@ -16,7 +16,7 @@ def create_app(settings: ReminderSettings | None = None) -> FastAPI:
         title="Reminders service",
         description=(
             "Reminder configurations per customer or segment, the notification outbox, "
-            "CSR metadata and the analytics event log."
+            "CSR metadata, the analytics event log and the audit log of changes."
         ),
-        routers=[configurations.router, outbox.router, csr.router, events.router],
+        routers=[configurations.router, outbox.router, csr.router, events.router, audit.router],
     )

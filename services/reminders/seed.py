@@ -38,8 +38,19 @@ SEED_LOCK_KEY = 0x72656D73  # "rems": two concurrent seeds queue instead of raci
 PREFERENCE_IDS = uuid.UUID("4f7a3b52-3c1e-4d55-8d0b-5d1f0e7a9c61")
 
 SEEDED_CUSTOMERS = 250
-# The generator's customer_type values.
-SEGMENTS = ("consumer", "business")
+# One preference per RFM segment of the loyalty marts (what the reminder candidates match on),
+# with a cadence that suits it: close follow-up for customers worth keeping, patience for the lost.
+SEGMENT_CADENCES: dict[str, int] = {
+    "champions": 14,
+    "loyal": 21,
+    "potential_loyalist": 21,
+    "new": 30,
+    "at_risk": 14,
+    "cannot_lose": 7,
+    "hibernating": 45,
+    "lost": 60,
+}
+SEGMENTS = tuple(SEGMENT_CADENCES)
 OUTBOX_MESSAGES = 36
 EVENTS = 48
 
@@ -132,7 +143,7 @@ def preference_rows() -> list[dict[str, Any]]:
                     "enabled": rng.random() < 0.9,
                 }
             )
-    for segment, cadence in zip(SEGMENTS, (30, 14), strict=True):
+    for segment, cadence in SEGMENT_CADENCES.items():
         rows.append(
             {
                 "preference_id": preference_id(f"segment:{segment}", "email"),

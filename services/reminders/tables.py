@@ -21,6 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from shared.audit import audit_table
+from shared.crud import ChangeLog
+
 metadata = MetaData(schema="reminders")
 
 
@@ -92,3 +95,9 @@ analytics_event_log = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+audit_log = audit_table(metadata)
+
+# Configuration and CSR metadata writes are audited; the reminders service keeps no outbox of
+# its edits (the pipeline reads the preferences table itself).
+CHANGE_LOG = ChangeLog(audit=audit_log)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,17 +73,33 @@ def local_database(settings: EcomSettings) -> Iterator[None]:
 
 
 @db_app.command("init")
-def db_init() -> None:
+def db_init(
+    reset_role_passwords: Annotated[
+        bool, typer.Option(help="Set the roles' passwords to this folder's even if they exist.")
+    ] = False,
+) -> None:
     """Create the database, schemas and roles and migrate every owner (safe to repeat)."""
-    from shared.bootstrap import init_database
+    from shared.bootstrap import BootstrapRefusedError, init_database
     from shared.cli.settings import PlatformSettings
+    from shared.database import platform_database
 
     settings = PlatformSettings()
     configure_logging(settings.log_level)
+    database = platform_database(settings)
     with local_database(settings):
         superuser_url = resolve_database_url(settings, None)
-        asyncio.run(init_database(superuser_url, settings.database_name, settings.role_passwords()))
-    typer.echo(f"database '{settings.database_name}' is initialised and migrated")
+        try:
+            asyncio.run(
+                init_database(
+                    superuser_url,
+                    database,
+                    settings.role_passwords(),
+                    reset_passwords=reset_role_passwords,
+                )
+            )
+        except BootstrapRefusedError as error:
+            _fail(str(error))
+    typer.echo(f"database '{database}' is initialised and migrated")
 
 
 @db_app.command("seed")
@@ -112,8 +129,13 @@ def token_create(
         typer.Option(help="Lifetime in seconds (default 12 h; at most ECOM_MAX_TOKEN_TTL_S)."),
     ] = None,
 ) -> None:
-    """Print a signed caller token (HS256)."""
-    from shared.cli.settings import PlatformSettings
+    """Print a signed caller token (HS256) with the running stack's secret."""
+    from shared.cli.token_secrets import (
+        TokenSecretError,
+        TokenSigningSettings,
+        signing_secret,
+        token_subject,
+    )
     from shared.identity_settings import TokenLifetimeSettings
 
     lifetime = TokenLifetimeSettings()
@@ -124,8 +146,13 @@ def token_create(
     except SettingsError as error:
         _fail(str(error))
         return
-    settings = PlatformSettings()
-    typer.echo(issue_token(settings.secret("jwt_secret"), role, sub or f"local-{role.value}", ttl))
+    try:
+        subject = token_subject(role, sub)
+        secret = signing_secret(TokenSigningSettings())
+    except TokenSecretError as error:
+        _fail(str(error))
+        return
+    typer.echo(issue_token(secret, role, subject, ttl))
 
 
 @app.command("generate")
@@ -352,6 +379,8 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
     """Run one service or the gateway in the foreground."""
     import uvicorn
 
+    from shared.http_server import server_options
+
     if component is Component.GATEWAY:
         from gateway.app import serve as serve_gateway
         from gateway.settings import GatewaySettings
@@ -372,6 +401,7 @@ def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) 
         log_level=settings.log_level.lower(),  # ECOM_LOG_LEVEL, as the gateway
         log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
         access_log=False,  # the gateway's access log has each request, with its id
+        **server_options(settings),
     )
 
 
@@ -402,6 +432,7 @@ def _next_step(error: Exception) -> str:
 
 def main() -> None:
     """Console entry point that turns settings errors into one readable line."""
+    os.umask(0o077)  # secrets, bronze files, logs and the data dir: private to their owner
     try:
         app()
     except (SettingsError, ValidationError) as error:

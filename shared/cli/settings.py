@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from shared.database import role_password_field, with_login
+from shared.database import platform_database, role_password_field, with_login
 from shared.owners import OWNERSHIP, Owner
 from shared.settings import EcomSettings, ObjectStoreSettings
 
@@ -79,5 +79,5 @@ class PlatformSettings(ObjectStoreSettings, PlatformPorts):
             superuser_url,
             OWNERSHIP[owner].role,
             self.secret(role_password_field(owner)),
-            self.database_name,
+            platform_database(self),
         )

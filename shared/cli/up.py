@@ -26,7 +26,7 @@ from shared.cli.stack_state import now_iso, remove_state, write_state
 from shared.cli.stall_watch import PipelineStallWatch
 from shared.cli.supervisor import Component, ComponentSpec, GaveUpError, Supervisor
 from shared.cli.up_settings import UpSettings
-from shared.database import embedded_server, resolve_database_url
+from shared.database import embedded_server, platform_database, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
 from shared.log import LogFormat, log_format
@@ -154,7 +154,7 @@ class LocalStack:
         self._say("initialising database, roles and migrations ...")
         asyncio.run(
             init_database(
-                superuser_url, self.settings.database_name, self.settings.role_passwords()
+                superuser_url, platform_database(self.settings), self.settings.role_passwords()
             )
         )
         self._seed(superuser_url)
@@ -245,8 +245,8 @@ class LocalStack:
             "Admin token (12 h; `ecom token create --role viewer` makes others):",
             f"  {token}",
             "",
-            "Try:",
-            f'  curl -H "Authorization: Bearer {token}" \\',
+            "Try (with TOKEN set to the token above):",
+            '  curl -H "Authorization: Bearer $TOKEN" \\',
             f"       {self.gateway_url}/api/admin/kpis/daily-revenue",
             "",
             "Ctrl-C stops everything.",

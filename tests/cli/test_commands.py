@@ -64,7 +64,9 @@ def test_db_init_twice_in_a_row_on_the_embedded_server(tmp_path: Path) -> None:
 
 
 def test_token_create_prints_a_token_the_platform_accepts(tmp_path: Path) -> None:
-    result = ecom("token", "create", "--role", "viewer", env=ecom_env(tmp_path))
+    result = ecom(
+        "token", "create", "--role", "viewer", env=ecom_env(tmp_path, ECOM_JWT_SECRET="s" * 40)
+    )
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+\n", result.stdout)
 

@@ -14,6 +14,7 @@ import pytest
 def token_create(data_dir: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "PREFECT_"))}
     env.update({"ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING", **env_extra})
+    env.setdefault("ECOM_JWT_SECRET", "s" * 40)  # the stack's secret; never invented here
     return subprocess.run(
         [sys.executable, "-m", "shared.cli", "token", "create", "--role", "admin", *args],
         env=env,

@@ -61,6 +61,8 @@ def gateway_url(database: TestDatabase, tmp_path: Path) -> Iterator[str]:
             data_dir=tmp_path,
             jwt_secret=SecretStr(JWT_SECRET),
             internal_secret=SecretStr(INTERNAL_SECRET),
+            # Suites send hundreds of requests a second from one address: never throttle them.
+            rate_limit_per_s=100_000,
             **urls,
         )
     )

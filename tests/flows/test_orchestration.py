@@ -64,7 +64,7 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
         loyalty_recommendations_schedule="0 * * * *",
         trust_transparency_schedule="30 * * * *",
     )
-    pipeline, generator, loyalty, trust, dispatch = build_deployments(settings)
+    pipeline, generator, loyalty, trust, dispatch, replay, retry = build_deployments(settings)
     assert [d.name for d in (pipeline, generator, loyalty, trust, dispatch)] == [
         "data-pipeline",
         "generate-orders",
@@ -78,6 +78,12 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
     assert _schedule(trust).cron == "30 * * * *"
     assert _schedule(dispatch).cron == "* * * * *"
     assert {d.concurrency_limit for d in (pipeline, generator, loyalty, trust, dispatch)} == {1}
+    # The admin API's actions: on demand, under the names it starts.
+    assert [(d.flow_name, d.name) for d in (replay, retry)] == [
+        ("replay_rejects", "replay-rejects"),
+        ("retry_quarantined_file", "retry-quarantined-file"),
+    ]
+    assert (replay.schedules, retry.schedules) == ([], [])
 
 
 async def test_new_landing_files_start_the_pipeline_once_they_have_settled(

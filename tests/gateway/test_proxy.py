@@ -158,6 +158,10 @@ def make_upstream(title: str, prefixes: list[str]) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/readyz")
+    async def readyz() -> dict[str, str]:
+        return {"status": "ready"}
+
     return app
 
 
@@ -196,6 +200,10 @@ def gateway_settings(data_dir: Path, **overrides: Any) -> GatewaySettings:
         "internal_secret": SecretStr(INTERNAL_SECRET),
         "log_level": "WARNING",
         "_env_file": None,
+        # These tests are about proxying; the front door's own refusals are tested elsewhere.
+        "refuse_anonymous_writes": False,
+        "rate_limit_per_s": 0,
+        "max_body_bytes_by_path": {"/api/admin/upload-digest": 4 * len(BIG_BODY)},
         **overrides,
     }
     return GatewaySettings(**values)
@@ -571,16 +579,18 @@ async def test_ready_when_every_service_answers(client: httpx.AsyncClient) -> No
 
     assert response.status_code == 200
     assert response.json()["services"] == dict.fromkeys(
-        ("admin", "loyalty", "reminders", "transparency", "trust"), "ok"
+        ("admin", "loyalty", "reminders", "transparency", "trust"), "ready"
     )
 
 
 async def test_not_ready_lists_the_services_that_are_down(
     degraded_client: httpx.AsyncClient,
 ) -> None:
-    problem = assert_problem(await degraded_client.get("/readyz"), 503)
+    response = await degraded_client.get("/readyz")
+    problem = assert_problem(response, 503)
 
-    assert problem["errors"] == [{"service": "reminders", "status": "unavailable"}]
+    assert problem["errors"] == [{"service": "reminders", "status": "unreachable"}]
+    assert response.headers["retry-after"] == "5"
 
 
 def _resolve(document: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
+from services.admin.constraints import CUSTOMER_CONSTRAINTS
 from services.admin.entities.fields import Email, EntityKey, ShortText
 from services.admin.tables import customers
 from shared.crud import Resource
@@ -21,6 +22,7 @@ RESOURCE = Resource(
     sort_keys=("customer_id", "last_name", "first_name", "email", "country", "updated_at"),
     default_sort="last_name,first_name",
     search_columns=("first_name", "last_name", "email", "city"),
+    constraints=CUSTOMER_CONSTRAINTS,
 )
 
 ContactChannel = Literal["email", "sms", "push", "phone"]
@@ -86,8 +88,8 @@ class CustomerPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
 
     customer_id: str
-    first_name: str
-    last_name: str
+    first_name: str | None = Field(description="Empty when the source system has none.")
+    last_name: str | None = Field(description="Empty when the source system has none.")
     email: str
     country: str
     region: str | None

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from services.admin.constraints import ORDER_CONSTRAINTS
 from services.admin.entities.fields import Amount, CurrencyCode, EntityKey, ShortText
 from services.admin.tables import orders
 from shared.crud import Resource
@@ -22,6 +23,7 @@ RESOURCE = Resource(
     sort_keys=("order_id", "customer_id", "order_date", "status", "total_amount", "updated_at"),
     default_sort="-order_date",
     search_columns=("order_id", "customer_id", "region"),
+    constraints=ORDER_CONSTRAINTS,
 )
 
 # The generator's values (flows/generator/orders.py); a test keeps the two lists equal.

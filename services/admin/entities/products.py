@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
+from services.admin.constraints import PRODUCT_CONSTRAINTS
 from services.admin.entities.fields import CurrencyCode, EntityKey, Money, Score, ShortText
 from services.admin.tables import products
 from shared.crud import Resource
@@ -20,6 +21,7 @@ RESOURCE = Resource(
     sort_keys=("product_id", "sku", "name", "category", "price", "updated_at"),
     default_sort="name",
     search_columns=("sku", "name", "category"),
+    constraints=PRODUCT_CONSTRAINTS,
 )
 
 _EXAMPLE: dict[str, JsonValue] = {
@@ -73,7 +75,7 @@ class ProductPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {**_EXAMPLE, "version": 1}})
 
     product_id: str
-    sku: str
+    sku: str | None = Field(description="Empty when the source system has none.")
     name: str
     category: str
     price: Decimal

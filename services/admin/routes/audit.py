@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.admin.entities.audit import RESOURCE, AuditEntryPublic, AuditFilters
+from services.admin.entities.audit import RESOURCE, AuditFilters
+from shared.audit import AuditEntryPublic
 from shared.identity import Role
 from shared.list_route import add_list_route
 

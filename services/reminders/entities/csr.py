@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, StringConstraints
 
+from services.reminders.constraints import CSR_CONSTRAINTS
 from services.reminders.entities.fields import ShortText
 from services.reminders.tables import csr_metadata
 from shared.crud import Resource
@@ -20,6 +21,7 @@ RESOURCE = Resource(
     sort_keys=("csr_id", "name", "team", "updated_at"),
     default_sort="csr_id",
     search_columns=("csr_id", "name", "team"),
+    constraints=CSR_CONSTRAINTS,
 )
 
 # BCP 47 language tags as people write them: en, pt-BR, zh-Hant.

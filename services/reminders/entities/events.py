@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
+from services.reminders.constraints import EVENT_CONSTRAINTS
 from services.reminders.entities.fields import CustomerId
 from services.reminders.tables import analytics_event_log
 from shared.crud import Resource
@@ -20,6 +21,7 @@ RESOURCE = Resource(
     sort_keys=("id", "occurred_at"),
     default_sort="-id",
     owner_column="customer_id",
+    constraints=EVENT_CONSTRAINTS,
 )
 
 # A flat map of scalars: enough context for an event, bounded so that one caller cannot bloat

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.reminders.constraints import CONFIGURATION_CONSTRAINTS
 from services.reminders.entities.fields import CadenceDays, Channel, CustomerId, Scope, SegmentName
 from services.reminders.tables import reminder_preferences
 from shared.crud import Resource
@@ -42,6 +43,7 @@ RESOURCE = Resource(
     ),
     default_sort="created_at",
     owner_column="customer_id",
+    constraints=CONFIGURATION_CONSTRAINTS,
 )
 
 

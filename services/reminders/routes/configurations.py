@@ -1,12 +1,14 @@
 """/api/reminders/configurations: reminder preferences, built by the shared CRUD kit.
 
 Staff from csr up manage every configuration and viewers read them; a customer manages only
-their own customer-scope configurations, and anyone else's is a 404 to them.
+their own customer-scope configurations, and anyone else's is a 404 to them. Every change is in
+the audit log (GET /api/reminders/audit).
 """
 
 from __future__ import annotations
 
 from services.reminders.entities import preferences
+from services.reminders.tables import CHANGE_LOG
 from shared.crud_router import CrudApi, CrudModels, CrudRoles, crud_router
 from shared.identity import Role
 
@@ -22,6 +24,7 @@ router = crud_router(
             public=preferences.PreferencePublic,
             filters=preferences.PreferenceFilters,
         ),
+        changes=CHANGE_LOG,
         roles=CrudRoles(read=Role.VIEWER, write=Role.CSR, delete=Role.CSR, owner=Role.CUSTOMER),
     ),
     prefix="/api/reminders/configurations",

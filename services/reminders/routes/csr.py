@@ -1,4 +1,5 @@
-"""/api/reminders/csr: CSR metadata; viewers read it, csr and above create or replace it."""
+"""/api/reminders/csr: CSR metadata; viewers read it, csr and above create or replace it (each
+change lands in the audit log)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from services.reminders.entities.csr import RESOURCE, CsrFilters, CsrPublic, CsrReplace
 from services.reminders.entities.fields import CsrId
+from services.reminders.tables import CHANGE_LOG
 from shared.concurrency import OptionalIfMatchDep, etag_for
 from shared.crud import Repository
 from shared.identity import Principal, Role
@@ -70,7 +72,7 @@ async def put_csr(
     body: CsrReplace,
 ) -> CsrPublic:
     """Store the whole metadata of one CSR; replacing needs the ETag of the last read."""
-    row, created = await Repository(session, RESOURCE).put(
+    row, created = await Repository(session, RESOURCE, CHANGE_LOG).put(
         csr_id, body.model_dump(), if_match, caller
     )
     if created:

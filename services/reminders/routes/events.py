@@ -1,4 +1,9 @@
-"""POST /api/reminders/events: append an analytics event to the log."""
+"""POST /api/reminders/events: append an analytics event to the log.
+
+Staff from csr up may report events about anyone (a viewer only reads); a customer only about
+themself. Events are not copied to the audit log: the log itself is append-only and every row
+carries who reported it (`actor_sub`, `actor_role`).
+"""
 
 from __future__ import annotations
 
@@ -18,14 +23,14 @@ router = APIRouter(prefix="/api/reminders/events", tags=["reminders-events"])
 @router.post(
     "",
     operation_id="reminders_create_event",
-    summary="Log an analytics event (customers: only about themselves)",
+    summary="Log an analytics event (csr and up; customers only about themselves)",
     status_code=201,
     response_model=EventPublic,
     responses=problem_responses(401, 403, 422),
 )
 async def create_event(
     session: SessionDep,
-    caller: Annotated[Principal, Depends(require_role(Role.VIEWER, Role.CUSTOMER))],
+    caller: Annotated[Principal, Depends(require_role(Role.CSR, Role.CUSTOMER))],
     body: EventCreate,
 ) -> EventPublic:
     """Store the event with who reported it; a customer's event is about that customer."""

@@ -82,22 +82,19 @@ async def test_an_admin_price_change_opens_a_new_product_version(
 ) -> None:
     land_products(lake, "catalog", [product_row("P-1")])
     await run_data_pipeline(flow_settings)
-    await create(
-        admin, PRODUCTS, "P-1", name="Espresso beans", category="beans", price="24.90"
-    )  # the back office takes the product over as it is...
-    changed_at = await patch(admin, PRODUCTS.item_url("P-1"), 1, price="19.90")  # ...and edits it
+    # The run put the product in the back office (version 1); an admin edits it there.
+    changed_at = await patch(admin, PRODUCTS.item_url("P-1"), 1, price="19.90")
 
     summary = await run_data_pipeline(flow_settings)
 
     [landed] = summary.landed
-    assert (landed.entity, landed.rows, landed.newly_landed) == (CHANGE_OUTBOX, 2, True)
+    assert (landed.entity, landed.rows, landed.newly_landed) == (CHANGE_OUTBOX, 1, True)
     [outcome] = summary.loaded
-    # The update wins within the file; the create it superseded counts as stale.
     assert (outcome.entity, outcome.rows_read, outcome.updated, outcome.stale) == (
         CHANGE_OUTBOX,
-        2,
         1,
         1,
+        0,
     )
     old, new = await database.fetch(
         "SELECT price, brew_method, weight_grams, is_current, valid_from, valid_to, updated_at"
@@ -116,7 +113,7 @@ async def test_an_admin_price_change_opens_a_new_product_version(
     # Columns the admin row lacks keep their silver values.
     assert (new["brew_method"], new["weight_grams"]) == ("espresso", 250)
     [ledger] = await outbox_ledger(database)
-    assert (ledger["rows_read"], ledger["rows_updated"], ledger["rows_stale"]) == (2, 1, 1)
+    assert (ledger["rows_read"], ledger["rows_updated"], ledger["rows_stale"]) == (1, 1, 0)
     assert await database.fetch("SELECT 1 FROM admin.change_outbox") == []
 
 
@@ -135,15 +132,7 @@ async def test_an_order_status_change_updates_silver_and_rebuilds_its_revenue_da
         "landing/orders/o.csv",
         render_csv([*ORDER_COLUMNS, "discount_code"], [{**row, "discount_code": "WELCOME10"}]),
     )
-    await run_data_pipeline(flow_settings)
-    await create(
-        admin,
-        ORDERS,
-        "O-1",
-        order_date="2020-01-10T10:00:00Z",
-        total_amount="10.00",
-        status="paid",
-    )
+    await run_data_pipeline(flow_settings)  # the back office now holds O-1 (version 1)
     changed_at = await patch(admin, ORDERS.item_url("O-1"), 1, status="cancelled")
 
     summary = await run_data_pipeline(flow_settings)
@@ -481,9 +470,7 @@ async def test_replaying_bronze_rebuilds_identical_silver(
     land_customers(lake, "people", [customer_row("C00001")])
     lake.write_atomic("landing/orders/o.csv", render_orders_csv([order_row("O-1")]))
     await run_data_pipeline(flow_settings)
-    await create(admin, PRODUCTS, "P-1")
     await patch(admin, PRODUCTS.item_url("P-1"), 1, price="19.90")
-    await create(admin, ORDERS, "O-1")
     await patch(admin, ORDERS.item_url("O-1"), 1, status="shipped")
     await append_events(
         database,

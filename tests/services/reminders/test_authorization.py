@@ -95,7 +95,7 @@ OPERATIONS: dict[str, tuple[Operation, frozenset[Role], int]] = {
     "list_csrs": (_list_csrs, STAFF, 200),
     "get_csr": (_get_csr, STAFF, 200),
     "put_csr": (_put_csr, CSR_UP, 200),
-    "create_event": (_log_event, ALL, 201),
+    "create_event": (_log_event, ALL - {Role.VIEWER}, 201),
 }
 
 

@@ -43,7 +43,7 @@ async def test_an_event_without_a_time_or_customer_is_stamped_on_receipt(
     reminders_client: AsyncClient,
 ) -> None:
     response = await reminders_client.post(
-        EVENTS, json={"event_type": "console.opened"}, headers=as_role(Role.VIEWER)
+        EVENTS, json={"event_type": "console.opened"}, headers=as_role(Role.CSR)
     )
 
     assert response.status_code == 201
@@ -77,7 +77,7 @@ async def test_an_event_without_a_time_or_customer_is_stamped_on_receipt(
 async def test_invalid_events_are_422_problems(
     reminders_client: AsyncClient, body: dict[str, Any], fragment: str
 ) -> None:
-    response = await reminders_client.post(EVENTS, json=body, headers=as_role(Role.VIEWER))
+    response = await reminders_client.post(EVENTS, json=body, headers=as_role(Role.CSR))
 
     assert fragment in str(assert_problem(response, 422)["errors"])
 

@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 from httpx import AsyncClient
 
-from services.reminders.seed import SEEDED_CUSTOMERS, SeedCounts, seed_reminders
+from flows.gold.marts.loyalty import SEGMENTS as LOYALTY_SEGMENTS
+from services.reminders.seed import SEEDED_CUSTOMERS, SEGMENTS, SeedCounts, seed_reminders
 from shared.identity import Role
 from shared.owners import Owner
 from tests.conftest import TEST_PASSWORDS, TestDatabase
@@ -49,7 +50,7 @@ async def test_seed_fills_every_table_and_a_second_run_changes_nothing(
     second = await seed_reminders(url)
 
     assert first.csr_metadata == 12
-    assert SEEDED_CUSTOMERS + 2 < first.reminder_preferences < 3 * SEEDED_CUSTOMERS
+    assert SEEDED_CUSTOMERS + len(SEGMENTS) < first.reminder_preferences < 3 * SEEDED_CUSTOMERS
     assert first.notification_outbox >= 24
     assert first.analytics_event_log >= 24
     assert second == SeedCounts(0, 0, 0, 0)
@@ -61,6 +62,11 @@ async def test_seed_fills_every_table_and_a_second_run_changes_nothing(
     assert {"pending", "sent"} <= statuses
     scopes = {row["scope"] for row in after_first["reminder_preferences"]}
     assert scopes == {"customer", "segment"}
+    seeded_segments = {
+        row["segment"] for row in after_first["reminder_preferences"] if row["scope"] == "segment"
+    }
+    # The RFM segments the loyalty marts assign, so the segment-preference path applies.
+    assert seeded_segments == set(LOYALTY_SEGMENTS)
 
 
 async def test_seed_is_the_same_on_every_database_and_keeps_later_edits(
@@ -106,8 +112,7 @@ async def test_ecom_db_seed_runs_as_the_reminders_role_and_twice_in_a_row(
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_")}
     env.update(
         ECOM_DATA_DIR=str(tmp_path),
-        ECOM_DATABASE_URL=database.superuser_url,
-        ECOM_DATABASE_NAME=database.name,
+        ECOM_DATABASE_URL=database.url,  # a superuser URL naming the platform database
         ECOM_DB_PASSWORD_REMINDERS=TEST_PASSWORDS[Owner.REMINDERS],
         ECOM_LOG_LEVEL="WARNING",
     )
