@@ -32,6 +32,10 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 }
 
 
+# shared.tracing puts `-` on records logged outside a traced request.
+_OUTSIDE_A_TRACE = frozenset({"trace_id", "span_id"})
+
+
 class LogFormat(StrEnum):
     """How log lines look."""
 
@@ -88,8 +92,11 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         entry.update(_run_ids())
         for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES and key not in entry and not key.startswith("_"):
-                entry[key] = value
+            if key in _RECORD_ATTRIBUTES or key in entry or key.startswith("_"):
+                continue
+            if key in _OUTSIDE_A_TRACE and value == "-":  # no trace: say nothing
+                continue
+            entry[key] = value
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:
