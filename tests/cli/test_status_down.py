@@ -13,7 +13,10 @@ import pytest
 from fastapi import FastAPI
 
 from shared.cli.stack_state import read_state, state_path, write_state
+from shared.database import embedded_server
+from shared.settings import EcomSettings
 from tests.cli.test_commands import ecom, ecom_env
+from tests.conftest import free_port
 from tests.servers import ThreadedServers
 
 
@@ -120,3 +123,25 @@ def test_down_stops_the_recorded_ecom_up(tmp_path: Path, fake_up: subprocess.Pop
     assert result.returncode == 0, result.stderr
     assert "stopped" in result.stdout
     assert fake_up.wait(timeout=10) == -15  # SIGTERM, what Ctrl-C handling in `ecom up` expects
+
+
+def test_down_after_a_killed_ecom_up_stops_the_embedded_server_it_left(tmp_path: Path) -> None:
+    env = ecom_env(tmp_path, ECOM_EMBEDDED_PG_PORT=str(free_port()))
+    settings = EcomSettings(data_dir=tmp_path, embedded_pg_port=int(env["ECOM_EMBEDDED_PG_PORT"]))
+    server = embedded_server(settings)
+    server.start()
+    try:
+        gone = sleeper()
+        gone.kill()
+        gone.wait()
+        write_state(
+            tmp_path,
+            {"pid": gone.pid, "components": {}, "postgresql": {"port": server.port}},
+        )
+        result = ecom("down", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "stopping the embedded PostgreSQL a killed `ecom up` left running" in result.stderr
+        assert not server.is_running()
+        assert not state_path(tmp_path).exists()
+    finally:
+        server.discard()
