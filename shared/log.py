@@ -32,6 +32,10 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 }
 
 
+# shared.tracing puts `-` on records logged outside a traced request.
+_OUTSIDE_A_TRACE = frozenset({"trace_id", "span_id"})
+
+
 class LogFormat(StrEnum):
     """How log lines look."""
 
@@ -40,7 +44,8 @@ class LogFormat(StrEnum):
 
 
 class LogFormatSettings(BaseSettings):
-    """`ECOM_LOG_FORMAT`: read by every process, whatever else it is configured with."""
+    """`ECOM_LOG_FORMAT` (and `ECOM_LOG_LEVEL`, as `EcomSettings` reads it): read by every
+    process, whatever else it is configured with, and passed on to Prefect."""
 
     model_config = SettingsConfigDict(
         env_prefix="ECOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -49,6 +54,7 @@ class LogFormatSettings(BaseSettings):
     log_format: LogFormat = Field(
         default=LogFormat.TEXT, description="text | json (one JSON object per line)."
     )
+    log_level: str = Field(default="INFO", description="Python logging level.")
 
 
 def _run_ids() -> dict[str, str]:
@@ -86,8 +92,11 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         entry.update(_run_ids())
         for key, value in vars(record).items():
-            if key not in _RECORD_ATTRIBUTES and key not in entry and not key.startswith("_"):
-                entry[key] = value
+            if key in _RECORD_ATTRIBUTES or key in entry or key.startswith("_"):
+                continue
+            if key in _OUTSIDE_A_TRACE and value == "-":  # no trace: say nothing
+                continue
+            entry[key] = value
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:

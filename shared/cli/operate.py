@@ -183,6 +183,20 @@ def status(
     raise typer.Exit(code=EXIT_ALL_UP if report["all_up"] else EXIT_SOME_DOWN)
 
 
+def _stop_orphaned_embedded_server() -> None:
+    """Stop the embedded PostgreSQL a killed `ecom up` left running (nothing else stops it)."""
+    from shared.database import embedded_server
+    from shared.settings import RuntimeMode
+
+    settings = EcomSettings()
+    if settings.mode is not RuntimeMode.LOCAL or settings.database_url is not None:
+        return
+    server = embedded_server(settings)
+    if server.is_running():
+        typer.echo("stopping the embedded PostgreSQL a killed `ecom up` left running ...", err=True)
+        server.stop()
+
+
 def down(
     timeout: Annotated[
         float, typer.Option(min=1, help="Seconds to wait for everything to stop.")
@@ -193,8 +207,10 @@ def down(
     state = read_state(data_dir)
     pid = state.get("pid") if state else None
     if not isinstance(pid, int) or not is_ecom_up(pid):
-        if state is not None:
-            state_path(data_dir).unlink(missing_ok=True)  # left by an `ecom up` that was killed
+        if state is not None:  # left by an `ecom up` that was killed (its children died with it)
+            if state.get("postgresql"):
+                _stop_orphaned_embedded_server()
+            state_path(data_dir).unlink(missing_ok=True)
         typer.echo(f"not running (no `ecom up` for {data_dir}); nothing to stop")
         return
     typer.echo(f"stopping ecom up (pid {pid}) ...", err=True)

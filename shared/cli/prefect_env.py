@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shared.cli.prefect_logging import write_json_logging_settings
-from shared.log import LogFormat, log_format
+from shared.log import LogFormat, LogFormatSettings
 
 # Prefect keeps deployment concurrency leases in the server's memory by default: a server
 # restart forgets which run holds a slot, and the slot stays taken for good. On disk (in
@@ -37,7 +37,9 @@ def prefect_environment(data_dir: Path, api_url: str | None = None) -> dict[str,
     }
     if api_url:
         env["PREFECT_API_URL"] = api_url
-    if log_format() is LogFormat.JSON:  # Prefect's own lines as JSON too
+    logs = LogFormatSettings()
+    env["PREFECT_LOGGING_LEVEL"] = logs.log_level.upper()  # ECOM_LOG_LEVEL for flow code too
+    if logs.log_format is LogFormat.JSON:  # Prefect's own lines as JSON too
         settings_path = write_json_logging_settings(data_dir / "prefect")
         env["PREFECT_LOGGING_SETTINGS_PATH"] = str(settings_path)
     return env

@@ -8,6 +8,7 @@ with rich and wraps long lines); its API handlers, which feed the UI, stay as th
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -20,9 +21,11 @@ _JSON_FORMATTER = "ecom_json"
 
 
 def _default_config() -> dict[str, Any]:
-    import prefect.logging
-
-    default = Path(prefect.logging.__file__).with_name("logging.yml")
+    # Located without importing Prefect: it reads its settings once, when first imported.
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("Prefect is not installed")
+    default = Path(spec.origin).parent / "logging" / "logging.yml"
     config: dict[str, Any] = yaml.safe_load(default.read_text())
     return config
 

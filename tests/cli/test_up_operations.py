@@ -107,6 +107,12 @@ def test_a_killed_service_is_restarted_logs_are_json_and_status_and_down_work() 
             " within 300 s); the other components keep running." in console.read_text()
         )
 
+        # The access line is written once the response is sent: give it a moment.
+        gateway_log = data_dir / "logs" / "gateway.log"
+        deadline = time.monotonic() + 15
+        while revenue.headers["x-request-id"] not in gateway_log.read_text():
+            assert time.monotonic() < deadline, gateway_log.read_text()[-3000:]
+            time.sleep(0.2)
         logs = sorted((data_dir / "logs").glob("*.log"))
         assert {p.stem for p in logs} >= {"admin", "gateway", "loyalty", "prefect-server", "flows"}
         by_log: dict[str, list[dict[str, Any]]] = {}
@@ -123,6 +129,12 @@ def test_a_killed_service_is_restarted_logs_are_json_and_status_and_down_work() 
         assert revenue_line["request_id"] == revenue.headers["x-request-id"]
         assert revenue_line["caller"] == "admin:local-admin"
         assert any("started again" in e["message"] for e in by_log["admin"])
+        # ECOM_LOG_LEVEL=INFO reaches the services (uvicorn's level was fixed at warning).
+        for service in ("admin", "loyalty", "reminders", "transparency", "gateway"):
+            assert any(
+                e["message"] == "Application startup complete." and e["level"] == "INFO"
+                for e in by_log[service]
+            ), service
     finally:
         down = ecom("down", env=env, timeout=120)
         try:

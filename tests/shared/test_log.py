@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from shared.log import JsonFormatter, LogFormat, LogFormatSettings, make_formatter
 from shared.request_context import current_request_id
@@ -84,4 +87,49 @@ def test_text_is_the_default() -> None:
         text=True,
         check=True,
     )
-    assert "INFO    a: plain" in result.stderr
+    assert re.search(r"INFO +a\b.*: plain$", result.stderr.strip()), result.stderr
+    assert not result.stderr.startswith("{")
+
+
+def test_lines_logged_inside_a_flow_run_carry_its_ids(tmp_path: Path) -> None:
+    script = (
+        "import logging\n"
+        "from prefect import flow, task\n"
+        "from prefect.testing.utilities import prefect_test_harness\n"
+        "from shared.log import JsonFormatter\n"
+        "lines = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record):\n"
+        "        lines.append(JsonFormatter().format(record))\n"
+        "logging.getLogger('flows.probe').addHandler(Keep())\n"
+        "logging.getLogger('flows.probe').setLevel(logging.INFO)\n"
+        "@task\n"
+        "def step():\n"
+        "    logging.getLogger('flows.probe').info('in task')\n"
+        "@flow\n"
+        "def probe():\n"
+        "    logging.getLogger('flows.probe').info('in flow')\n"
+        "    step()\n"
+        "with prefect_test_harness(server_startup_timeout=120):\n"
+        "    probe()\n"
+        "print('\\n'.join(lines))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path)
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    in_flow, in_task = (json.loads(line) for line in result.stdout.splitlines()[-2:])
+    assert in_flow["message"] == "in flow"
+    assert len(in_flow["flow_run_id"]) == 36
+    assert "task_run_id" not in in_flow
+    assert in_task["message"] == "in task"
+    assert in_task["flow_run_id"] == in_flow["flow_run_id"]
+    assert len(in_task["task_run_id"]) == 36
