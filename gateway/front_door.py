@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.types import Scope
 
 from gateway.auth import API_KEY_HEADER, Authenticator
+from gateway.metrics import note_rate_limited
 from gateway.settings import GatewaySettings
 from shared.front_door import install_front_door
 from shared.identity import Principal
@@ -44,6 +45,7 @@ class RateLimit:
             return
         wait = self.buckets.take(key)
         if wait > 0:
+            note_rate_limited(key.split(":", 1)[0])  # `address` or `caller`, never the key
             raise ProblemError(
                 429,
                 "Too many requests from this client; retry after the time in Retry-After.",

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from gateway.app import create_app
@@ -115,7 +116,19 @@ def bearer(sub: str, role: Role = Role.ADMIN) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(JWT_SECRET, role, sub)}"}
 
 
+def rate_limited(gateway_url: str) -> dict[str, float]:
+    """`gateway_rate_limited_total` by scope, from the gateway's /metrics."""
+    text = httpx.get(f"{gateway_url}/metrics").text
+    return {
+        sample.labels["scope"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "gateway_rate_limited_total"
+    }
+
+
 async def test_each_client_is_rate_limited_with_retry_after(limited_gateway_url: str) -> None:
+    before = rate_limited(limited_gateway_url)
     async with httpx.AsyncClient(base_url=limited_gateway_url) as http:
         anonymous = [(await http.get("/api/admin/items")).status_code for _ in range(4)]
         refused = await http.get("/api/admin/items")
@@ -125,6 +138,10 @@ async def test_each_client_is_rate_limited_with_retry_after(limited_gateway_url:
         unlimited = await http.get("/healthz")
 
     assert anonymous == [200, 200, 200, 429]
+    # Every refusal is counted by the kind of client key (never the key itself).
+    after = rate_limited(limited_gateway_url)
+    assert after["address"] == before.get("address", 0.0) + 3
+    assert after.get("caller", 0.0) == before.get("caller", 0.0)
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.headers["retry-after"] == "2"
