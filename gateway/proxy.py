@@ -16,7 +16,7 @@ from gateway.locations import public_location
 from gateway.metrics import note_upstream_error, upstream_error_kind
 from gateway.request_id import REQUEST_ID_HEADER
 from gateway.retries import send_upstream
-from shared.headers import bounded_decimal
+from shared.headers import CONTENT_LENGTH_PROBLEM, bounded_decimal
 from shared.identity import ASSERTION_HEADER, CLIENT_IDENTITY_HEADERS
 from shared.problems import ProblemError
 
@@ -98,7 +98,7 @@ async def _request_body(request: Request) -> bytes | AsyncIterator[bytes] | None
     declared = request.headers.get("content-length")
     length = None if declared is None else bounded_decimal(declared)
     if declared is not None and length is None:
-        raise ProblemError(400, "Content-Length must be a number of bytes (ASCII digits).")
+        raise ProblemError(400, CONTENT_LENGTH_PROBLEM)
     if length is not None and length <= BUFFER_LIMIT_BYTES:
         return await request.body()
     if declared is None and "transfer-encoding" not in request.headers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+CONTENT_LENGTH_PROBLEM = "Content-Length must be a number of bytes (ASCII digits)."
 _DECIMAL = re.compile(r"[0-9]{1,18}")
 
 

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asgi_problems import send_problem
+from shared.headers import CONTENT_LENGTH_PROBLEM, bounded_decimal
 from shared.http_settings import HttpFrontSettings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -88,11 +89,12 @@ class RequestLimits:
             return
         limit = self.limits.limit(method, path)
         if declared is not None:
-            if not declared.isdigit() or len(declared) > 18:
-                detail = "Content-Length must be a decimal number of bytes."
+            length = bounded_decimal(declared.decode("latin-1"))
+            if length is None:
+                detail = CONTENT_LENGTH_PROBLEM
                 await send_problem(send, 400, detail, instance=path, headers=[_CLOSE])
                 return
-            if int(declared) > limit:
+            if length > limit:
                 detail = f"The request body is larger than {limit} bytes."
                 await send_problem(send, 413, detail, instance=path, headers=[_CLOSE])
                 return
