@@ -95,12 +95,14 @@ for _list in (_runs, _rejects, _quarantine, _contracts):
     response_model=RunDetailPublic,
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_run(
-    session: SessionDep, _caller: AdminCaller, run_id: uuid.UUID
-) -> RunDetailPublic:
+async def get_run(session: SessionDep, _caller: AdminCaller, run_id: uuid.UUID) -> RunDetailPublic:
     """The run and the ledger row of every file it loaded (or replayed rejects of)."""
     run = (
-        (await session.execute(select(views.pipeline_runs).where(views.pipeline_runs.c.run_id == run_id)))
+        (
+            await session.execute(
+                select(views.pipeline_runs).where(views.pipeline_runs.c.run_id == run_id)
+            )
+        )
         .mappings()
         .one_or_none()
     )
@@ -167,7 +169,9 @@ async def _start(
         flow_run_id = await start_deployment(api_url, timeout_s, deployment, parameters)
     except PrefectUnavailableError as error:
         raise ProblemError(503, str(error), headers={"Retry-After": "30"}) from error
-    return ActionStartedPublic(flow_run_id=flow_run_id, deployment=deployment, parameters=parameters)
+    return ActionStartedPublic(
+        flow_run_id=flow_run_id, deployment=deployment, parameters=parameters
+    )
 
 
 @router.post(

@@ -5,6 +5,7 @@ orchestrator that cannot be reached a 503, never a 500."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ async def deployments(prefect_api: str, tmp_path: Path) -> dict[str, Any]:
     # Built off the event loop: `to_deployment` called from async code returns a coroutine.
     for deployment in await asyncio.to_thread(build_deployments, settings):
         if deployment.flow_name in ACTIONS:
-            registered[deployment.flow_name] = await deployment.apply()
+            registered[deployment.flow_name] = await deployment.apply()  # type: ignore[misc]
     return registered
 
 
@@ -73,16 +74,14 @@ async def admin(
 
 async def flow_run(flow_run_id: str) -> Any:
     async with get_client() as client:
-        return await client.read_flow_run(flow_run_id)
+        return await client.read_flow_run(uuid.UUID(flow_run_id))
 
 
 @pytest.mark.slow
 async def test_replaying_rejects_starts_a_flow_run_of_the_replay_deployment(
     history: PipelineHistory, deployments: dict[str, Any], admin: AsyncClient
 ) -> None:
-    response = await admin.post(
-        f"{BASE}/rejects/replay", json={"entity": "orders"}, headers=ADMIN
-    )
+    response = await admin.post(f"{BASE}/rejects/replay", json={"entity": "orders"}, headers=ADMIN)
 
     assert response.status_code == 202, response.text
     body = response.json()
