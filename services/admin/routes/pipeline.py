@@ -176,7 +176,7 @@ async def _start(
 
 @router.post(
     "/rejects/replay",
-    operation_id="admin_replay_rejects",
+    operation_id="admin_create_rejects_replay",
     summary="Start a replay of the open rejects (of one entity and/or rule)",
     status_code=202,
     response_model=ActionStartedPublic,
@@ -206,7 +206,7 @@ async def replay_rejects(
 
 @router.post(
     "/quarantine/{quarantine_id}/retry",
-    operation_id="admin_retry_quarantined_file",
+    operation_id="admin_create_quarantined_file_retry",
     summary="Start a retry of a quarantined file",
     status_code=202,
     response_model=ActionStartedPublic,
