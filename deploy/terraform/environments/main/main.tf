@@ -2,7 +2,8 @@
 # deployable (autoscaling up to max_count), NAT gateways, a multi-AZ database.
 
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: the S3 backend's use_lockfile (no DynamoDB lock table).
+  required_version = ">= 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"

@@ -3,7 +3,8 @@
 # reached from qa).
 
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: the S3 backend's use_lockfile (no DynamoDB lock table).
+  required_version = ">= 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"

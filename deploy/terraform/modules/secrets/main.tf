@@ -46,9 +46,18 @@ locals {
   )
 }
 
+# The names, spelled without the (sensitive) values so that for_each may use them.
+locals {
+  keys = concat(
+    ["jwt_secret", "internal_secret", "bootstrap_database_url", "prefect_database_url"],
+    [for owner in var.owners : "db_password_${owner}"],
+    [for owner in var.owners : "database_url_${owner}"],
+  )
+}
+
 resource "aws_secretsmanager_secret" "this" {
   #checkov:skip=CKV2_AWS_57:no rotation Lambda; the values are rotated by replace + `ecom db init --reset-role-passwords` (README)
-  for_each                = nonsensitive(toset(keys(local.values)))
+  for_each                = toset(local.keys)
   name                    = "${var.name}/${each.key}"
   description             = "${var.name}: ${each.key}"
   kms_key_id              = var.kms_key_arn
