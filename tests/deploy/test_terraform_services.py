@@ -97,15 +97,44 @@ def block_names(path: Path, kind: str) -> set[str]:
 def test_every_deployable_of_the_code_runs_on_aws_with_its_command() -> None:
     deployables = declared()
     assert set(deployables) == set(SETTINGS)
-    assert deployables["gateway"]["command"] == ["ecom", "serve", "gateway"]
+    # `command` is the arguments of the image's `ecom` entrypoint unless `entrypoint` is given.
+    ecom = {name: d["command"] for name, d in deployables.items() if "entrypoint" not in d}
+    assert ecom["gateway"] == ["serve", "gateway"]
     for name in SERVICES:
-        assert deployables[name]["command"] == ["ecom", "serve", name]
-    assert deployables["flows"]["command"] == ["ecom", "flows", "serve"]
-    assert deployables["db-init"]["command"] == ["ecom", "db", "init"]
-    assert deployables["db-init"]["one_off"] is True
+        assert ecom[name] == ["serve", name]
+    assert ecom["flows"] == ["flows", "serve"]
+    assert ecom["db-init"] == ["db", "init"]
+    assert deployables["prefect-server"]["entrypoint"] == ["prefect"]
+    assert deployables["prefect-server"]["command"][:2] == ["server", "start"]
+    assert deployables["prefect-worker"]["entrypoint"] == ["prefect"]
+    assert deployables["prefect-worker"]["command"][:2] == ["worker", "start"]
+    assert "ecs" in deployables["prefect-worker"]["command"]
     assert [n for n, d in deployables.items() if d["one_off"]] == ["db-init"]
     # Schedules must not run twice: the flows runner is a singleton.
     assert deployables["flows"]["singleton"] is True
+
+
+def test_the_deployables_declaration_agrees_when_present() -> None:
+    """deploy/deployables.py (the image's and compose's list) names the same processes."""
+    module = pytest.importorskip("deploy.deployables")
+    deployables = declared()
+    for item in module.DEPLOYABLES:
+        terraform = deployables[item.name]
+        assert terraform["command"] == list(item.command), item.name
+        assert "entrypoint" not in terraform, item.name
+        assert SETTINGS[item.name] == item.settings, item.name
+        if item.port is not None:
+            assert aws_locals()["ports"][item.name] == item.port, item.name
+        assert set(item.secrets) <= set(terraform["secrets"]), item.name
+        if item.owner is not None:
+            key = terraform["secrets"]["ECOM_DATABASE_URL"]
+            assert key == f"database_url_{item.owner}", item.name
+        assert (item.name in aws_locals()["lake_writers"]) is item.writes_lake, item.name
+        assert terraform["public"] is (item.name == module.PUBLIC), item.name
+    assert {item.name for item in module.DEPLOYABLES} == set(deployables) - {
+        "prefect-server",
+        "prefect-worker",
+    }
 
 
 def test_ports_are_the_settings_defaults() -> None:

@@ -25,13 +25,15 @@ locals {
     ECOM_MODE       = "aws"
     ECOM_LOG_FORMAT = "json"
     ECOM_LOG_LEVEL  = var.log_level
-    ECOM_DATA_DIR   = "/data"
+    ECOM_DATA_DIR   = "/var/lib/ecom"
   }
 
-  # `secrets` map an environment variable to a key of the secrets module.
+  # `command` is the arguments of the image's entrypoint, `ecom` (deploy/Dockerfile) unless
+  # `entrypoint` says otherwise; `secrets` map an environment variable to a key of the secrets
+  # module; `callers` are the deployables whose security groups may open connections to `port`.
   declared = {
     gateway = {
-      command   = ["ecom", "serve", "gateway"]
+      command   = ["serve", "gateway"]
       port      = local.ports.gateway
       public    = true
       singleton = false
@@ -54,7 +56,7 @@ locals {
       }
     }
     admin = {
-      command   = ["ecom", "serve", "admin"]
+      command   = ["serve", "admin"]
       port      = local.ports.admin
       public    = false
       singleton = false
@@ -74,7 +76,7 @@ locals {
       }
     }
     loyalty = {
-      command   = ["ecom", "serve", "loyalty"]
+      command   = ["serve", "loyalty"]
       port      = local.ports.loyalty
       public    = false
       singleton = false
@@ -93,7 +95,7 @@ locals {
       }
     }
     transparency = {
-      command   = ["ecom", "serve", "transparency"]
+      command   = ["serve", "transparency"]
       port      = local.ports.transparency
       public    = false
       singleton = false
@@ -112,7 +114,7 @@ locals {
       }
     }
     reminders = {
-      command   = ["ecom", "serve", "reminders"]
+      command   = ["serve", "reminders"]
       port      = local.ports.reminders
       public    = false
       singleton = false
@@ -134,7 +136,7 @@ locals {
     # only (two would run each schedule twice). Its task definition is also the template of the
     # flow runs the Prefect ECS worker starts.
     flows = {
-      command   = ["ecom", "flows", "serve"]
+      command   = ["flows", "serve"]
       port      = null
       public    = false
       singleton = true
@@ -147,7 +149,7 @@ locals {
         ECOM_S3_REGION        = var.region
         ECOM_DATABASE_NAME    = var.database_name
         PREFECT_API_URL       = local.prefect_api_url
-        PREFECT_HOME          = "/data/prefect"
+        PREFECT_HOME          = "/var/lib/ecom/prefect"
       }
       secrets = {
         ECOM_DATABASE_URL      = "database_url_flows"
@@ -155,40 +157,43 @@ locals {
       }
     }
     prefect-server = {
-      command   = ["prefect", "server", "start", "--host", "0.0.0.0", "--port", tostring(local.ports["prefect-server"])]
-      port      = local.ports["prefect-server"]
-      public    = false
-      singleton = true
-      one_off   = false
-      callers   = ["admin", "flows", "prefect-worker"]
-      cpu       = 512
-      memory    = 1024
+      entrypoint  = ["prefect"]
+      command     = ["server", "start", "--host", "0.0.0.0", "--port", tostring(local.ports["prefect-server"])]
+      port        = local.ports["prefect-server"]
+      health_path = "/api/health"
+      public      = false
+      singleton   = true
+      one_off     = false
+      callers     = ["admin", "flows", "prefect-worker"]
+      cpu         = 512
+      memory      = 1024
       environment = {
-        PREFECT_HOME = "/data/prefect"
+        PREFECT_HOME = "/var/lib/ecom/prefect"
       }
       secrets = {
         PREFECT_API_DATABASE_CONNECTION_URL = "prefect_database_url"
       }
     }
     prefect-worker = {
-      command   = ["prefect", "worker", "start", "--pool", var.work_pool, "--type", "ecs"]
-      port      = null
-      public    = false
-      singleton = true
-      one_off   = false
-      callers   = []
-      cpu       = 256
-      memory    = 512
+      entrypoint = ["prefect"]
+      command    = ["worker", "start", "--pool", var.work_pool, "--type", "ecs"]
+      port       = null
+      public     = false
+      singleton  = true
+      one_off    = false
+      callers    = []
+      cpu        = 256
+      memory     = 512
       environment = {
         PREFECT_API_URL = local.prefect_api_url
-        PREFECT_HOME    = "/data/prefect"
+        PREFECT_HOME    = "/var/lib/ecom/prefect"
       }
       secrets = {}
     }
     # One-off: `ecom db init` creates the roles with the passwords below and migrates every
     # owner's schemas. Run it before the first deployment and after each release.
     db-init = {
-      command   = ["ecom", "db", "init"]
+      command   = ["db", "init"]
       port      = null
       public    = false
       singleton = true

@@ -131,7 +131,8 @@ resource "aws_ecs_task_definition" "this" {
     operating_system_family = "LINUX"
     cpu_architecture        = var.cpu_architecture
   }
-  # The root file system is read-only; the data directory and /tmp are per-task scratch space.
+  # The root file system is read-only; the data directory (the image's ECOM_DATA_DIR, owned by
+  # its user) and /tmp are per-task scratch space.
   volume {
     name = "data"
   }
@@ -141,6 +142,7 @@ resource "aws_ecs_task_definition" "this" {
   container_definitions = jsonencode([{
     name                   = each.key
     image                  = var.image
+    entryPoint             = each.value.entrypoint
     command                = each.value.command
     essential              = true
     readonlyRootFilesystem = true
@@ -152,11 +154,11 @@ resource "aws_ecs_task_definition" "this" {
     environment = [for key in sort(keys(each.value.environment)) : { name = key, value = each.value.environment[key] }]
     secrets     = [for key in sort(keys(each.value.secrets)) : { name = key, valueFrom = each.value.secrets[key] }]
     mountPoints = [
-      { sourceVolume = "data", containerPath = "/data", readOnly = false },
+      { sourceVolume = "data", containerPath = var.data_dir, readOnly = false },
       { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
     ]
     healthCheck = each.value.port == null ? null : {
-      command     = ["CMD", "python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:${each.value.port}${each.value.health_path}', timeout=4).status >= 300)"]
+      command     = ["CMD", "python3", "/opt/ecom/healthcheck.py", "http://127.0.0.1:${each.value.port}${each.value.health_path}"]
       interval    = 15
       timeout     = 5
       retries     = 3

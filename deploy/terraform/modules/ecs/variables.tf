@@ -49,6 +49,12 @@ variable "container_user" {
   default     = "10001:10001"
 }
 
+variable "data_dir" {
+  description = "Writable data directory of the image (ECOM_DATA_DIR, the user's home)."
+  type        = string
+  default     = "/var/lib/ecom"
+}
+
 variable "cpu_architecture" {
   description = "X86_64 or ARM64 (must match the image)."
   type        = string
@@ -70,6 +76,7 @@ variable "cpu_target_percent" {
 variable "deployables" {
   description = "One entry per deployable (see modules/aws/deployables.tf)."
   type = map(object({
+    entrypoint         = optional(list(string), ["ecom"])
     command            = list(string)
     port               = optional(number)
     health_path        = optional(string, "/healthz")
