@@ -45,6 +45,9 @@ def settings_class(name: str) -> type[BaseSettings]:
     return cls
 
 
+HCL2_MARKERS = {"__comments__", "__is_block__"}  # python-hcl2's bookkeeping keys
+
+
 def unquote(value: Any) -> Any:
     """python-hcl2 keeps a string literal's quotes; expressions come as `${...}`."""
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
@@ -52,7 +55,9 @@ def unquote(value: Any) -> Any:
     if isinstance(value, list):
         return [unquote(item) for item in value]
     if isinstance(value, dict):
-        return {unquote(key): unquote(item) for key, item in value.items() if key != "__comments__"}
+        return {
+            unquote(key): unquote(item) for key, item in value.items() if key not in HCL2_MARKERS
+        }
     return value
 
 
@@ -295,3 +300,88 @@ def test_the_azure_shim_has_the_inputs_and_outputs_of_the_aws_module() -> None:
         assert aws == azure, kind
     assert "alb_dns_name" in block_names(MODULES / "aws" / "outputs.tf", "output")
     assert "NOT IMPLEMENTED" in (MODULES / "azure" / "main.tf").read_text()
+
+
+# --- a static stand-in for `terraform validate` (no provider can be downloaded here)
+
+META_ARGUMENTS = {"source", "count", "for_each", "providers", "depends_on", "version"}
+REFERENCE = re.compile(r"\b(var|local|module|data)\.([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?")
+RESOURCE_REFERENCE = re.compile(r"(?<![\w.\"])((?:aws|random)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+
+
+def terraform_dirs() -> list[Path]:
+    return sorted({path.parent for path in TERRAFORM.rglob("*.tf")})
+
+
+def directory_blocks(directory: Path, kind: str) -> dict[str, Any]:
+    """Blocks of one kind in every file of a directory, by their (first) label."""
+    blocks: dict[str, Any] = {}
+    for path in sorted(directory.glob("*.tf")):
+        for block in parse(path).get(kind, []):
+            blocks.update(unquote(block))
+    return blocks
+
+
+def resources(directory: Path, kind: str) -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(directory.glob("*.tf")):
+        for block in parse(path).get(kind, []):
+            for rtype, named in unquote(block).items():
+                found.update((rtype, name) for name in named)
+    return found
+
+
+def code_lines(directory: Path) -> list[tuple[Path, str]]:
+    """Every line of the directory's Terraform without its comment."""
+    lines = []
+    for path in sorted(directory.glob("*.tf")):
+        for line in path.read_text().splitlines():
+            code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+            lines.append((path, code))
+    return lines
+
+
+@pytest.mark.parametrize("directory", terraform_dirs(), ids=lambda d: str(d.relative_to(TERRAFORM)))
+def test_every_reference_resolves(directory: Path) -> None:
+    variables = directory_blocks(directory, "variable")
+    locals_ = {
+        name
+        for path in directory.glob("*.tf")
+        for block in parse(path).get("locals", [])
+        for name in block
+    } - HCL2_MARKERS
+    modules = directory_blocks(directory, "module")
+    data = resources(directory, "data")
+    managed = resources(directory, "resource")
+    problems = []
+    for path, line in code_lines(directory):
+        for kind, name, attribute in REFERENCE.findall(line):
+            if kind == "var" and name not in variables:
+                problems.append(f"{path.name}: var.{name} is not declared")
+            elif kind == "local" and name not in locals_:
+                problems.append(f"{path.name}: local.{name} is not declared")
+            elif kind == "module":
+                if name not in modules:
+                    problems.append(f"{path.name}: module.{name} is not called here")
+                    continue
+                source = (directory / modules[name]["source"]).resolve()
+                if attribute not in directory_blocks(source, "output"):
+                    problems.append(f"{path.name}: module.{name} has no output {attribute}")
+            elif kind == "data" and (name, attribute) not in data:
+                problems.append(f"{path.name}: data.{name}.{attribute} is not declared")
+        for rtype, name in RESOURCE_REFERENCE.findall(line):
+            if (rtype, name) not in managed:
+                problems.append(f"{path.name}: {rtype}.{name} is not declared")
+    assert problems == []
+
+
+@pytest.mark.parametrize("directory", terraform_dirs(), ids=lambda d: str(d.relative_to(TERRAFORM)))
+def test_every_module_call_matches_the_module_interface(directory: Path) -> None:
+    for name, call in directory_blocks(directory, "module").items():
+        source = (directory / call["source"]).resolve()
+        assert source.is_dir(), f"module {name}: {source} missing"
+        variables = directory_blocks(source, "variable")
+        given = set(call) - META_ARGUMENTS
+        assert given <= set(variables), f"module {name}: unknown {given - set(variables)}"
+        required = {v for v, spec in variables.items() if "default" not in spec}
+        assert required <= given, f"module {name}: missing {required - given}"
