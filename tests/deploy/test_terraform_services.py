@@ -323,7 +323,7 @@ def directory_blocks(directory: Path, kind: str) -> dict[str, Any]:
 
 
 def resources(directory: Path, kind: str) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for path in sorted(directory.glob("*.tf")):
         for block in parse(path).get(kind, []):
             for rtype, named in unquote(block).items():
