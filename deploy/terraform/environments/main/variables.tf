@@ -25,6 +25,12 @@ variable "db_instance_class" {
   default     = "db.m7g.large"
 }
 
+variable "prefect_api_key_secret_arn" {
+  description = "Secret holding the Prefect Cloud API key (with prefect_api_url)."
+  type        = string
+  default     = null
+}
+
 variable "prefect_api_url" {
   description = "Prefect Cloud workspace API URL; null runs the self-hosted Prefect server."
   type        = string

@@ -48,4 +48,6 @@ module "platform" {
   certificate_arn     = var.certificate_arn
   lake_bucket_name    = var.lake_bucket_name
   prefect_api_url     = var.prefect_api_url
+
+  prefect_api_key_secret_arn = var.prefect_api_key_secret_arn
 }

@@ -7,10 +7,20 @@ locals {
   namespace = "${var.name}.internal"
   image     = "${module.ecr.repository_url}:${var.image_tag}"
 
+  # Prefect Cloud: the processes that talk to the Prefect API also get its key.
+  prefect_clients = ["flows", "prefect-worker"]
+  prefect_key     = var.prefect_api_key_secret_arn == null ? {} : { PREFECT_API_KEY = var.prefect_api_key_secret_arn }
+  secret_arns = {
+    for name, d in local.enabled : name => merge(
+      { for env, key in d.secrets : env => module.secrets.arns[key] },
+      contains(local.prefect_clients, name) ? local.prefect_key : {},
+    )
+  }
+
   deployables = {
     for name, d in local.enabled : name => merge(d, {
       environment        = name == "prefect-server" || name == "prefect-worker" ? d.environment : merge(local.common_environment, d.environment)
-      secrets            = { for env, key in d.secrets : env => module.secrets.arns[key] }
+      secrets            = local.secret_arns[name]
       desired_count      = d.singleton ? 1 : var.desired_count
       max_count          = d.singleton ? 1 : var.max_count
       task_role_arn      = module.iam.task_role_arns[name]
@@ -61,7 +71,7 @@ module "secrets" {
 module "iam" {
   source             = "../iam"
   name               = var.name
-  secret_arns        = { for name, d in local.enabled : name => [for env, key in d.secrets : module.secrets.arns[key]] }
+  secret_arns        = { for name, arns in local.secret_arns : name => values(arns) }
   lake_writers       = local.lake_writers
   ecr_repository_arn = module.ecr.repository_arn
   kms_key_arn        = module.data.kms_key_arn

@@ -109,6 +109,12 @@ variable "prefect_api_url" {
   default     = null
 }
 
+variable "prefect_api_key_secret_arn" {
+  description = "Secrets Manager secret holding the Prefect Cloud API key (with prefect_api_url); null for the self-hosted server."
+  type        = string
+  default     = null
+}
+
 variable "work_pool" {
   description = "Name of the Prefect ECS work pool."
   type        = string
