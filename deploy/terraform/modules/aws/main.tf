@@ -9,17 +9,18 @@ locals {
 
   # Prefect Cloud: the processes that talk to the Prefect API also get its key.
   prefect_clients = ["flows", "prefect-worker"]
-  prefect_key     = var.prefect_api_key_secret_arn == null ? {} : { PREFECT_API_KEY = var.prefect_api_key_secret_arn }
+  # (tomap on both sides of each conditional: objects with other attributes do not unify)
+  prefect_key = var.prefect_api_key_secret_arn == null ? tomap({}) : tomap({ PREFECT_API_KEY = var.prefect_api_key_secret_arn })
   secret_arns = {
     for name, d in local.enabled : name => merge(
       { for env, key in d.secrets : env => module.secrets.arns[key] },
-      contains(local.prefect_clients, name) ? local.prefect_key : {},
+      contains(local.prefect_clients, name) ? local.prefect_key : tomap({}),
     )
   }
 
   deployables = {
     for name, d in local.enabled : name => merge(d, {
-      environment        = name == "prefect-server" || name == "prefect-worker" ? d.environment : merge(local.common_environment, d.environment)
+      environment        = startswith(name, "prefect-") ? tomap(d.environment) : tomap(merge(local.common_environment, d.environment))
       secrets            = local.secret_arns[name]
       desired_count      = d.singleton ? 1 : var.desired_count
       max_count          = d.singleton ? 1 : var.max_count
