@@ -109,18 +109,20 @@ module "ecs" {
 }
 
 module "prefect_worker" {
-  source                              = "../prefect_worker"
-  region                              = var.region
-  account_id                          = data.aws_caller_identity.current.account_id
-  cluster_arn                         = module.ecs.cluster_arn
-  cluster_name                        = module.ecs.cluster_name
-  worker_task_role_name               = module.iam.task_role_names["prefect-worker"]
-  flow_run_task_definition_arn        = module.ecs.task_definition_arns["flows"]
-  flow_run_task_definition_family_arn = "arn:aws:ecs:${var.region}:${data.aws_caller_identity.current.account_id}:task-definition/${var.name}-flows"
-  flows_task_role_arn                 = module.iam.task_role_arns["flows"]
-  flows_execution_role_arn            = module.iam.execution_role_arns["flows"]
-  flows_log_group                     = module.ecs.log_groups["flows"]
-  subnet_ids                          = module.network.private_subnet_ids
-  security_group_id                   = module.ecs.security_group_ids["flows"]
-  work_pool                           = var.work_pool
+  source                   = "../prefect_worker"
+  region                   = var.region
+  account_id               = data.aws_caller_identity.current.account_id
+  cluster_arn              = module.ecs.cluster_arn
+  cluster_name             = module.ecs.cluster_name
+  worker_task_role_name    = module.iam.task_role_names["prefect-worker"]
+  name                     = var.name
+  image                    = local.image
+  flows_environment        = local.deployables["flows"].environment
+  flows_secrets            = local.deployables["flows"].secrets
+  flows_task_role_arn      = module.iam.task_role_arns["flows"]
+  flows_execution_role_arn = module.iam.execution_role_arns["flows"]
+  flows_log_group          = module.ecs.log_groups["flows"]
+  subnet_ids               = module.network.private_subnet_ids
+  security_group_id        = module.ecs.security_group_ids["flows"]
+  work_pool                = var.work_pool
 }

@@ -7,7 +7,7 @@ output "job_variables" {
   description = "Base job variables of the ECS work pool (`prefect work-pool create --type ecs`, then set these)."
   value = {
     cluster             = var.cluster_arn
-    task_definition_arn = var.flow_run_task_definition_arn
+    task_definition_arn = aws_ecs_task_definition.flow_run.arn
     launch_type         = "FARGATE"
     network_configuration = {
       subnets        = var.subnet_ids

@@ -23,14 +23,48 @@ variable "worker_task_role_name" {
   type        = string
 }
 
-variable "flow_run_task_definition_arn" {
-  description = "Task definition each flow run starts as (the flows deployable's)."
+variable "name" {
+  description = "Prefix of every resource name (e.g. ecom-qa)."
   type        = string
 }
 
-variable "flow_run_task_definition_family_arn" {
-  description = "ARN of that task definition without its revision."
+variable "image" {
+  description = "The one image (repository_url:tag)."
   type        = string
+}
+
+variable "container_user" {
+  description = "Non-root user the containers run as (the image's user)."
+  type        = string
+  default     = "10001:10001"
+}
+
+variable "data_dir" {
+  description = "Writable data directory of the image (ECOM_DATA_DIR)."
+  type        = string
+  default     = "/var/lib/ecom"
+}
+
+variable "flow_run_cpu" {
+  description = "CPU units of one flow run."
+  type        = number
+  default     = 1024
+}
+
+variable "flow_run_memory" {
+  description = "Memory (MiB) of one flow run."
+  type        = number
+  default     = 2048
+}
+
+variable "flows_environment" {
+  description = "Environment of the flows deployable, given to every flow run."
+  type        = map(string)
+}
+
+variable "flows_secrets" {
+  description = "Secrets (variable -> ARN) of the flows deployable, given to every flow run."
+  type        = map(string)
 }
 
 variable "flows_task_role_arn" {
