@@ -273,6 +273,11 @@ def test_only_the_flows_may_write_the_lake() -> None:
     for path in MODULES.glob("*/*.tf"):
         if path.parent.name != "iam":
             assert "s3:PutObject" not in path.read_text(), path
+    # Flow runs started by the Prefect ECS worker run as the flows; the worker itself does not.
+    worker = directory_blocks(MODULES / "aws", "module")["prefect_worker"]
+    assert worker["flows_task_role_arn"] == '${module.iam.task_role_arns["flows"]}'
+    assert worker["flows_secrets"] == '${local.deployables["flows"].secrets}'
+    assert worker["worker_task_role_name"] == '${module.iam.task_role_names["prefect-worker"]}'
 
 
 def environment_platform(name: str) -> dict[str, Any]:
