@@ -18,6 +18,11 @@ output "db_init_task_definition" {
   value       = module.platform.db_init_task_definition
 }
 
+output "db_init_network_configuration" {
+  description = "--network-configuration of `aws ecs run-task` for the db-init task."
+  value       = module.platform.db_init_network_configuration
+}
+
 output "prefect_api_url" {
   description = "The Prefect API."
   value       = module.platform.prefect_api_url

@@ -30,6 +30,17 @@ output "db_init_task_definition" {
   value       = module.ecs.task_definition_arns["db-init"]
 }
 
+output "db_init_network_configuration" {
+  description = "--network-configuration of `aws ecs run-task` for the db-init task (private subnets, its own security group)."
+  value = jsonencode({
+    awsvpcConfiguration = {
+      subnets        = module.network.private_subnet_ids
+      securityGroups = [module.ecs.security_group_ids["db-init"]]
+      assignPublicIp = "DISABLED"
+    }
+  })
+}
+
 output "database_address" {
   description = "Host name of the database."
   value       = module.data.db_address

@@ -30,6 +30,11 @@ output "db_init_task_definition" {
   value       = null
 }
 
+output "db_init_network_configuration" {
+  description = "--network-configuration of `aws ecs run-task` for the db-init task (private subnets, its own security group)."
+  value       = null
+}
+
 output "database_address" {
   description = "Host name of the database."
   value       = null
