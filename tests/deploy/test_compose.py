@@ -115,6 +115,8 @@ def test_every_deployable_is_a_compose_service_and_nothing_more(
     for name in [*by_name(), "prefect-server"]:
         assert services[name]["image"] == image, f"{name} runs the one platform image"
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        # SIGTERM reaches the component (Python as PID 1 would ignore it): see compose.yaml.
+        assert services[name]["init"] is True, f"{name} needs init: true"
 
 
 @pytest.mark.parametrize("deployable", DEPLOYABLES, ids=lambda d: d.name)
