@@ -237,3 +237,16 @@ def test_raw_file_keeps_secrets_out_of_the_repository() -> None:
         for key, value in environment_of(service).items():
             if any(word in key for word in ("PASSWORD", "SECRET")) and "${" not in value:
                 pytest.fail(f"{key} is written into compose.yaml; interpolate it instead")
+
+
+def test_ecom_serve_and_ecom_up_ports_agree_with_the_declaration() -> None:
+    from shared.cli.main import Component
+    from shared.cli.settings import PlatformPorts
+
+    http = {d.name: d for d in DEPLOYABLES if d.kind is Kind.HTTP}
+    assert {component.value for component in Component} == set(http)
+    for deployable in http.values():
+        assert deployable.command == ("serve", deployable.name)
+        assert deployable.port_setting is not None
+        local_default = PlatformPorts.model_fields[deployable.port_setting].default
+        assert local_default == deployable.port, f"`ecom up` runs {deployable.name} elsewhere"
