@@ -23,6 +23,12 @@ from prefect.states import Failed
 from flows.bronze import LandedFile, pending_landing_keys
 from flows.generator import GenerateRequest, generate
 from flows.gold import GoldFlow, MartBuild
+from flows.operator_actions import (
+    REPLAY_REJECTS,
+    RETRY_QUARANTINED_FILE,
+    replay_rejects_flow,
+    retry_quarantined_file,
+)
 from flows.pipeline import (
     PipelineSteps,
     PipelineSummary,
@@ -34,12 +40,6 @@ from flows.pipeline import (
     run_data_pipeline,
     run_gold_flow,
     run_notification_dispatch,
-)
-from flows.operator_actions import (
-    REPLAY_REJECTS,
-    RETRY_QUARANTINED_FILE,
-    replay_rejects_flow,
-    retry_quarantined_file,
 )
 from flows.quarantine import TRANSIENT_ERRORS
 from flows.recovery import release_orphaned_slots

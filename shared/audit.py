@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, insert
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, RowMapping, Table, Text, insert
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +44,7 @@ def audit_table(metadata: MetaData, name: str = "audit_log") -> Table:
     )
 
 
-def as_json(row: Mapping[str, Any] | None) -> Any:
+def as_json(row: Mapping[str, Any] | RowMapping | None) -> Any:
     """A row as the JSON an audit entry keeps (None stays None)."""
     return to_jsonable_python(dict(row)) if row is not None else None
 
@@ -57,8 +57,8 @@ async def record_audit_entry(
     action: str,
     entity: str,
     entity_id: str,
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
+    before: Mapping[str, Any] | RowMapping | None,
+    after: Mapping[str, Any] | RowMapping | None,
 ) -> None:
     """Append one entry in the session's transaction (it commits with the change it records)."""
     await session.execute(

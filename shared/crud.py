@@ -321,7 +321,8 @@ class Repository:
         return before
 
     async def _write(self, statement: Any) -> RowMapping:
-        return (await self._guarded(statement)).mappings().one()
+        row: RowMapping = (await self._guarded(statement)).mappings().one()
+        return row
 
     async def _guarded(self, statement: Any, *, deleting: bool = False) -> Any:
         """Run a write; a refusal by a database constraint becomes a problem in API words."""

@@ -23,7 +23,8 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import StreamingResponse
 
-from shared.export_formats import CSV_SESSION_SETTINGS, FORMULA_TRIGGERS, csv_select
+from shared.export_formats import CSV_SESSION_SETTINGS, csv_select
+from shared.export_formats import FORMULA_TRIGGERS as FORMULA_TRIGGERS
 from shared.problems import ProblemError
 
 CHUNK_ROWS = 2_000

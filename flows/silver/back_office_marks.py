@@ -30,9 +30,7 @@ def mark_changed_rows(table: SilverTable) -> list[str]:
     if table.name not in BACK_OFFICE_TABLES:
         return []
     key = quote(table.key[0])
-    return [
-        _mark(table, f"SELECT {key} FROM stage_outcomes WHERE outcome IN {APPLIED_OUTCOMES}")  # nosec B608 # table/key names from SILVER_TABLES declarations
-    ]
+    return [_mark(table, f"SELECT {key} FROM stage_outcomes WHERE outcome IN {APPLIED_OUTCOMES}")]  # nosec B608 # table/key names from SILVER_TABLES declarations
 
 
 def mark_admin_edits(table: SilverTable) -> list[str]:

@@ -18,8 +18,8 @@ from flows.bronze import BOM
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
 from flows.silver import checks
-from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver import statements as sql
+from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver.limits import number_limits
 from flows.silver.rules import RULES_NOT_REPLAYABLE
 from flows.silver.staging import copy_bronze, record_refused, stage_raw_table

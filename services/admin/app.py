@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.admin.routes import audit, back_office, kpis, pipeline
+from services.admin.routes import audit, back_office, dashboard, kpis, pipeline
 from services.admin.settings import AdminSettings
 from shared.service import create_service_app
 
@@ -21,6 +21,7 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
             back_office.orders_router,
             audit.router,
             kpis.router,
+            dashboard.router,
             pipeline.router,
         ],
     )

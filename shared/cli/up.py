@@ -175,6 +175,8 @@ class LocalStack:
     def _base_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(prefect_environment(self.data_dir, self.prefect_url))
+        # The admin service's pipeline actions start deployments on this Prefect server.
+        env.setdefault("ECOM_PREFECT_API_URL", self.prefect_url)
         env["ECOM_DATA_DIR"] = str(self.data_dir)
         env["ECOM_MODE"] = self.settings.mode.value
         env["PYTHONUNBUFFERED"] = "1"

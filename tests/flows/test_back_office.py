@@ -89,7 +89,9 @@ async def test_a_run_copies_silver_current_rows_with_history_and_deletes(
 ) -> None:
     land_products(lake, "p1", [product_row("P-1"), product_row("P-2", price="5.00")])
     land_customers(lake, "c1", [customer_row("C00001"), customer_row("C00002")])
-    land_orders(lake, "o1", [order_row("O-1"), order_row("O-2"), order_row("O-3", customer_id="C9")])
+    land_orders(
+        lake, "o1", [order_row("O-1"), order_row("O-2"), order_row("O-3", customer_id="C9")]
+    )
 
     summary = await run_data_pipeline(flow_settings)
 
@@ -142,8 +144,8 @@ async def test_an_admin_edit_round_trips_and_a_newer_source_update_makes_its_eta
 
     await run_data_pipeline(flow_settings)
 
-    price = await value(database, 
-        "SELECT price FROM silver.products WHERE product_id = 'P-1' AND is_current"
+    price = await value(
+        database, "SELECT price FROM silver.products WHERE product_id = 'P-1' AND is_current"
     )
     assert str(price) == "19.90"
     # The edit came back unchanged: same content, same ETag.

@@ -167,10 +167,16 @@ async def test_check_and_not_null_refusals_are_422s_naming_fields(engine: AsyncE
     )
 
     check = integrity_problem(
-        negative, "order", orders.RESOURCE.constraints, fields=frozenset(orders.orders.c.keys())
+        negative,
+        "order",
+        orders.RESOURCE.constraints,
+        fields=frozenset(orders.RESOURCE.table.c.keys()),
     )
     not_null = integrity_problem(
-        missing, "order", orders.RESOURCE.constraints, fields=frozenset(orders.orders.c.keys())
+        missing,
+        "order",
+        orders.RESOURCE.constraints,
+        fields=frozenset(orders.RESOURCE.table.c.keys()),
     )
 
     assert (check.status, check.detail) == (422, "`total_amount` must not be negative.")

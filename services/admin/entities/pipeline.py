@@ -7,7 +7,7 @@ The admin role reads no `ops` or `silver` table; these views are all it may read
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -399,7 +399,9 @@ class MartFreshnessPublic(BaseModel):
 class ReplayRejectsRequest(BaseModel):
     """Which open rejects to check again; none given: all of them."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"entity": "orders"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"entity": "orders"}]}
+    )
 
     entity: str | None = Name
     rule: str | None = Name
@@ -414,23 +416,42 @@ class ActionStartedPublic(BaseModel):
 
 
 class KpiTile(BaseModel):
-    """One number of the dashboard with its comparison."""
+    """One number of the dashboard and the same measure over the previous period."""
 
     value: Decimal | None
-    previous: Decimal | None = Field(description="The same measure over the previous period.")
+    previous: Decimal | None
+
+
+class RevenueDay(BaseModel):
+    """Net revenue and orders of one day."""
+
+    day: date
+    orders: int
+    net_revenue: Decimal
+
+
+class PipelineHealth(BaseModel):
+    """How far the data can be trusted right now."""
+
+    last_run_status: str | None
+    last_run_finished_at: datetime | None
+    open_rejects: int
+    quarantined_files: int
+    stalest_mart: str | None
+    stalest_mart_age_seconds: int | None
 
 
 class DashboardPublic(BaseModel):
-    """Everything the console's dashboard draws, in one response."""
+    """Everything the console's dashboard draws, in one response. Days are the data's days:
+    `day` is the newest day of the revenue mart unless asked for."""
 
-    as_of: datetime | None
+    day: date | None
     currency: str | None
     revenue_today: Decimal
-    revenue_last_7_days: KpiTile
-    orders_last_7_days: KpiTile
-    average_order_value_last_7_days: KpiTile
-    revenue_trend: list[dict[str, Any]] = Field(description="Net revenue and orders per day.")
+    orders_today: int
+    revenue_7d: KpiTile = Field(description="The 7 days up to `day` vs the 7 before.")
+    orders_7d: KpiTile
+    average_order_value_7d: KpiTile
+    revenue_trend: list[RevenueDay] = Field(description="The 14 days up to `day`.")
     kpi_snapshot: dict[str, Any] | None = Field(description="The latest pipeline KPI snapshot.")
-    pipeline: dict[str, Any] = Field(
-        description="Last run, open rejects and quarantined files, the stalest mart."
-    )
+    pipeline: PipelineHealth

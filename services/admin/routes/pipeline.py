@@ -95,12 +95,14 @@ for _list in (_runs, _rejects, _quarantine, _contracts):
     response_model=RunDetailPublic,
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_run(
-    session: SessionDep, _caller: AdminCaller, run_id: uuid.UUID
-) -> RunDetailPublic:
+async def get_run(session: SessionDep, _caller: AdminCaller, run_id: uuid.UUID) -> RunDetailPublic:
     """The run and the ledger row of every file it loaded (or replayed rejects of)."""
     run = (
-        (await session.execute(select(views.pipeline_runs).where(views.pipeline_runs.c.run_id == run_id)))
+        (
+            await session.execute(
+                select(views.pipeline_runs).where(views.pipeline_runs.c.run_id == run_id)
+            )
+        )
         .mappings()
         .one_or_none()
     )
@@ -167,12 +169,14 @@ async def _start(
         flow_run_id = await start_deployment(api_url, timeout_s, deployment, parameters)
     except PrefectUnavailableError as error:
         raise ProblemError(503, str(error), headers={"Retry-After": "30"}) from error
-    return ActionStartedPublic(flow_run_id=flow_run_id, deployment=deployment, parameters=parameters)
+    return ActionStartedPublic(
+        flow_run_id=flow_run_id, deployment=deployment, parameters=parameters
+    )
 
 
 @router.post(
     "/rejects/replay",
-    operation_id="admin_replay_rejects",
+    operation_id="admin_create_rejects_replay",
     summary="Start a replay of the open rejects (of one entity and/or rule)",
     status_code=202,
     response_model=ActionStartedPublic,
@@ -202,7 +206,7 @@ async def replay_rejects(
 
 @router.post(
     "/quarantine/{quarantine_id}/retry",
-    operation_id="admin_retry_quarantined_file",
+    operation_id="admin_create_quarantined_file_retry",
     summary="Start a retry of a quarantined file",
     status_code=202,
     response_model=ActionStartedPublic,

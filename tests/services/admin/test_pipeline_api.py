@@ -4,6 +4,7 @@ whose revenue mart broke its data contract; read through the ops.api_* views onl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -25,10 +26,10 @@ async def history(database: TestDatabase, tmp_path: Path) -> PipelineHistory:
     return await make_pipeline_history(database, tmp_path / "flows")
 
 
-async def get(client: AsyncClient, path: str, **params: object) -> dict:
+async def get(client: AsyncClient, path: str, **params: str | int) -> dict[str, Any]:
     response = await client.get(f"{BASE}{path}", params=params, headers=ADMIN)
     assert response.status_code == 200, response.text
-    body: dict = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -121,9 +122,7 @@ async def test_quarantined_files_with_reasons(
 async def test_contract_results_per_mart_show_the_failed_check(
     history: PipelineHistory, admin_client: AsyncClient
 ) -> None:
-    failing = await get(
-        admin_client, "/contracts", mart="admin.mart_daily_revenue", status="error"
-    )
+    failing = await get(admin_client, "/contracts", mart="admin.mart_daily_revenue", status="error")
 
     [check] = failing["data"]
     assert (check["check_name"], check["run_id"], check["failing_rows"]) == (
@@ -168,3 +167,47 @@ async def test_the_admin_role_reads_ops_only_through_the_api_views(
         assert len(views) == 7
     finally:
         await connection.close()
+
+
+async def test_the_dashboard_draws_from_one_response(
+    history: PipelineHistory, database: TestDatabase, admin_client: AsyncClient
+) -> None:
+    # Two more published days: the newest is "today", the older one in the previous week.
+    await database.fetch(
+        "INSERT INTO admin.mart_daily_revenue (order_date, channel, region, orders, units,"
+        " gross_revenue, discounts, net_revenue, new_customers, returning_customers,"
+        " cancelled_orders, returned_orders, currency, refreshed_at) VALUES"
+        " ('2026-11-30', 'web', 'north', 4, 4, 100, 0, 100, 0, 4, 0, 0, 'USD', now()),"
+        " ('2026-11-25', 'web', 'north', 1, 1, 30, 0, 30, 0, 1, 0, 0, 'USD', now())"
+    )
+
+    response = await admin_client.get("/api/admin/kpis/dashboard", headers=ADMIN)
+
+    assert response.status_code == 200, response.text
+    board = response.json()
+    assert (board["day"], board["revenue_today"], board["orders_today"]) == (
+        "2026-11-30",
+        "100.00",
+        4,
+    )
+    # 2026-11-24..30 holds the 30.00 day; the first run's 10.00 order (2026-11-19) is older.
+    assert board["revenue_7d"] == {"value": "130.00", "previous": "10.00"}
+    assert board["orders_7d"]["value"] == "5"
+    assert board["average_order_value_7d"] == {"value": "26.00", "previous": "10.00"}
+    assert [day["day"] for day in board["revenue_trend"]] == [
+        "2026-11-19",
+        "2026-11-25",
+        "2026-11-30",
+    ]
+    assert board["kpi_snapshot"]["orders"] == 1
+    assert board["pipeline"]["last_run_status"] == "failed"
+    assert (board["pipeline"]["open_rejects"], board["pipeline"]["quarantined_files"]) == (1, 1)
+    assert board["pipeline"]["stalest_mart"] is not None
+    asked = await admin_client.get(
+        "/api/admin/kpis/dashboard", params={"day": "2026-11-19"}, headers=ADMIN
+    )
+    assert asked.json()["revenue_today"] == "10.00"
+    bad = await admin_client.get(
+        "/api/admin/kpis/dashboard", params={"day": "yesterday"}, headers=ADMIN
+    )
+    assert bad.status_code == 422
