@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import asyncpg
 
+from shared.analyst_access import ANALYST_ROLE, grant_analyst_access
 from shared.database import asyncpg_dsn, with_database, with_login
 from shared.migrations import upgrade_to_head
 from shared.owners import OWNERSHIP, PIPELINE_ROLE, Owner
@@ -94,6 +95,33 @@ async def _ensure_roles(
         await maintenance.execute(statement)
 
 
+async def _ensure_analyst_role(
+    maintenance: asyncpg.Connection,
+    superuser_url: str,
+    database: str,
+    password: str,
+    reset_password: bool,
+) -> None:
+    """The read-only analyst login (shared/analyst_access.py): created, or kept like the others."""
+    exists = await maintenance.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", ANALYST_ROLE)
+    if (
+        exists
+        and not reset_password
+        and not await _password_in_use(maintenance, superuser_url, ANALYST_ROLE, password, database)
+    ):
+        raise BootstrapRefusedError(mismatch_message([ANALYST_ROLE]))
+    attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
+    args: tuple[str, ...]
+    if exists and not reset_password:
+        template, args = f"ALTER ROLE %I {attributes}", (ANALYST_ROLE,)
+    else:
+        verb = "ALTER" if exists else "CREATE"
+        template, args = f"{verb} ROLE %I {attributes} PASSWORD %L", (ANALYST_ROLE, password)
+    placeholders = ", ".join(f"${i}::text" for i in range(1, len(args) + 1))
+    statement = await maintenance.fetchval(f"SELECT format('{template}', {placeholders})", *args)
+    await maintenance.execute(statement)
+
+
 async def _refuse_foreign_database(target: asyncpg.Connection, database: str) -> None:
     """A database holding tables but no platform version table belongs to someone else."""
     tables = await target.fetchval(
@@ -137,11 +165,13 @@ async def init_database(
     passwords: Mapping[Owner, str],
     *,
     reset_passwords: bool = False,
+    analyst_password: str | None = None,
 ) -> None:
     """Create or update the database, roles, schemas and grants, then migrate every owner.
 
     Existing roles keep their passwords (a different one is refused) unless `reset_passwords`;
-    a database with tables but no platform version table is refused.
+    a database with tables but no platform version table is refused. With `analyst_password`,
+    the read-only analyst login is made too and granted the marts after the migrations.
     """
     maintenance = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, "postgres")))
     try:
@@ -154,6 +184,10 @@ async def init_database(
                 await _ensure_roles(
                     maintenance, superuser_url, database, passwords, reset_passwords
                 )
+                if analyst_password is not None:
+                    await _ensure_analyst_role(
+                        maintenance, superuser_url, database, analyst_password, reset_passwords
+                    )
                 await ensure_schemas_and_grants(target, database)
             finally:
                 await target.close()
@@ -161,6 +195,12 @@ async def init_database(
                 url = with_login(superuser_url, ownership.role, passwords[owner], database)
                 logger.info("migrating %s", owner.value)
                 await asyncio.to_thread(upgrade_to_head, owner, url)
+            if analyst_password is not None:
+                target = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, database)))
+                try:
+                    await grant_analyst_access(target, database)
+                finally:
+                    await target.close()
         finally:
             await maintenance.execute("SELECT pg_advisory_unlock($1)", INIT_LOCK_KEY)
     finally:

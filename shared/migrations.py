@@ -71,7 +71,7 @@ async def current_revision(connection: asyncpg.Connection, owner: Owner) -> str 
     exists = await connection.fetchval("SELECT to_regclass($1)", f"{schema}.alembic_version")
     if exists is None:
         return None
-    value = await connection.fetchval(f'SELECT version_num FROM "{schema}".alembic_version')
+    value = await connection.fetchval(f'SELECT version_num FROM "{schema}".alembic_version')  # nosec B608 # schema name from shared.owners.OWNERSHIP
     return str(value) if value is not None else None
 
 

@@ -28,6 +28,9 @@ from shared.database import asyncpg_dsn, with_database, with_login
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.owners import OWNERSHIP, Owner
 
+# Coverage per package and the whole suite's floor (issue 20).
+pytest_plugins = ["tests.coverage_gate"]
+
 TEST_PASSWORDS = {owner: f"test-{owner.value}-pw" for owner in Owner}
 
 # Prefect offline and out of the user's ~/.prefect, before any test imports it.

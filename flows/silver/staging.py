@@ -185,7 +185,7 @@ async def record_refused(
         ON CONFLICT (bronze_file_id, line_number) DO UPDATE SET raw_row = EXCLUDED.raw_row,
             rule = EXCLUDED.rule, message = EXCLUDED.message, run_id = EXCLUDED.run_id,
             rejected_at = now(), resolved_at = NULL, resolved_run_id = NULL
-        """,
+        """,  # nosec B608 # table/column names from SILVER_TABLES declarations
         entity,
         bronze_file_id,
         run_id,

@@ -26,7 +26,7 @@ def deleted_at(table: SilverTable, row: str) -> str:
     """When the key of `row` was deleted from a history table: the end of its last version,
     if no version is current (a scalar subquery; NULL when the key was never deleted)."""
     return (
-        f"(SELECT max(h.valid_to) FROM {table.qualified} h"
+        f"(SELECT max(h.valid_to) FROM {table.qualified} h"  # nosec B608 # table/column names from SILVER_TABLES declarations
         f" WHERE {_key_match(table, 'h', row)} AND NOT h.is_current)"
     )
 
@@ -78,7 +78,7 @@ def classified_rows(table: SilverTable, tracked: tuple[str, ...]) -> str:
             END AS outcome
         FROM ranked r
         LEFT JOIN {table.qualified} cur ON {_key_match(table, "cur", "r")}{current}
-    """
+    """  # nosec B608 # table/column names from SILVER_TABLES declarations
 
 
 def settle_superseded(table: SilverTable) -> str:
@@ -90,7 +90,7 @@ def settle_superseded(table: SilverTable) -> str:
                            THEN 'unchanged' ELSE 'stale' END
         FROM stage_outcomes w
         WHERE s.outcome = 'superseded' AND w.rank_in_file = 1 AND {_key_match(table, "w", "s")}
-    """
+    """  # nosec B608 # table/column names from SILVER_TABLES declarations
 
 
 def analyze_stage(name: str) -> str:
@@ -139,7 +139,7 @@ def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
                 f"""
             UPDATE {table.qualified} t SET {assignments}, {provenance}
             FROM stage_outcomes s WHERE {_key_match(table, "t", "s")} AND s.outcome = 'updated'
-            """,
+            """,  # nosec B608 # table/column names from SILVER_TABLES declarations
                 True,
             ),
             (
@@ -147,7 +147,7 @@ def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
             INSERT INTO {table.qualified} ({names}, bronze_file_id, source_line, loaded_at)
             SELECT {values}, $1, s.source_line, now()
             FROM stage_outcomes s WHERE s.outcome = 'inserted'
-            """,
+            """,  # nosec B608 # table/column names from SILVER_TABLES declarations
                 True,
             ),
         ]
@@ -160,7 +160,7 @@ def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
             valid_from = CASE WHEN s.outcome = 'completed' THEN s.updated_at ELSE t.valid_from END,
             {provenance}
         FROM stage_outcomes s WHERE {match} AND s.outcome IN ('updated', 'completed')
-        """,
+        """,  # nosec B608 # table/column names from SILVER_TABLES declarations
             True,
         ),
         # Type 2 changes: close the current version ...
@@ -169,7 +169,7 @@ def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
         UPDATE {table.qualified} t SET valid_to = s.updated_at, is_current = false,
             loaded_at = now()
         FROM stage_outcomes s WHERE {match} AND s.outcome = 'versioned'
-        """,
+        """,  # nosec B608 # table/column names from SILVER_TABLES declarations
             False,
         ),
         # ... and open the new one (new keys too).
@@ -179,7 +179,7 @@ def apply_changes(table: SilverTable) -> list[tuple[str, bool]]:
             bronze_file_id, source_line, loaded_at)
         SELECT {values}, s.updated_at, 'infinity', true, false, $1, s.source_line, now()
         FROM stage_outcomes s WHERE s.outcome IN ('inserted', 'versioned')
-        """,
+        """,  # nosec B608 # table/column names from SILVER_TABLES declarations
             True,
         ),
     ]
@@ -199,7 +199,7 @@ def infer_parents(column: str, parent: SilverTable) -> str:
           AND NOT EXISTS (SELECT 1 FROM {parent.qualified} p
                           WHERE p.{quote(parent_key)} = s.{quote(column)})
         ORDER BY s.{quote(column)}, s.source_line
-    """
+    """  # nosec B608 # table/column names from SILVER_TABLES declarations
 
 
 def orphan_count(column: str, parent: SilverTable) -> str:
@@ -211,7 +211,7 @@ def orphan_count(column: str, parent: SilverTable) -> str:
         WHERE s.outcome IN {APPLIED_OUTCOMES} AND s.{quote(column)} IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM {parent.qualified} p
                           WHERE p.{quote(parent_key)} = s.{quote(column)})
-    """
+    """  # nosec B608 # table/column names from SILVER_TABLES declarations
 
 
 def previous_marked_columns(table: SilverTable, alias: str) -> str:
@@ -251,7 +251,7 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
             keys = f"""
                 SELECT DISTINCT {dirty_key(table, mark, "o", mark.column)} AS key
                 FROM {changed} JOIN silver.orders o ON o.order_id = s.order_id
-            """
+            """  # nosec B608 # table/column names from SILVER_TABLES declarations
         else:
             # The distinct (new, previous) pairs first: a large file has a million changed rows
             # but a few hundred pairs, and unpivoting every row before the DISTINCT takes a second.
@@ -263,7 +263,7 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
                     FROM {changed}
                 ) AS p
                 CROSS JOIN LATERAL (VALUES (p.key), (p.previous)) AS k (key)
-            """
+            """  # nosec B608 # table/column names from SILVER_TABLES declarations
         statements.append(
             f"""
             INSERT INTO {target} (mart, {target_column})
@@ -271,7 +271,7 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
             FROM ({keys}) AS k CROSS JOIN (VALUES {marts}) AS m (mart)
             WHERE k.key IS NOT NULL
             ON CONFLICT DO NOTHING
-            """
+            """  # nosec B608 # table/column names from SILVER_TABLES declarations
         )
     return statements
 
@@ -279,5 +279,6 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
 def mark_dirty_changes(table: SilverTable) -> list[str]:
     """`mark_dirty` for the rows a file inserted or changed."""
     return mark_dirty(
-        table, f"(SELECT * FROM stage_outcomes WHERE outcome IN {APPLIED_OUTCOMES}) AS s"
+        table,
+        f"(SELECT * FROM stage_outcomes WHERE outcome IN {APPLIED_OUTCOMES}) AS s",  # nosec B608 # table/column names from SILVER_TABLES declarations
     )

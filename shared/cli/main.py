@@ -95,6 +95,7 @@ def db_init(
                     database,
                     settings.role_passwords(),
                     reset_passwords=reset_role_passwords,
+                    analyst_password=settings.analyst_password(),
                 )
             )
         except BootstrapRefusedError as error:

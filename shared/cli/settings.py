@@ -6,9 +6,10 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 
+from shared.analyst_access import ANALYST_PASSWORD_FIELD
 from shared.database import platform_database, role_password_field, with_login
 from shared.owners import OWNERSHIP, Owner
-from shared.settings import EcomSettings, ObjectStoreSettings
+from shared.settings import EcomSettings, ObjectStoreSettings, RuntimeMode, local_secret
 
 
 class PlatformPorts(EcomSettings):
@@ -68,10 +69,23 @@ class PlatformSettings(ObjectStoreSettings, PlatformPorts):
         default=None, description="ecom_reminders password."
     )
     db_password_admin: SecretStr | None = Field(default=None, description="ecom_admin password.")
+    db_password_analyst: SecretStr | None = Field(
+        default=None,
+        description="ecom_analyst password: the read-only BI login (shared/analyst_access.py);"
+        " generated into local secrets in local mode, unset elsewhere: no analyst login.",
+    )
 
     def role_passwords(self) -> dict[Owner, str]:
         """Every owner's database password."""
         return {owner: self.secret(role_password_field(owner)) for owner in Owner}
+
+    def analyst_password(self) -> str | None:
+        """The analyst login's password: the setting, else (local mode) a local secret."""
+        if self.db_password_analyst is not None:
+            return self.db_password_analyst.get_secret_value()
+        if self.mode is RuntimeMode.LOCAL:
+            return local_secret(self.data_dir, ANALYST_PASSWORD_FIELD).get_secret_value()
+        return None
 
     def owner_url(self, superuser_url: str, owner: Owner) -> str:
         """The URL logging in as `owner`'s role on the platform database of `superuser_url`."""

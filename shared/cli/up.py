@@ -154,7 +154,10 @@ class LocalStack:
         self._say("initialising database, roles and migrations ...")
         asyncio.run(
             init_database(
-                superuser_url, platform_database(self.settings), self.settings.role_passwords()
+                superuser_url,
+                platform_database(self.settings),
+                self.settings.role_passwords(),
+                analyst_password=self.settings.analyst_password(),
             )
         )
         self._seed(superuser_url)

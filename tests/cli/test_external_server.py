@@ -20,10 +20,15 @@ from shared.owners import OWNERSHIP, Owner
 from shared.settings import EcomSettings, SettingsError
 from tests.cli.test_commands import ecom, ecom_env
 from tests.conftest import TEST_PASSWORDS
+from tests.shared.test_analyst_role import ANALYST_PASSWORD
 
 
 def password_env() -> dict[str, str]:
-    return {f"ECOM_DB_PASSWORD_{owner.value.upper()}": pw for owner, pw in TEST_PASSWORDS.items()}
+    # The analyst login is cluster-wide like the owners': every test gives it the same password.
+    return {
+        **{f"ECOM_DB_PASSWORD_{owner.value.upper()}": pw for owner, pw in TEST_PASSWORDS.items()},
+        "ECOM_DB_PASSWORD_ANALYST": ANALYST_PASSWORD,
+    }
 
 
 async def _sql(url: str, statement: str) -> object:

@@ -147,5 +147,5 @@ def downgrade() -> None:
             DROP COLUMN claimed_at
         """
     )
-    op.execute(f"REVOKE SELECT ON reminders.reminder_preferences FROM {PIPELINE_ROLE}")
+    op.execute(f"REVOKE SELECT ON reminders.reminder_preferences FROM {PIPELINE_ROLE}")  # nosec B608 # role name from shared.owners
     op.execute("DROP TABLE reminders.reminder_candidates")
