@@ -68,7 +68,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# "function" scope: the commit happens before the answer is sent, so a 201 means the row is durable
+# and visible to the client's next request (FastAPI's default ends the dependency afterwards).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_engine(request: Request) -> AsyncEngine:

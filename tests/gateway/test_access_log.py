@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,9 +65,16 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     servers.stop_all()
 
 
-def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+def access_lines(caplog: pytest.LogCaptureFixture, at_least: int = 1) -> list[dict[str, Any]]:
+    """The access lines logged so far, waiting (up to 5 s) for `at_least`: the gateway's server
+    thread writes a line once the answer has gone out, which may be after the client has it."""
     formatter = JsonFormatter()
-    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == "gateway.access"]
+    deadline = time.monotonic() + 5
+    while True:
+        records = [r for r in caplog.records if r.name == "gateway.access"]
+        if len(records) >= at_least or time.monotonic() > deadline:
+            return [json.loads(formatter.format(r)) for r in records]
+        time.sleep(0.02)
 
 
 def test_one_access_line_per_request_with_route_upstream_status_and_ids(
@@ -86,7 +94,7 @@ def test_one_access_line_per_request_with_route_upstream_status_and_ids(
     assert unrouted.status_code == 404
     assert health.status_code == 200
 
-    lines = access_lines(caplog)
+    lines = access_lines(caplog, at_least=4)
     assert len(lines) == 4
     first, second, third, fourth = lines
     assert first["method"] == "GET"

@@ -134,11 +134,22 @@ async def _put_csr(client: AsyncClient, headers: dict[str, str], key: str) -> Re
     return await client.put(f"{CSR}/CSR-{key}", json=csr_body(), headers=headers)
 
 
+async def _replay_rejects(client: AsyncClient, headers: dict[str, str], _key: str) -> Response:
+    return await client.post(
+        f"{PIPELINE}/rejects/replay", json={"entity": "orders"}, headers=headers
+    )
+
+
+async def _retry_quarantined(client: AsyncClient, headers: dict[str, str], _key: str) -> Response:
+    return await client.post(f"{PIPELINE}/quarantine/999999/retry", headers=headers)
+
+
 async def _post_event(client: AsyncClient, headers: dict[str, str], _key: str) -> Response:
     body = {"event_type": "reminder.opened", "customer_id": ALICE}
     return await client.post(EVENTS, json=body, headers=headers)
 
 
+PIPELINE = "/api/admin/pipeline"
 CONFIGURATION = f"{CONFIGURATIONS}/{{preference_id}}"
 WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
     **_admin_routes(PRODUCTS),
@@ -154,6 +165,14 @@ WRITE_ROUTES: dict[tuple[str, str], WriteRoute] = {
         "reminders", CSR_UP | {Role.CUSTOMER}, 204, _alice_configuration, _delete_configuration
     ),
     ("PUT", f"{CSR}/{{csr_id}}"): WriteRoute("reminders", CSR_UP, 201, _nothing, _put_csr),
+    # Pipeline actions are the admin's alone; past authorization, an empty pipeline has no rejects
+    # to replay (409) and no such quarantined file (404).
+    ("POST", f"{PIPELINE}/rejects/replay"): WriteRoute(
+        "admin", frozenset({Role.ADMIN}), 409, _nothing, _replay_rejects
+    ),
+    ("POST", f"{PIPELINE}/quarantine/{{quarantine_id}}/retry"): WriteRoute(
+        "admin", frozenset({Role.ADMIN}), 404, _nothing, _retry_quarantined
+    ),
     # A viewer only reads: it may not report events, about ALICE or anyone.
     ("POST", EVENTS): WriteRoute("reminders", CSR_UP | {Role.CUSTOMER}, 201, _nothing, _post_event),
 }

@@ -26,9 +26,13 @@ from tests.services.admin.conftest import admin_settings
 from tests.services.admin.pipeline_runs import PipelineHistory, make_pipeline_history
 from tests.services.conftest import client_for
 
-ADMIN = as_role(Role.ADMIN)
 BASE = "/api/admin/pipeline"
 ACTIONS = {"replay_rejects", "retry_quarantined_file"}
+
+
+def admin_headers() -> dict[str, str]:
+    """An admin's identity headers, signed now (assertions expire within a minute)."""
+    return as_role(Role.ADMIN)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +85,9 @@ async def flow_run(flow_run_id: str) -> Any:
 async def test_replaying_rejects_starts_a_flow_run_of_the_replay_deployment(
     history: PipelineHistory, deployments: dict[str, Any], admin: AsyncClient
 ) -> None:
-    response = await admin.post(f"{BASE}/rejects/replay", json={"entity": "orders"}, headers=ADMIN)
+    response = await admin.post(
+        f"{BASE}/rejects/replay", json={"entity": "orders"}, headers=admin_headers()
+    )
 
     assert response.status_code == 202, response.text
     body = response.json()
@@ -91,10 +97,12 @@ async def test_replaying_rejects_starts_a_flow_run_of_the_replay_deployment(
     assert run.parameters == {"entity": "orders", "rule": None}
     # Nothing open for that entity or rule: nothing to start.
     for nothing in ({"entity": "customers"}, {"rule": "NO_SUCH_RULE"}):
-        refused = await admin.post(f"{BASE}/rejects/replay", json=nothing, headers=ADMIN)
+        refused = await admin.post(f"{BASE}/rejects/replay", json=nothing, headers=admin_headers())
         assert refused.status_code == 409, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
-    unknown_field = await admin.post(f"{BASE}/rejects/replay", json={"x": 1}, headers=ADMIN)
+    unknown_field = await admin.post(
+        f"{BASE}/rejects/replay", json={"x": 1}, headers=admin_headers()
+    )
     assert unknown_field.status_code == 422
 
 
@@ -104,16 +112,18 @@ async def test_retrying_a_quarantined_file_starts_a_flow_run_naming_it_and_the_a
 ) -> None:
     url = f"{BASE}/quarantine/{history.quarantine_id}/retry"
 
-    response = await admin.post(url, headers=ADMIN)
+    response = await admin.post(url, headers=admin_headers())
 
     assert response.status_code == 202, response.text
     run = await flow_run(response.json()["flow_run_id"])
     assert run.deployment_id == deployments["retry_quarantined_file"]
     assert run.parameters["quarantine_id"] == history.quarantine_id
     assert run.parameters["actor"]
-    missing = await admin.post(f"{BASE}/quarantine/999/retry", headers=ADMIN)
+    missing = await admin.post(f"{BASE}/quarantine/999/retry", headers=admin_headers())
     assert missing.status_code == 404, missing.text
-    assert (await admin.post(f"{BASE}/quarantine/0/retry", headers=ADMIN)).status_code == 422
+    assert (
+        await admin.post(f"{BASE}/quarantine/0/retry", headers=admin_headers())
+    ).status_code == 422
 
 
 async def test_a_resolved_file_is_nothing_to_retry(
@@ -124,7 +134,7 @@ async def test_a_resolved_file_is_nothing_to_retry(
         " resolved_by = 'ops', resolution_note = 'not ours'"
     )
     response = await admin_client.post(
-        f"{BASE}/quarantine/{history.quarantine_id}/retry", headers=ADMIN
+        f"{BASE}/quarantine/{history.quarantine_id}/retry", headers=admin_headers()
     )
     assert response.status_code == 409, response.text
     assert "discarded" in response.json()["detail"]
@@ -137,7 +147,7 @@ async def test_an_unreachable_orchestrator_is_a_503(
     url = None if where == "unset" else f"http://127.0.0.1:{free_port()}/api"
     async for client in admin_with(database, tmp_path, prefect_api_url=url, prefect_timeout_s=2):
         for path in ("/rejects/replay", f"/quarantine/{history.quarantine_id}/retry"):
-            response = await client.post(f"{BASE}{path}", headers=ADMIN)
+            response = await client.post(f"{BASE}{path}", headers=admin_headers())
             assert response.status_code == 503, response.text
             assert response.headers["content-type"].startswith("application/problem+json")
             assert "ECOM_PREFECT_API_URL" in response.json()["detail"] or where != "unset"

@@ -17,8 +17,12 @@ from tests.conftest import TestDatabase
 from tests.services.admin.back_office import as_role
 from tests.services.admin.pipeline_runs import PipelineHistory, make_pipeline_history
 
-ADMIN = as_role(Role.ADMIN)
 BASE = "/api/admin/pipeline"
+
+
+def admin_headers() -> dict[str, str]:
+    """An admin's identity headers, signed now (assertions expire within a minute)."""
+    return as_role(Role.ADMIN)
 
 
 @pytest.fixture
@@ -27,7 +31,7 @@ async def history(database: TestDatabase, tmp_path: Path) -> PipelineHistory:
 
 
 async def get(client: AsyncClient, path: str, **params: str | int) -> dict[str, Any]:
-    response = await client.get(f"{BASE}{path}", params=params, headers=ADMIN)
+    response = await client.get(f"{BASE}{path}", params=params, headers=admin_headers())
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -68,11 +72,11 @@ async def test_one_run_with_its_per_file_ledger(
     assert run["quarantined"][0]["file"] == "landing/orders/no-header.csv"
 
     unknown = await admin_client.get(
-        f"{BASE}/runs/00000000-0000-4000-8000-000000000000", headers=ADMIN
+        f"{BASE}/runs/00000000-0000-4000-8000-000000000000", headers=admin_headers()
     )
     assert unknown.status_code == 404
     assert unknown.headers["content-type"].startswith("application/problem+json")
-    malformed = await admin_client.get(f"{BASE}/runs/not-a-uuid", headers=ADMIN)
+    malformed = await admin_client.get(f"{BASE}/runs/not-a-uuid", headers=admin_headers())
     assert malformed.status_code == 422
 
 
@@ -102,7 +106,9 @@ async def test_rejects_with_raw_row_and_filters(
         ({"resolved": "true"}, 0),
     ):
         assert (await get(admin_client, "/rejects", **filters))["count"] == count, filters
-    bad = await admin_client.get(f"{BASE}/rejects", params={"entity": "x; drop"}, headers=ADMIN)
+    bad = await admin_client.get(
+        f"{BASE}/rejects", params={"entity": "x; drop"}, headers=admin_headers()
+    )
     assert bad.status_code == 422
 
 
@@ -139,7 +145,7 @@ async def test_contract_results_per_mart_show_the_failed_check(
 async def test_marts_show_the_last_published_build_and_its_freshness(
     history: PipelineHistory, admin_client: AsyncClient
 ) -> None:
-    response = await admin_client.get(f"{BASE}/marts", headers=ADMIN)
+    response = await admin_client.get(f"{BASE}/marts", headers=admin_headers())
 
     assert response.status_code == 200, response.text
     marts = {mart["mart"]: mart for mart in response.json()}
@@ -181,7 +187,7 @@ async def test_the_dashboard_draws_from_one_response(
         " ('2026-11-25', 'web', 'north', 1, 1, 30, 0, 30, 0, 1, 0, 0, 'USD', now())"
     )
 
-    response = await admin_client.get("/api/admin/kpis/dashboard", headers=ADMIN)
+    response = await admin_client.get("/api/admin/kpis/dashboard", headers=admin_headers())
 
     assert response.status_code == 200, response.text
     board = response.json()
@@ -204,10 +210,10 @@ async def test_the_dashboard_draws_from_one_response(
     assert (board["pipeline"]["open_rejects"], board["pipeline"]["quarantined_files"]) == (1, 1)
     assert board["pipeline"]["stalest_mart"] is not None
     asked = await admin_client.get(
-        "/api/admin/kpis/dashboard", params={"day": "2026-11-19"}, headers=ADMIN
+        "/api/admin/kpis/dashboard", params={"day": "2026-11-19"}, headers=admin_headers()
     )
     assert asked.json()["revenue_today"] == "10.00"
     bad = await admin_client.get(
-        "/api/admin/kpis/dashboard", params={"day": "yesterday"}, headers=ADMIN
+        "/api/admin/kpis/dashboard", params={"day": "yesterday"}, headers=admin_headers()
     )
     assert bad.status_code == 422
