@@ -1,13 +1,8 @@
-"""The shared upstream HTTP client and the calls the gateway makes to every service at once."""
+"""The shared upstream HTTP client, and how the gateway groups and times its probes of services."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 import aiohttp
-
-logger = logging.getLogger(__name__)
 
 # Generous: every in-flight client request holds one upstream connection (DESIGN.md's benchmark
 # drives 50 concurrent clients), and the pool is shared by all services.
@@ -54,28 +49,3 @@ def services_by_url(upstreams: dict[str, str]) -> dict[str, tuple[str, ...]]:
 def probe_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
     """The timeout of a probe (readiness, OpenAPI): short, whatever the upstream timeout."""
     return aiohttp.ClientTimeout(total=min(PROBE_TIMEOUT_S, timeout_s))
-
-
-async def is_healthy(session: aiohttp.ClientSession, base_url: str, timeout_s: float) -> bool:
-    """Whether the service at `base_url` answers its `/healthz` with a 2xx."""
-    try:
-        async with session.get(
-            f"{base_url}/healthz", timeout=probe_timeout(timeout_s), allow_redirects=False
-        ) as response:
-            return 200 <= response.status < 300
-    except (aiohttp.ClientError, TimeoutError) as error:
-        logger.info("health check of %s failed: %r", base_url, error)
-        return False
-
-
-async def check_all(
-    session: aiohttp.ClientSession, upstreams: dict[str, str], timeout_s: float
-) -> dict[str, bool]:
-    """Health of every service (by name), each distinct URL probed once, all concurrently."""
-    groups = services_by_url(upstreams)
-    results = await asyncio.gather(*(is_healthy(session, url, timeout_s) for url in groups))
-    return {
-        name: healthy
-        for names, healthy in zip(groups.values(), results, strict=True)
-        for name in names
-    }
