@@ -32,8 +32,6 @@ from shared.identity import Role, issue_token
 from shared.log import LogFormat, log_format
 from shared.owners import Owner
 
-Child = Component  # a process started (and restarted) by `ecom up`
-
 
 class StartupError(RuntimeError):
     """A component did not come up; the message says which and where its log is."""
@@ -186,14 +184,14 @@ class LocalStack:
         url = self.settings.owner_url(superuser_url, owner)
         return {**self._base_env(), "ECOM_DATABASE_URL": url}
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Child:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Component:
         port, _, health_url = self.endpoints.get(name, (None, None, None))
         return self.supervisor.start(ComponentSpec(name, args, env, port, health_url))
 
     def _ecom(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "shared.cli", *args]
 
-    def _wait_healthy(self, child: Child, url: str, deadline: float) -> None:
+    def _wait_healthy(self, child: Component, url: str, deadline: float) -> None:
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
                 raise StartupError(f"{child.name} exited early; see {child.log}")
