@@ -79,7 +79,7 @@ def main() -> None:
     started = time.monotonic()
     with open(log, "w") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "up"], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "deploy.cli", "up"], env=env, stdout=out, stderr=out
         )
     try:
         while "Ctrl-C stops everything" not in log.read_text():
@@ -96,7 +96,7 @@ def main() -> None:
             for batch in range(1, options.batches + 1):
                 before = _orders_in_api(client, url, token)
                 generated = subprocess.run(
-                    [sys.executable, "-m", "shared.cli", "generate", "--orders", "30", "--clean"],
+                    [sys.executable, "-m", "deploy.cli", "generate", "--orders", "30", "--clean"],
                     env=env,
                     capture_output=True,
                     text=True,

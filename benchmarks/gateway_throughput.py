@@ -153,7 +153,7 @@ def main() -> None:
     }
     caller = Principal(sub="bench", role=Role.VIEWER)
     through_gateway = {"Authorization": f"Bearer {issue_token(JWT_SECRET, caller.role, 'bench')}"}
-    ecom = [sys.executable, "-m", "shared.cli", "serve"]
+    ecom = [sys.executable, "-m", "deploy.cli", "serve"]
     with ExitStack() as stack:
         urls = _start_database(data_dir, stack)
         _start([*ecom, "admin"], {**env, "ECOM_DATABASE_URL": urls[Owner.ADMIN]}, direct_url, stack)

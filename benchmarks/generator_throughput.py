@@ -31,7 +31,7 @@ SAMPLE_ROWS = 200_000
 def _run_generator(orders: int, data_dir: Path) -> tuple[float, float, dict[str, Any]]:
     env = {**os.environ, "ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING"}
     env.pop("ECOM_OBJECT_STORE_URL", None)
-    command = [sys.executable, "-m", "shared.cli", "generate", "--orders", str(orders)]
+    command = [sys.executable, "-m", "deploy.cli", "generate", "--orders", str(orders)]
     command += ["--seed", "1", "--as-of", "2026-11-20T12:00:00Z"]
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603

@@ -15,11 +15,11 @@ import asyncpg
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql
 
+from deploy.seed import seed_reminders
 from services.admin.models import MartDailyRevenue
 from services.admin.routes.kpis import SORT_KEYS
 from services.loyalty.entities.recommendations import RESOURCE as RECOMMENDATIONS
 from services.reminders.entities.preferences import RESOURCE as PREFERENCES
-from services.reminders.seed import seed_reminders
 from services.transparency.entities.trust_scores import RESOURCE as TRUST_SCORES
 from shared.owners import Owner
 from shared.pagination import DEFAULT_PAGE_SIZE, order_by_clause

@@ -189,13 +189,13 @@ def run(cases: Sequence[ReadCase], *, seconds: int, rounds: int) -> list[CaseRes
         )
         for owner, port in ports.items():
             _start(
-                [python, "-m", "shared.cli", "serve", owner.value],
+                [python, "-m", "deploy.cli", "serve", owner.value],
                 {**env, "ECOM_DATABASE_URL": urls[owner]},
                 f"http://127.0.0.1:{port}/healthz",
                 stack,
             )
         _start(
-            [python, "-m", "shared.cli", "serve", "gateway"],
+            [python, "-m", "deploy.cli", "serve", "gateway"],
             env,
             f"http://127.0.0.1:{gateway_port}/healthz",
             stack,

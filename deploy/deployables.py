@@ -1,12 +1,13 @@
-"""The platform's deployables, declared once for the image's consumers (compose, Terraform, CI).
+"""The platform's deployables, declared once: the composition root's one list.
+
+Everything that runs a deployable reads this list: `ecom serve <name>` (deploy/cli/components.py
+imports the declared settings class and app factory), `ecom up` (deploy/cli/up.py starts one
+process per declaration), and, checked by tests/deploy/, compose.yaml, the Terraform service
+list and the gateway's routing (GatewaySettings.upstreams).
 
 Plain data with no import of any deployable: a settings class or app is named by its dotted path,
 so reading this module (or `python -m deploy.deployables`, which prints it as JSON for the
-Terraform service list) loads none of the platform. tests/deploy/test_compose.py checks that
-compose.yaml, the settings classes and the gateway's upstreams agree with it.
-
-Not (yet) the composition root of issue 15 point 1: `ecom up` and `ecom serve` still keep their
-own lists in shared/cli; the agreement test is what keeps them from drifting apart meanwhile.
+Terraform service list) loads none of the platform.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ class Deployable:
     owner: str | None = None  # shared.owners.Owner value: the PostgreSQL role it logs in as
     port_setting: str | None = None  # settings field of the listening port (ECOM_<FIELD>)
     port: int | None = None  # the port in compose and on ECS (the setting's default)
-    health_path: str | None = None
+    health_path: str | None = None  # liveness: compose's and the load balancer's probe
+    # Readiness (dependencies reachable): what `ecom up` waits for; the health path if unset.
+    ready_path: str | None = None
+    # "module:function" building the ASGI app from an instance of `settings` (HTTP only).
+    app_factory: str | None = None
     # Gateway routing: the /api/<prefix>/ prefixes served, and the gateway setting naming its URL.
     route_prefixes: tuple[str, ...] = ()
     gateway_url_setting: str | None = None
@@ -45,6 +50,11 @@ class Deployable:
     # The owner's database password is not among them: it is part of its ECOM_DATABASE_URL,
     # itself a secret (a Secrets Manager value on ECS, from the secrets file in compose).
     secrets: tuple[str, ...] = field(default=())
+
+    @property
+    def readiness_path(self) -> str | None:
+        """The path that answers 200 once the deployable can serve."""
+        return self.ready_path or self.health_path
 
     @property
     def port_variable(self) -> str | None:
@@ -64,6 +74,8 @@ def _service(
         port_setting=f"{name}_port",
         port=port,
         health_path="/healthz",
+        ready_path="/readyz",
+        app_factory=f"services.{name}.app:create_app",
         route_prefixes=prefixes,
         gateway_url_setting=f"{name}_service_url",
         secrets=("ECOM_INTERNAL_SECRET",),
@@ -74,7 +86,7 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     Deployable(
         name="db-init",
         kind=Kind.JOB,
-        settings="shared.cli.settings:PlatformSettings",
+        settings="deploy.cli.settings:PlatformSettings",
         command=("db", "init"),
         secrets=(
             "ECOM_JWT_SECRET",
@@ -95,6 +107,13 @@ DEPLOYABLES: tuple[Deployable, ...] = (
         writes_lake=True,
     ),
     _service("admin", "admin", "services.admin.settings:AdminSettings", 8001, ("admin",)),
+    _service(
+        "reminders",
+        "reminders",
+        "services.reminders.settings:ReminderSettings",
+        8004,
+        ("reminders",),
+    ),
     _service("loyalty", "loyalty", "services.loyalty.settings:LoyaltySettings", 8002, ("loyalty",)),
     _service(
         "transparency",
@@ -102,13 +121,6 @@ DEPLOYABLES: tuple[Deployable, ...] = (
         "services.transparency.settings:TransparencySettings",
         8003,
         ("transparency", "trust"),
-    ),
-    _service(
-        "reminders",
-        "reminders",
-        "services.reminders.settings:ReminderSettings",
-        8004,
-        ("reminders",),
     ),
     Deployable(
         name="gateway",
@@ -118,6 +130,7 @@ DEPLOYABLES: tuple[Deployable, ...] = (
         port_setting="gateway_port",
         port=8000,
         health_path="/healthz",
+        app_factory="gateway.app:create_app",
         secrets=("ECOM_JWT_SECRET", "ECOM_INTERNAL_SECRET"),
     ),
 )
@@ -129,6 +142,11 @@ PUBLIC = "gateway"
 def by_name() -> dict[str, Deployable]:
     """Every deployable by its name."""
     return {deployable.name: deployable for deployable in DEPLOYABLES}
+
+
+def of_kind(kind: Kind) -> tuple[Deployable, ...]:
+    """The deployables of one kind, in declaration (start-up) order."""
+    return tuple(deployable for deployable in DEPLOYABLES if deployable.kind is kind)
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from deploy.cli.prefect_env import prefect_environment
 from shared.bootstrap import ensure_schemas_and_grants, init_database
-from shared.cli.prefect_env import prefect_environment
 from shared.database import asyncpg_dsn, with_database, with_login
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.owners import OWNERSHIP, Owner

@@ -240,13 +240,45 @@ def test_raw_file_keeps_secrets_out_of_the_repository() -> None:
 
 
 def test_ecom_serve_and_ecom_up_ports_agree_with_the_declaration() -> None:
-    from shared.cli.main import Component
-    from shared.cli.settings import PlatformPorts
+    from deploy.cli.components import servable
+    from deploy.cli.main import Component
+    from deploy.cli.settings import PlatformPorts
 
     http = {d.name: d for d in DEPLOYABLES if d.kind is Kind.HTTP}
-    assert {component.value for component in Component} == set(http)
+    assert set(servable()) == set(http)
+    # `ecom serve` offers exactly the declared HTTP deployables as its choices.
+    assert {str(component) for component in Component} == set(http)  # type: ignore[attr-defined]
     for deployable in http.values():
         assert deployable.command == ("serve", deployable.name)
         assert deployable.port_setting is not None
         local_default = PlatformPorts.model_fields[deployable.port_setting].default
         assert local_default == deployable.port, f"`ecom up` runs {deployable.name} elsewhere"
+        assert deployable.app_factory is not None
+        module, _, factory = deployable.app_factory.partition(":")
+        assert callable(getattr(importlib.import_module(module), factory)), deployable.name
+        assert deployable.readiness_path is not None
+
+
+def test_ecom_up_starts_and_probes_every_declared_deployable(tmp_path: Path) -> None:
+    """`ecom up`'s components, ports, health URLs and the gateway's upstream URLs come from
+    the declarations."""
+    from deploy.cli.settings import PlatformSettings
+    from deploy.cli.up import LocalStack
+
+    settings = PlatformSettings(_env_file=None, data_dir=tmp_path, mode=RuntimeMode.LOCAL)
+    stack = LocalStack(settings)
+    http = [d for d in DEPLOYABLES if d.kind is Kind.HTTP]
+    assert set(stack.endpoints) == {d.name for d in http} | {"prefect-server"}
+    for deployable in http:
+        port, url, health_url = stack.endpoints[deployable.name]
+        assert (port, url) == (deployable.port, f"http://127.0.0.1:{deployable.port}")
+        assert health_url == f"http://127.0.0.1:{deployable.port}{deployable.readiness_path}"
+    gateway_env = stack._deployable_env("postgresql://u:p@127.0.0.1:1/d", by_name()[PUBLIC])
+    assert "ECOM_DATABASE_URL" not in gateway_env, "the gateway holds no database login"
+    assert gateway_env["ECOM_GATEWAY_PORT"] == "8000"
+    routed = {
+        f"ECOM_{d.gateway_url_setting.upper()}": f"http://127.0.0.1:{d.port}"
+        for d in DEPLOYABLES
+        if d.gateway_url_setting
+    }
+    assert {k: gateway_env[k] for k in routed} == routed

@@ -15,9 +15,9 @@ import pytest
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from deploy.cli.settings import PlatformPorts, PlatformSettings
+from deploy.deployables import PUBLIC, Kind, of_kind
 from gateway.settings import GatewaySettings
-from shared.cli.main import Component
-from shared.cli.settings import PlatformPorts, PlatformSettings
 from shared.log import LogFormatSettings
 from shared.owners import Owner
 
@@ -32,11 +32,11 @@ SETTINGS: dict[str, str | None] = {
     "transparency": "services.transparency.settings:TransparencySettings",
     "reminders": "services.reminders.settings:ReminderSettings",
     "flows": "flows.settings:FlowSettings",
-    "db-init": "shared.cli.settings:PlatformSettings",
+    "db-init": "deploy.cli.settings:PlatformSettings",
     "prefect-server": None,
     "prefect-worker": None,
 }
-SERVICES = [c.value for c in Component if c is not Component.GATEWAY]
+SERVICES = [d.name for d in of_kind(Kind.HTTP) if d.name != PUBLIC]
 
 
 def settings_class(name: str) -> type[BaseSettings]:

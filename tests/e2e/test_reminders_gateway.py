@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.reminders.seed import seed_reminders
+from deploy.seed import seed_reminders
 from shared.identity import ASSERTION_HEADER, Role
 from shared.owners import Owner
 from tests.conftest import TestDatabase

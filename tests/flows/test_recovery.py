@@ -26,11 +26,11 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.schedules import IntervalSchedule
 
+from deploy.cli.prefect_env import prefect_environment, prefect_server_command
 from flows.orchestration import DATA_PIPELINE_DEPLOYMENT
-from shared.cli.prefect_env import prefect_environment, prefect_server_command
 from shared.owners import Owner
-from tests.cli.test_commands import processes_mentioning
 from tests.conftest import TestDatabase, free_port
+from tests.deploy.cli.test_commands import processes_mentioning
 
 SERVER_STARTUP_S = 120
 SCHEDULE_EVERY_S = 10
@@ -131,7 +131,7 @@ class FlowsRunner:
         served_before = self.log_text().count("polling for scheduled runs")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "flows", "serve"],
+                [sys.executable, "-m", "deploy.cli", "flows", "serve"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -25,7 +25,7 @@ def ecom(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "PREFECT_"))}
     env.update({"ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING"})
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "deploy.cli", *args],
         env=env,
         capture_output=True,
         text=True,

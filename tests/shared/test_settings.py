@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices, ValidationError
 
+from deploy.cli.settings import PlatformSettings
 from flows.settings import FlowSettings
 from gateway.settings import GatewaySettings
 from services.admin.settings import AdminSettings
 from services.loyalty.settings import LoyaltySettings
 from services.reminders.settings import ReminderSettings
 from services.transparency.settings import TransparencySettings
-from shared.cli.settings import PlatformSettings
 from shared.database import resolve_database_url
 from shared.owners import Owner
 from shared.settings import EcomSettings, RuntimeMode, SettingsError

@@ -12,8 +12,8 @@ from typing import Any
 import asyncpg
 from httpx import AsyncClient
 
+from deploy.seed import SEEDED_CUSTOMERS, SEGMENTS, SeedCounts, seed_reminders
 from flows.gold.marts.loyalty import SEGMENTS as LOYALTY_SEGMENTS
-from services.reminders.seed import SEEDED_CUSTOMERS, SEGMENTS, SeedCounts, seed_reminders
 from shared.identity import Role
 from shared.owners import Owner
 from tests.conftest import TEST_PASSWORDS, TestDatabase
@@ -116,7 +116,7 @@ async def test_ecom_db_seed_runs_as_the_reminders_role_and_twice_in_a_row(
         ECOM_DB_PASSWORD_REMINDERS=TEST_PASSWORDS[Owner.REMINDERS],
         ECOM_LOG_LEVEL="WARNING",
     )
-    command = [sys.executable, "-m", "shared.cli", "db", "seed"]
+    command = [sys.executable, "-m", "deploy.cli", "db", "seed"]
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run(

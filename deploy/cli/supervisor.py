@@ -18,8 +18,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.cli.bounded_log import BoundedLog
-from shared.cli.die_with_parent import wrap
+from deploy.cli.bounded_log import BoundedLog
+from deploy.cli.die_with_parent import wrap
 
 STOP_GRACE_S = 15
 

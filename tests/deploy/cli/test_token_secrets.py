@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from shared.settings import LOCAL_SECRETS_FILE, local_secret
-from tests.cli.test_commands import ecom, ecom_env
+from tests.deploy.cli.test_commands import ecom, ecom_env
 
 
 def claims(token: str, secret: str) -> dict[str, object]:

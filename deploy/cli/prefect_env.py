@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.cli.prefect_logging import write_json_logging_settings
+from deploy.cli.prefect_logging import write_json_logging_settings
 from shared.log import LogFormat, LogFormatSettings
 
 # Prefect keeps deployment concurrency leases in the server's memory by default: a server

@@ -26,9 +26,9 @@ def _with_connection(
 ) -> Result:
     """Run `work(connection, store)` as the pipeline role, the embedded server started if
     needed; an operator mistake (unknown id, already resolved) ends the command with its reason."""
+    from deploy.cli.main import local_database
     from flows.quarantine import QuarantineError
     from flows.settings import FlowSettings
-    from shared.cli.main import local_database
     from shared.database import asyncpg_dsn, resolve_database_url
     from shared.owners import Owner
 

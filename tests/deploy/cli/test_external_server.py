@@ -18,8 +18,8 @@ import pytest
 from shared.database import asyncpg_dsn, resolve_database_url, with_database, with_login
 from shared.owners import OWNERSHIP, Owner
 from shared.settings import EcomSettings, SettingsError
-from tests.cli.test_commands import ecom, ecom_env
 from tests.conftest import TEST_PASSWORDS
+from tests.deploy.cli.test_commands import ecom, ecom_env
 from tests.shared.test_analyst_role import ANALYST_PASSWORD
 
 

@@ -19,13 +19,14 @@ from types import FrameType
 import httpx
 import typer
 
+from deploy.cli.prefect_env import prefect_environment, prefect_server_command
+from deploy.cli.settings import PlatformSettings
+from deploy.cli.stack_state import now_iso, remove_state, write_state
+from deploy.cli.stall_watch import PipelineStallWatch
+from deploy.cli.supervisor import Component, ComponentSpec, GaveUpError, Supervisor
+from deploy.cli.up_settings import UpSettings
+from deploy.deployables import DEPLOYABLES, PUBLIC, Deployable, Kind, of_kind
 from shared.bootstrap import init_database
-from shared.cli.prefect_env import prefect_environment, prefect_server_command
-from shared.cli.settings import PlatformSettings
-from shared.cli.stack_state import now_iso, remove_state, write_state
-from shared.cli.stall_watch import PipelineStallWatch
-from shared.cli.supervisor import Component, ComponentSpec, GaveUpError, Supervisor
-from shared.cli.up_settings import UpSettings
 from shared.database import embedded_server, platform_database, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
@@ -69,11 +70,16 @@ class LocalStack:
         self.ready = False
         self.server: EmbeddedPostgres | None = None
         self.prefect_url = f"http://127.0.0.1:{settings.prefect_port}/api"
-        self.gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
-        self.admin_url = f"http://127.0.0.1:{settings.admin_port}"
-        self.reminders_url = f"http://127.0.0.1:{settings.reminders_port}"
-        self.transparency_url = f"http://127.0.0.1:{settings.transparency_port}"
-        self.loyalty_url = f"http://127.0.0.1:{settings.loyalty_port}"
+        # Where each declared HTTP deployable listens locally (its port setting in PlatformPorts).
+        self.urls = {
+            deployable.name: f"http://127.0.0.1:{self._port(deployable)}"
+            for deployable in of_kind(Kind.HTTP)
+        }
+        self.gateway_url = self.urls[PUBLIC]
+        self.admin_url = self.urls["admin"]
+        self.reminders_url = self.urls["reminders"]
+        self.transparency_url = self.urls["transparency"]
+        self.loyalty_url = self.urls["loyalty"]
         self.flows_url: str | None = None  # the pipeline role's database URL, once known
         # Where each component listens and answers, for `ecom status`.
         self.endpoints: dict[str, tuple[int | None, str | None, str | None]] = {
@@ -82,20 +88,20 @@ class LocalStack:
                 self.prefect_url,
                 f"{self.prefect_url}/health",
             ),
-            "admin": (settings.admin_port, self.admin_url, f"{self.admin_url}/readyz"),
-            "reminders": (
-                settings.reminders_port,
-                self.reminders_url,
-                f"{self.reminders_url}/readyz",
-            ),
-            "loyalty": (settings.loyalty_port, self.loyalty_url, f"{self.loyalty_url}/readyz"),
-            "transparency": (
-                settings.transparency_port,
-                self.transparency_url,
-                f"{self.transparency_url}/readyz",
-            ),
-            "gateway": (settings.gateway_port, self.gateway_url, f"{self.gateway_url}/healthz"),
+            **{
+                deployable.name: (
+                    self._port(deployable),
+                    self.urls[deployable.name],
+                    f"{self.urls[deployable.name]}{deployable.readiness_path}",
+                )
+                for deployable in of_kind(Kind.HTTP)
+            },
         }
+
+    def _port(self, deployable: Deployable) -> int:
+        """The local port of an HTTP deployable: its port setting, as `ecom up` reads it."""
+        port: int = getattr(self.settings, str(deployable.port_setting))
+        return port
 
     @property
     def children(self) -> list[Component]:
@@ -163,8 +169,8 @@ class LocalStack:
 
     def _seed(self, superuser_url: str) -> None:
         """`ecom db seed`: demo rows for the service screens (keeps what is already there)."""
+        from deploy.seed import seed_reminders
         from flows.generator.settings import GeneratorSettings
-        from services.reminders.seed import seed_reminders
 
         url = self.settings.owner_url(superuser_url, Owner.REMINDERS)
         counts = asyncio.run(seed_reminders(url, GeneratorSettings().source_dir))
@@ -184,12 +190,28 @@ class LocalStack:
         url = self.settings.owner_url(superuser_url, owner)
         return {**self._base_env(), "ECOM_DATABASE_URL": url}
 
+    def _deployable_env(self, superuser_url: str, deployable: Deployable) -> dict[str, str]:
+        """A declared deployable's environment: its owner's login, its port, and for the
+        gateway where each routed service listens."""
+        env = (
+            self._role_env(superuser_url, Owner(deployable.owner))
+            if deployable.owner
+            else self._base_env()
+        )
+        if deployable.port_variable is not None:
+            env[deployable.port_variable] = str(self._port(deployable))
+        if deployable.name == PUBLIC:
+            for routed in DEPLOYABLES:
+                if routed.gateway_url_setting is not None:
+                    env[f"ECOM_{routed.gateway_url_setting.upper()}"] = self.urls[routed.name]
+        return env
+
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Component:
         port, _, health_url = self.endpoints.get(name, (None, None, None))
         return self.supervisor.start(ComponentSpec(name, args, env, port, health_url))
 
     def _ecom(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "shared.cli", *args]
+        return [sys.executable, "-m", "deploy.cli", *args]
 
     def _wait_healthy(self, child: Component, url: str, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -270,60 +292,24 @@ class LocalStack:
             prefect_server_command(self.settings.prefect_port),
             self._base_env(),
         )
-        admin = self._spawn(
-            "admin",
-            self._ecom("serve", "admin"),
-            {
-                **self._role_env(superuser_url, Owner.ADMIN),
-                "ECOM_ADMIN_PORT": str(self.settings.admin_port),
-            },
-        )
-        reminders = self._spawn(
-            "reminders",
-            self._ecom("serve", "reminders"),
-            {
-                **self._role_env(superuser_url, Owner.REMINDERS),
-                "ECOM_REMINDERS_PORT": str(self.settings.reminders_port),
-            },
-        )
-        loyalty = self._spawn(
-            "loyalty",
-            self._ecom("serve", "loyalty"),
-            {
-                **self._role_env(superuser_url, Owner.LOYALTY),
-                "ECOM_LOYALTY_PORT": str(self.settings.loyalty_port),
-            },
-        )
-        transparency = self._spawn(
-            "transparency",
-            self._ecom("serve", "transparency"),
-            {
-                **self._role_env(superuser_url, Owner.TRANSPARENCY),
-                "ECOM_TRANSPARENCY_PORT": str(self.settings.transparency_port),
-            },
-        )
-        gateway = self._spawn(
-            "gateway",
-            self._ecom("serve", "gateway"),
-            {
-                **self._base_env(),
-                "ECOM_GATEWAY_PORT": str(self.settings.gateway_port),
-                "ECOM_ADMIN_SERVICE_URL": self.admin_url,
-                "ECOM_REMINDERS_SERVICE_URL": self.reminders_url,
-                "ECOM_LOYALTY_SERVICE_URL": self.loyalty_url,
-                "ECOM_TRANSPARENCY_SERVICE_URL": self.transparency_url,
-            },
-        )
+        servers = [
+            self._spawn(
+                deployable.name,
+                self._ecom(*deployable.command),
+                self._deployable_env(superuser_url, deployable),
+            )
+            for deployable in of_kind(Kind.HTTP)
+        ]
         self._say("waiting for the Prefect server, the services and the gateway ...")
         self._wait_healthy(prefect, f"{self.prefect_url}/health", deadline)
-        self._wait_healthy(admin, f"{self.admin_url}/readyz", deadline)
-        self._wait_healthy(reminders, f"{self.reminders_url}/readyz", deadline)
-        self._wait_healthy(loyalty, f"{self.loyalty_url}/readyz", deadline)
-        self._wait_healthy(transparency, f"{self.transparency_url}/readyz", deadline)
-        self._wait_healthy(gateway, f"{self.gateway_url}/healthz", deadline)
-        self._spawn(
-            "flows", self._ecom("flows", "serve"), self._role_env(superuser_url, Owner.FLOWS)
-        )
+        for server in servers:
+            self._wait_healthy(server, str(self.endpoints[server.name][2]), deadline)
+        for deployable in of_kind(Kind.WORKER):
+            self._spawn(
+                deployable.name,
+                self._ecom(*deployable.command),
+                self._deployable_env(superuser_url, deployable),
+            )
         self._run_first_batch(superuser_url)
         self.ready = True
         self._write_state()

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from shared.cli.stack_state import is_ecom_up, read_state, state_path
+from deploy.cli.stack_state import is_ecom_up, read_state, state_path
 from shared.settings import EcomSettings
 
 EXIT_ALL_UP = 0
@@ -81,7 +81,7 @@ def pipeline_summary(api_url: str) -> dict[str, Any]:
 
 def stack_status(state: dict[str, Any]) -> dict[str, Any]:
     """Each recorded component's state (`up` when its process lives and it answers)."""
-    from shared.cli.stack_state import pid_alive
+    from deploy.cli.stack_state import pid_alive
 
     components = []
     for name, entry in state.get("components", {}).items():

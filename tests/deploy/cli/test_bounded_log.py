@@ -8,7 +8,7 @@ import os
 import stat
 from pathlib import Path
 
-from shared.cli.bounded_log import BoundedLog
+from deploy.cli.bounded_log import BoundedLog
 
 
 def mode(path: Path) -> int:

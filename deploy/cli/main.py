@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -11,14 +10,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from shared.cli import operate
-from shared.cli.apikeys import apikey_app
-from shared.cli.quarantine import quarantine_app
+from deploy.cli import operate
+from deploy.cli.apikeys import apikey_app
+from deploy.cli.components import servable, serve_http
+from deploy.cli.quarantine import quarantine_app
 from shared.database import embedded_server, resolve_database_url
 from shared.identity import DEFAULT_TOKEN_TTL_S, Role, issue_token
 from shared.log import configure_logging
@@ -39,14 +39,11 @@ app.add_typer(flows_app, name="flows")
 pipeline_app.add_typer(quarantine_app, name="quarantine")
 
 
-class Component(StrEnum):
-    """A process `ecom serve` can run."""
-
-    ADMIN = "admin"
-    LOYALTY = "loyalty"
-    REMINDERS = "reminders"
-    TRANSPARENCY = "transparency"
-    GATEWAY = "gateway"
+if TYPE_CHECKING:
+    Component = str
+else:
+    # What `ecom serve` can run: the HTTP deployables declared in deploy/deployables.py.
+    Component = StrEnum("Component", {name.upper(): name for name in servable()})
 
 
 def _fail(message: str) -> None:
@@ -79,8 +76,8 @@ def db_init(
     ] = False,
 ) -> None:
     """Create the database, schemas and roles and migrate every owner (safe to repeat)."""
+    from deploy.cli.settings import PlatformSettings
     from shared.bootstrap import BootstrapRefusedError, init_database
-    from shared.cli.settings import PlatformSettings
     from shared.database import platform_database
 
     settings = PlatformSettings()
@@ -106,9 +103,9 @@ def db_init(
 @db_app.command("seed")
 def db_seed() -> None:
     """Fill the reminders tables with demo rows, as the reminders role (safe to repeat)."""
+    from deploy.cli.settings import PlatformSettings
+    from deploy.seed import seed_reminders
     from flows.generator.settings import GeneratorSettings
-    from services.reminders.seed import seed_reminders
-    from shared.cli.settings import PlatformSettings
     from shared.owners import Owner
 
     settings = PlatformSettings()
@@ -131,7 +128,7 @@ def token_create(
     ] = None,
 ) -> None:
     """Print a signed caller token (HS256) with the running stack's secret."""
-    from shared.cli.token_secrets import (
+    from deploy.cli.token_secrets import (
         TokenSecretError,
         TokenSigningSettings,
         signing_secret,
@@ -244,9 +241,9 @@ def pipeline_run() -> None:
 def _run_prefect_flow(name: str) -> bool:
     """Run one of the flows module's Prefect flows once, in this process, and print its line;
     True when the run quarantined files."""
+    from deploy.cli.prefect_env import apply_prefect_environment, prefect_api
+    from deploy.cli.settings import PlatformPorts
     from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment, prefect_api
-    from shared.cli.settings import PlatformPorts
 
     settings = FlowSettings()
     platform = PlatformPorts()
@@ -356,8 +353,8 @@ def pipeline_replay_rejects(
 @flows_app.command("serve")
 def flows_serve() -> None:
     """Serve every Prefect deployment with its schedule until interrupted."""
+    from deploy.cli.prefect_env import apply_prefect_environment
     from flows.settings import FlowSettings
-    from shared.cli.prefect_env import apply_prefect_environment
 
     settings = FlowSettings()
     configure_logging(settings.log_level)
@@ -367,50 +364,22 @@ def flows_serve() -> None:
     serve_deployments(settings)
 
 
-SERVICE_SETTINGS = {
-    Component.ADMIN: "AdminSettings",
-    Component.LOYALTY: "LoyaltySettings",
-    Component.TRANSPARENCY: "TransparencySettings",
-    Component.REMINDERS: "ReminderSettings",
-}
-
-
 @app.command("serve")
-def serve(component: Annotated[Component, typer.Argument(help="What to run.")]) -> None:
+def serve(
+    component: Annotated[
+        Component,
+        typer.Argument(help="What to run (a deployable of deploy/deployables.py)."),
+    ],
+) -> None:
     """Run one service or the gateway in the foreground."""
-    import uvicorn
-
-    from shared.http_server import server_options
-
-    if component is Component.GATEWAY:
-        from gateway.app import serve as serve_gateway
-        from gateway.settings import GatewaySettings
-
-        serve_gateway(GatewaySettings())
-        return
-    # Each service: `services.<name>.app.create_app` and its settings class, port `<name>_port`.
-    name = component.value
-    settings_class = getattr(
-        importlib.import_module(f"services.{name}.settings"), SERVICE_SETTINGS[component]
-    )
-    settings = settings_class()
-    create_app = importlib.import_module(f"services.{name}.app").create_app
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=getattr(settings, f"{name}_port"),
-        log_level=settings.log_level.lower(),  # ECOM_LOG_LEVEL, as the gateway
-        log_config=None,  # our handlers (ECOM_LOG_FORMAT) on uvicorn's loggers too
-        access_log=False,  # the gateway's access log has each request, with its id
-        **server_options(settings),
-    )
+    serve_http(str(component))
 
 
 @app.command("up")
 def up() -> None:
     """Start PostgreSQL, Prefect, the flows, the services and the gateway; Ctrl-C stops all."""
-    from shared.cli.settings import PlatformSettings
-    from shared.cli.up import LocalStack
+    from deploy.cli.settings import PlatformSettings
+    from deploy.cli.up import LocalStack
 
     settings = PlatformSettings()
     configure_logging(settings.log_level)

@@ -1,6 +1,6 @@
 """Run a command that dies with the process that started it (Linux), in its own group.
 
-`python -m shared.cli.die_with_parent PARENT_PID COMMAND...` asks the kernel to send SIGTERM
+`python -m deploy.cli.die_with_parent PARENT_PID COMMAND...` asks the kernel to send SIGTERM
 when its parent dies (PR_SET_PDEATHSIG survives `exec`), checks that the parent is still the one
 given (it may have died already), then execs COMMAND. This replaces a `preexec_fn`, which is
 unsafe once the starting process runs threads (as `ecom up` does: one log reader per child).
@@ -21,7 +21,7 @@ PR_SET_PDEATHSIG = 1
 
 def wrap(command: list[str]) -> list[str]:
     """`command`, run so that it dies with this process."""
-    return [sys.executable, "-m", "shared.cli.die_with_parent", str(os.getpid()), *command]
+    return [sys.executable, "-m", "deploy.cli.die_with_parent", str(os.getpid()), *command]
 
 
 def _ask_for_death_signal() -> None:
@@ -35,7 +35,7 @@ def _ask_for_death_signal() -> None:
 def main(argv: list[str]) -> None:
     """Entry point: PARENT_PID COMMAND..."""
     if len(argv) < 2:
-        sys.stderr.write("usage: python -m shared.cli.die_with_parent PARENT_PID COMMAND...\n")
+        sys.stderr.write("usage: python -m deploy.cli.die_with_parent PARENT_PID COMMAND...\n")
         raise SystemExit(2)
     parent, command = int(argv[0]), argv[1:]
     _ask_for_death_signal()

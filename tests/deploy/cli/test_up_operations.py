@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from tests.cli.test_commands import ecom, ecom_env, processes_mentioning
 from tests.conftest import free_port
+from tests.deploy.cli.test_commands import ecom, ecom_env, processes_mentioning
 
 STARTUP_BUDGET_S = 300
 RESTART_BUDGET_S = 120
@@ -59,7 +59,7 @@ def test_a_killed_service_is_restarted_logs_are_json_and_status_and_down_work() 
     gateway = f"http://127.0.0.1:{gateway_port}"
     with open(console, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "up"],
+            [sys.executable, "-m", "deploy.cli", "up"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli.stack_state import pid_alive
-from shared.cli.supervisor import ComponentSpec, GaveUpError, Supervisor, describe_exit
+from deploy.cli.stack_state import pid_alive
+from deploy.cli.supervisor import ComponentSpec, GaveUpError, Supervisor, describe_exit
 
 SLEEPER = [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(120)"]
 CRASHER = [sys.executable, "-c", "import sys; print('boom', flush=True); sys.exit(3)"]
@@ -168,7 +168,7 @@ def test_children_die_with_a_supervisor_that_is_killed(tmp_path: Path) -> None:
     script = (
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from shared.cli.supervisor import ComponentSpec, Supervisor\n"
+        "from deploy.cli.supervisor import ComponentSpec, Supervisor\n"
         f"sup = Supervisor(log_dir=Path({str(tmp_path / 'logs')!r}), say=print, restart_max=1,"
         " restart_window_s=60, log_max_bytes=10000, log_backups=1, json_logs=False)\n"
         "c = sup.start(ComponentSpec('admin', [sys.executable, '-c',"

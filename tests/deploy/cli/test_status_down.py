@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from shared.cli.stack_state import read_state, state_path, write_state
+from deploy.cli.stack_state import read_state, state_path, write_state
 from shared.database import embedded_server
 from shared.settings import EcomSettings
-from tests.cli.test_commands import ecom, ecom_env
 from tests.conftest import free_port
+from tests.deploy.cli.test_commands import ecom, ecom_env
 from tests.servers import ThreadedServers
 
 

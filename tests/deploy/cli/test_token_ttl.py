@@ -16,7 +16,7 @@ def token_create(data_dir: Path, *args: str, **env_extra: str) -> subprocess.Com
     env.update({"ECOM_DATA_DIR": str(data_dir), "ECOM_LOG_LEVEL": "WARNING", **env_extra})
     env.setdefault("ECOM_JWT_SECRET", "s" * 40)  # the stack's secret; never invented here
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "token", "create", "--role", "admin", *args],
+        [sys.executable, "-m", "deploy.cli", "token", "create", "--role", "admin", *args],
         env=env,
         capture_output=True,
         text=True,

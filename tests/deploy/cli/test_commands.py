@@ -27,7 +27,7 @@ def ecom_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 def ecom(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "deploy.cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -94,7 +94,7 @@ def test_up_serves_revenue_reminders_segments_and_trust_metrics_and_ctrl_c_stops
     log = tmp_path / "up.out"
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "up"],
+            [sys.executable, "-m", "deploy.cli", "up"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

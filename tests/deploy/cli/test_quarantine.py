@@ -10,10 +10,10 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner, Result
 
+from deploy.cli.main import app
 from flows.bronze import pending_landing_keys
 from flows.pipeline import run_data_pipeline
 from flows.settings import DriftPolicy, FlowSettings
-from shared.cli.main import app
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase

@@ -12,7 +12,7 @@ from pathlib import Path
 def test_text_format_leaves_prefects_logging_alone(tmp_path: Path) -> None:
     script = (
         "from pathlib import Path\n"
-        "from shared.cli.prefect_env import prefect_environment\n"
+        "from deploy.cli.prefect_env import prefect_environment\n"
         f"print(sorted(prefect_environment(Path({str(tmp_path)!r}))))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ECOM_LOG")}
@@ -27,7 +27,7 @@ def test_json_format_makes_prefects_loggers_write_json_lines(tmp_path: Path) -> 
     script = (
         "import logging, os\n"
         "from pathlib import Path\n"
-        "from shared.cli.prefect_env import prefect_environment\n"
+        "from deploy.cli.prefect_env import prefect_environment\n"
         f"os.environ.update(prefect_environment(Path({str(tmp_path)!r})))\n"
         "from prefect.logging import get_logger\n"
         "import prefect.logging.configuration as c; c.setup_logging()\n"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.cli.prefect_env import port_outside
+from deploy.cli.prefect_env import port_outside
 from shared.owners import Owner
-from tests.cli.test_commands import ecom, ecom_env
 from tests.conftest import TestDatabase, free_port
+from tests.deploy.cli.test_commands import ecom, ecom_env
 
 # Where Prefect alone would put its temporary server: the platform's default ports are in it.
 PREFECT_RANDOM_PORTS = range(8000, 9000)
