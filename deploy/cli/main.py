@@ -351,14 +351,36 @@ def pipeline_replay_rejects(
 
 
 @flows_app.command("serve")
-def flows_serve() -> None:
+def flows_serve(
+    work_pool: Annotated[
+        str | None,
+        typer.Option(
+            help="Register the deployments on this ECS work pool (run by a Prefect ECS worker)"
+            " instead of serving them here; then only watch landing/ (AWS: the pool's name is"
+            " Terraform's `work_pool`)."
+        ),
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(help="The image each flow run starts from (with --work-pool)."),
+    ] = None,
+) -> None:
     """Serve every Prefect deployment with its schedule until interrupted."""
     from deploy.cli.prefect_env import apply_prefect_environment
     from flows.settings import FlowSettings
 
+    if (work_pool is None) != (image is None):
+        raise typer.BadParameter("--work-pool and --image go together")
     settings = FlowSettings()
     configure_logging(settings.log_level)
     apply_prefect_environment(settings.data_path)
+    if work_pool is not None and image is not None:
+        from deploy.flow_deployments import register_on_work_pool, watch_landing
+
+        for name in register_on_work_pool(settings, work_pool, image):
+            typer.echo(f"deployment {name} on work pool {work_pool}")
+        asyncio.run(watch_landing(settings))
+        return
     from flows.orchestration import serve_deployments
 
     serve_deployments(settings)

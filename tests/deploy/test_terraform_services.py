@@ -36,6 +36,15 @@ SETTINGS: dict[str, str | None] = {
     "prefect-server": None,
     "prefect-worker": None,
 }
+# `ecom flows serve` registering the deployments on the ECS work pool, runs from the one image.
+AWS_FLOWS_COMMAND = [
+    "flows",
+    "serve",
+    "--work-pool",
+    "${var.work_pool}",
+    "--image",
+    "${local.image}",
+]
 SERVICES = [d.name for d in of_kind(Kind.HTTP) if d.name != PUBLIC]
 
 
@@ -107,7 +116,8 @@ def test_every_deployable_of_the_code_runs_on_aws_with_its_command() -> None:
     assert ecom["gateway"] == ["serve", "gateway"]
     for name in SERVICES:
         assert ecom[name] == ["serve", name]
-    assert ecom["flows"] == ["flows", "serve"]
+    # On AWS the schedules run on the ECS work pool (deploy/flow_deployments.py).
+    assert ecom["flows"] == AWS_FLOWS_COMMAND
     assert ecom["db-init"] == ["db", "init"]
     assert deployables["prefect-server"]["entrypoint"] == ["prefect"]
     assert deployables["prefect-server"]["command"][:2] == ["server", "start"]
@@ -125,7 +135,9 @@ def test_the_deployables_declaration_agrees_when_present() -> None:
     deployables = declared()
     for item in module.DEPLOYABLES:
         terraform = deployables[item.name]
-        assert terraform["command"] == list(item.command), item.name
+        aws_command = AWS_FLOWS_COMMAND if item.name == "flows" else list(item.command)
+        assert terraform["command"] == aws_command, item.name
+        assert terraform["command"][: len(item.command)] == list(item.command), item.name
         assert "entrypoint" not in terraform, item.name
         assert SETTINGS[item.name] == item.settings, item.name
         if item.port is not None:

@@ -135,8 +135,11 @@ locals {
     # The flows runner: serves every deployment with its schedule and watches landing. One task
     # only (two would run each schedule twice). Its task definition is also the template of the
     # flow runs the Prefect ECS worker starts.
+    # The schedules live on the ECS work pool: `--work-pool` registers every deployment there
+    # (deploy/flow_deployments.py; each run a Fargate task of the flow-run task definition, the
+    # same image, so the worker reuses that definition), then this service only watches landing/.
     flows = {
-      command   = ["flows", "serve"]
+      command   = ["flows", "serve", "--work-pool", var.work_pool, "--image", local.image]
       port      = null
       public    = false
       singleton = true
