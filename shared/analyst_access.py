@@ -2,7 +2,8 @@
 
 `ecom db init` creates the role `ecom_analyst` and, after every owner's migrations, sets its
 grants from scratch: CONNECT on the platform database, USAGE on the schemas holding what it may
-read, and SELECT on exactly the gold marts (`flows.gold.marts.MARTS`) and the pipeline's
+read, and SELECT on exactly the gold marts (`flows.gold.marts.MARTS`, which the composition root
+passes in: shared imports no deployable) and the pipeline's
 data-quality views listed in `ANALYST_VIEWS`. Nothing else: not silver, not the back office's
 tables (personal data) in `admin`, not the reminders outbox, no writes, no temporary tables.
 Its sessions also default to read-only transactions, a second guard behind the grants.
@@ -12,6 +13,8 @@ on the next `ecom db init`, and anything granted by hand is taken back.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -31,18 +34,19 @@ ANALYST_VIEWS: tuple[str, ...] = (
 )
 
 
-def analyst_readable() -> tuple[str, ...]:
+def analyst_readable(marts: Sequence[str]) -> tuple[str, ...]:
     """Every `schema.table` the analyst may SELECT: the marts, then the analyst views."""
-    from flows.gold.marts import MARTS  # the gold layer declares the marts; imported late
-
-    return (*(mart.table for mart in MARTS), *ANALYST_VIEWS)
+    return (*marts, *ANALYST_VIEWS)
 
 
-async def grant_analyst_access(connection: asyncpg.Connection, database: str) -> None:
-    """Reset the analyst's grants on `database` to exactly `analyst_readable()` (superuser)."""
+async def grant_analyst_access(
+    connection: asyncpg.Connection, database: str, marts: Sequence[str]
+) -> None:
+    """Reset the analyst's grants on `database` to exactly `analyst_readable(marts)`
+    (superuser); `marts` are the gold marts' `schema.table` names."""
     role = await connection.fetchval("SELECT quote_ident($1)", ANALYST_ROLE)
     quoted_db = await connection.fetchval("SELECT quote_ident($1)", database)
-    readable = analyst_readable()
+    readable = analyst_readable(marts)
     async with connection.transaction():
         for ownership in OWNERSHIP.values():
             for schema in ownership.schemas:

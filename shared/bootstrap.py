@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 
@@ -166,12 +166,14 @@ async def init_database(
     *,
     reset_passwords: bool = False,
     analyst_password: str | None = None,
+    analyst_marts: Sequence[str] = (),
 ) -> None:
     """Create or update the database, roles, schemas and grants, then migrate every owner.
 
     Existing roles keep their passwords (a different one is refused) unless `reset_passwords`;
     a database with tables but no platform version table is refused. With `analyst_password`,
-    the read-only analyst login is made too and granted the marts after the migrations.
+    the read-only analyst login is made too and granted `analyst_marts` (`schema.table` of each
+    gold mart; deploy/database.py passes flows.gold.marts) and its views after the migrations.
     """
     maintenance = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, "postgres")))
     try:
@@ -198,7 +200,7 @@ async def init_database(
             if analyst_password is not None:
                 target = await asyncpg.connect(asyncpg_dsn(with_database(superuser_url, database)))
                 try:
-                    await grant_analyst_access(target, database)
+                    await grant_analyst_access(target, database, analyst_marts)
                 finally:
                     await target.close()
         finally:

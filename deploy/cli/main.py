@@ -77,7 +77,8 @@ def db_init(
 ) -> None:
     """Create the database, schemas and roles and migrate every owner (safe to repeat)."""
     from deploy.cli.settings import PlatformSettings
-    from shared.bootstrap import BootstrapRefusedError, init_database
+    from deploy.database import init_platform_database
+    from shared.bootstrap import BootstrapRefusedError
     from shared.database import platform_database
 
     settings = PlatformSettings()
@@ -87,12 +88,8 @@ def db_init(
         superuser_url = resolve_database_url(settings, None)
         try:
             asyncio.run(
-                init_database(
-                    superuser_url,
-                    database,
-                    settings.role_passwords(),
-                    reset_passwords=reset_role_passwords,
-                    analyst_password=settings.analyst_password(),
+                init_platform_database(
+                    settings, superuser_url, database, reset_passwords=reset_role_passwords
                 )
             )
         except BootstrapRefusedError as error:

@@ -25,8 +25,8 @@ from deploy.cli.stack_state import now_iso, remove_state, write_state
 from deploy.cli.stall_watch import PipelineStallWatch
 from deploy.cli.supervisor import Component, ComponentSpec, GaveUpError, Supervisor
 from deploy.cli.up_settings import UpSettings
+from deploy.database import init_platform_database
 from deploy.deployables import DEPLOYABLES, PUBLIC, Deployable, Kind, of_kind
-from shared.bootstrap import init_database
 from shared.database import embedded_server, platform_database, resolve_database_url
 from shared.embedded_postgres import EmbeddedPostgres
 from shared.identity import Role, issue_token
@@ -157,12 +157,7 @@ class LocalStack:
         superuser_url = resolve_database_url(self.settings, None)
         self._say("initialising database, roles and migrations ...")
         asyncio.run(
-            init_database(
-                superuser_url,
-                platform_database(self.settings),
-                self.settings.role_passwords(),
-                analyst_password=self.settings.analyst_password(),
-            )
+            init_platform_database(self.settings, superuser_url, platform_database(self.settings))
         )
         self._seed(superuser_url)
         return superuser_url

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from deploy.database import mart_tables
 from flows.gold.marts import MARTS
 from shared.analyst_access import ANALYST_ROLE, ANALYST_VIEWS
 from shared.bootstrap import BootstrapRefusedError, init_database
@@ -33,7 +34,11 @@ REFUSED = (
 async def analyst(database: TestDatabase) -> AsyncIterator[asyncpg.Connection]:
     """A connection as the analyst after `ecom db init` made the login on this database."""
     await init_database(
-        database.superuser_url, database.name, TEST_PASSWORDS, analyst_password=ANALYST_PASSWORD
+        database.superuser_url,
+        database.name,
+        TEST_PASSWORDS,
+        analyst_password=ANALYST_PASSWORD,
+        analyst_marts=mart_tables(),  # what `ecom db init` grants (deploy/database.py)
     )
     connection = await asyncpg.connect(
         asyncpg_dsn(

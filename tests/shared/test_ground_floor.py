@@ -3,6 +3,7 @@ the composition root (deploy/), which alone imports them all."""
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
@@ -62,3 +63,22 @@ def test_the_probe_sees_a_deployable_when_one_is_imported() -> None:
 
 def test_no_module_of_shared_lives_in_the_composition_root() -> None:
     assert not (ROOT / "shared" / "cli").exists(), "the CLI lives in deploy/cli"
+
+
+def test_no_module_of_shared_imports_a_deployable_even_late() -> None:
+    """Not even inside a function: the composition root passes in what shared needs."""
+    late = []
+    for path in sorted((ROOT / "shared").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            late += [
+                f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+                for name in names
+                if name.split(".")[0] in FORBIDDEN
+            ]
+    assert late == []
