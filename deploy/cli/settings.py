@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 
+from deploy.deployables import PUBLIC, Kind, of_kind
 from shared.analyst_access import ANALYST_PASSWORD_FIELD
 from shared.database import platform_database, role_password_field, with_login
 from shared.owners import OWNERSHIP, Owner
@@ -33,16 +34,23 @@ class PlatformPorts(EcomSettings):
     )
 
     def platform_ports(self) -> dict[str, int]:
-        """Every port the local platform listens on, by what listens there."""
-        return {
-            "gateway": self.gateway_port,
-            "admin service": self.admin_port,
-            "reminders service": self.reminders_port,
-            "loyalty service": self.loyalty_port,
-            "transparency service": self.transparency_port,
-            "Prefect": self.prefect_port,
-            "embedded PostgreSQL": self.embedded_pg_port,
+        """Every port the local platform listens on, by what listens there: each HTTP
+        deployable of deploy/deployables.py on its port setting, Prefect, PostgreSQL."""
+        ports: dict[str, int] = {
+            deployable.name if deployable.name == PUBLIC else f"{deployable.name} service": int(
+                getattr(self, str(deployable.port_setting))
+            )
+            for deployable in of_kind(Kind.HTTP)
         }
+        ports["Prefect"] = self.prefect_port
+        ports["embedded PostgreSQL"] = self.embedded_pg_port
+        return ports
+
+    @staticmethod
+    def port_variables() -> list[str]:
+        """The settings that move those ports (ECOM_<NAME>_PORT)."""
+        declared = [str(deployable.port_variable) for deployable in of_kind(Kind.HTTP)]
+        return [*declared, "ECOM_PREFECT_PORT"]
 
 
 class PlatformSettings(ObjectStoreSettings, PlatformPorts):

@@ -145,8 +145,7 @@ class LocalStack:
         if taken:
             raise StartupError(
                 "ports already in use: " + ", ".join(taken) + ". Stop what holds them (another "
-                "`ecom up`?) or set ECOM_GATEWAY_PORT / ECOM_ADMIN_PORT / ECOM_REMINDERS_PORT / "
-                "ECOM_LOYALTY_PORT / ECOM_TRANSPARENCY_PORT / ECOM_PREFECT_PORT."
+                "`ecom up`?) or set " + " / ".join(self.settings.port_variables()) + "."
             )
 
     def _start_database(self) -> str:

@@ -282,3 +282,9 @@ def test_ecom_up_starts_and_probes_every_declared_deployable(tmp_path: Path) -> 
         if d.gateway_url_setting
     }
     assert {k: gateway_env[k] for k in routed} == routed
+    # What `ecom up` checks is free before it starts, and the settings its message names.
+    checked = settings.platform_ports()
+    assert sorted(checked.values()) == sorted(
+        [int(str(d.port)) for d in http] + [settings.prefect_port, settings.embedded_pg_port]
+    )
+    assert set(settings.port_variables()) == {d.port_variable for d in http} | {"ECOM_PREFECT_PORT"}
