@@ -5,6 +5,7 @@ Terraform's worker polls. Registered on a real temporary Prefect server; nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from prefect import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.flows import load_flow_from_entrypoint
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
@@ -25,9 +27,11 @@ from deploy.flow_deployments import (
     ensure_work_pool,
     module_entrypoint,
     register_on_work_pool,
+    watch_landing,
 )
-from flows.orchestration import build_deployments
+from flows.orchestration import DATA_PIPELINE_DEPLOYMENT, build_deployments
 from flows.settings import FlowSettings
+from shared.objectstore import ObjectStore
 from tests.deploy.test_terraform_services import MODULES, declared, directory_blocks
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecom-qa:0123abcd"
@@ -147,3 +151,31 @@ def test_a_work_pool_needs_an_image() -> None:
     )
     assert result.returncode == 2, result.stderr
     assert "--work-pool and --image go together" in result.stderr
+
+
+async def test_on_a_work_pool_new_landing_files_start_a_pipeline_run_there(
+    prefect_api: str, tmp_path: Path
+) -> None:
+    """`ecom flows serve --work-pool` watches landing/ and starts data_pipeline on the pool
+    (a scheduled run for the ECS worker; no worker runs here)."""
+    settings = FlowSettings(_env_file=None, data_dir=tmp_path, landing_poll_seconds=0.2)
+    await asyncio.to_thread(register_on_work_pool, settings, ECS_WORK_POOL, IMAGE)
+    ObjectStore.from_settings(settings).write_atomic("landing/batch-1/orders.csv", b"id\n1\n")
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(DATA_PIPELINE_DEPLOYMENT)
+        watcher = asyncio.create_task(watch_landing(settings))
+        try:
+            runs: list[Any] = []
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                runs = await client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+                )
+                if runs:
+                    break
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+    assert len(runs) == 1
+    assert runs[0].work_pool_name == ECS_WORK_POOL
