@@ -5,7 +5,9 @@ concurrency limit). Locally and in compose, `ecom flows serve` serves them in it
 On AWS, `ecom flows serve --work-pool NAME --image URI` registers the same deployments on the
 ECS work pool instead (each run becomes a Fargate task of the one image, started by the Prefect
 ECS worker that deploy/terraform/modules/prefect_worker runs), then keeps the landing watcher
-and the first-run trigger going. Nothing here contacts AWS: the worker does.
+and the first-run trigger going. Nothing here contacts AWS: the worker does. Without `--image`
+the pool is a local process pool instead (`prefect worker start --pool NAME --type process`
+runs each flow run as a process on that machine).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from flows.settings import FlowSettings
 
 # The ECS work pool's name: Terraform's `work_pool` variable default (checked by a test).
 ECS_WORK_POOL = "ecom-ecs"
-# prefect-aws's ECS worker type (`prefect worker start --type ecs`).
+# prefect-aws's ECS worker type (`prefect worker start --type ecs`), and Prefect's local one.
 ECS_WORKER_TYPE = "ecs"
+PROCESS_WORKER_TYPE = "process"
 
 
 def module_entrypoint(entrypoint: str) -> str:
@@ -38,8 +41,15 @@ def module_entrypoint(entrypoint: str) -> str:
     return f"{module}.{function}"
 
 
-def ecs_deployments(settings: FlowSettings, work_pool: str, image: str) -> list[RunnerDeployment]:
-    """Every deployment of `build_deployments`, bound to `work_pool` and run from `image`."""
+def worker_type(image: str | None) -> str:
+    """The pool's worker type: ECS runs an image; without one, a local process worker."""
+    return ECS_WORKER_TYPE if image else PROCESS_WORKER_TYPE
+
+
+def work_pool_deployments(
+    settings: FlowSettings, work_pool: str, image: str | None = None
+) -> list[RunnerDeployment]:
+    """Every deployment of `build_deployments`, bound to `work_pool` (and run from `image`)."""
     deployments = build_deployments(settings)
     for deployment in deployments:
         deployment.entrypoint = module_entrypoint(str(deployment.entrypoint))
@@ -47,45 +57,65 @@ def ecs_deployments(settings: FlowSettings, work_pool: str, image: str) -> list[
         deployment._entrypoint_type = EntrypointType.MODULE_PATH
         deployment._path = None
         deployment.work_pool_name = work_pool
-        deployment.job_variables = {**deployment.job_variables, "image": image}
+        if image is not None:
+            deployment.job_variables = {**deployment.job_variables, "image": image}
     return deployments
 
 
-def ecs_base_job_template() -> dict[str, Any]:
-    """The ECS worker's default base job template (what `prefect work-pool create --type ecs`
-    uses), from the installed prefect-aws."""
-    from prefect_aws.workers.ecs_worker import ECSWorker
+def base_job_template(kind: str) -> dict[str, Any]:
+    """A worker type's default base job template (what `prefect work-pool create --type`
+    uses): ECS from the installed prefect-aws, process from Prefect itself."""
+    if kind == ECS_WORKER_TYPE:
+        from prefect_aws.workers.ecs_worker import ECSWorker
 
-    template: dict[str, Any] = ECSWorker.get_default_base_job_template()
-    return template
+        template: dict[str, Any] = ECSWorker.get_default_base_job_template()
+        return template
+    if kind == PROCESS_WORKER_TYPE:
+        from prefect.workers.process import ProcessWorker
+
+        template = ProcessWorker.get_default_base_job_template()
+        return template
+    raise ValueError(f"no work pool of type {kind!r} here")
 
 
-async def ensure_work_pool(work_pool: str) -> None:
-    """Create the ECS work pool unless it exists (the worker may not have started yet)."""
+class WorkPoolTypeError(ValueError):
+    """The named pool exists with another worker type than the deployments need."""
+
+
+async def ensure_work_pool(work_pool: str, kind: str = ECS_WORKER_TYPE) -> None:
+    """Create the work pool unless it exists (its worker may not have started yet); refuse
+    one of another type (an ECS pool without an image would run Prefect's own image)."""
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     async with get_client() as client:
         try:
-            await client.read_work_pool(work_pool)
-            return
+            existing = await client.read_work_pool(work_pool)
         except ObjectNotFound:
-            pass
-        pool = WorkPoolCreate(
-            name=work_pool, type=ECS_WORKER_TYPE, base_job_template=ecs_base_job_template()
+            pool = WorkPoolCreate(
+                name=work_pool, type=kind, base_job_template=base_job_template(kind)
+            )
+            with suppress(ObjectAlreadyExists):  # the worker created it meanwhile
+                await client.create_work_pool(pool)
+            return
+    if existing.type != kind:
+        hint = " (give --image)" if existing.type == ECS_WORKER_TYPE else ""
+        raise WorkPoolTypeError(
+            f"work pool {work_pool!r} is of type {existing.type!r}, not {kind!r}{hint}"
         )
-        with suppress(ObjectAlreadyExists):  # the worker created it meanwhile
-            await client.create_work_pool(pool)
 
 
-def register_on_work_pool(settings: FlowSettings, work_pool: str, image: str) -> list[str]:
-    """Create or update every deployment on the ECS work pool; their full names."""
+def register_on_work_pool(
+    settings: FlowSettings, work_pool: str, image: str | None = None
+) -> list[str]:
+    """Create or update every deployment on the work pool (ECS with an image, else a process
+    pool); their full names."""
     import asyncio
 
-    asyncio.run(ensure_work_pool(work_pool))
+    asyncio.run(ensure_work_pool(work_pool, worker_type(image)))
     names = []
-    for deployment in ecs_deployments(settings, work_pool, image):
+    for deployment in work_pool_deployments(settings, work_pool, image):
         deployment.apply(work_pool_name=work_pool, image=image)
         names.append(f"{deployment.flow_name}/{deployment.name}")
     return names

@@ -352,26 +352,27 @@ def flows_serve(
     work_pool: Annotated[
         str | None,
         typer.Option(
-            help="Register the deployments on this ECS work pool (run by a Prefect ECS worker)"
-            " instead of serving them here; then only watch landing/ (AWS: the pool's name is"
-            " Terraform's `work_pool`)."
+            help="Register the deployments on this work pool instead of serving them here (an"
+            " ECS pool with --image, run by a Prefect ECS worker; else a process pool, run by"
+            " `prefect worker start --type process`); then only watch landing/. AWS: the"
+            " pool is Terraform's `work_pool`."
         ),
     ] = None,
     image: Annotated[
         str | None,
-        typer.Option(help="The image each flow run starts from (with --work-pool)."),
+        typer.Option(help="The image each flow run starts from (an ECS --work-pool)."),
     ] = None,
 ) -> None:
     """Serve every Prefect deployment with its schedule until interrupted."""
     from deploy.cli.prefect_env import apply_prefect_environment
     from flows.settings import FlowSettings
 
-    if (work_pool is None) != (image is None):
-        raise typer.BadParameter("--work-pool and --image go together")
+    if image is not None and work_pool is None:
+        raise typer.BadParameter("--image needs --work-pool")
     settings = FlowSettings()
     configure_logging(settings.log_level)
     apply_prefect_environment(settings.data_path)
-    if work_pool is not None and image is not None:
+    if work_pool is not None:
         from deploy.flow_deployments import register_on_work_pool, watch_landing
 
         for name in register_on_work_pool(settings, work_pool, image):

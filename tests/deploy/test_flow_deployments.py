@@ -22,12 +22,14 @@ from prefect.testing.utilities import prefect_test_harness
 from deploy.flow_deployments import (
     ECS_WORK_POOL,
     ECS_WORKER_TYPE,
-    ecs_base_job_template,
-    ecs_deployments,
+    PROCESS_WORKER_TYPE,
+    WorkPoolTypeError,
+    base_job_template,
     ensure_work_pool,
     module_entrypoint,
     register_on_work_pool,
     watch_landing,
+    work_pool_deployments,
 )
 from flows.orchestration import DATA_PIPELINE_DEPLOYMENT, build_deployments
 from flows.settings import FlowSettings
@@ -76,7 +78,7 @@ def test_every_deployment_is_on_the_work_pool_with_the_same_schedule_and_limit(
     settings: FlowSettings,
 ) -> None:
     local = build_deployments(settings)
-    ecs = ecs_deployments(settings, ECS_WORK_POOL, IMAGE)
+    ecs = work_pool_deployments(settings, ECS_WORK_POOL, IMAGE)
     assert [(d.flow_name, d.name) for d in ecs] == [(d.flow_name, d.name) for d in local]
     assert len(ecs) >= 7
     for here, there in zip(local, ecs, strict=True):
@@ -105,7 +107,7 @@ def test_the_work_pool_is_the_one_terraform_runs_the_ecs_worker_for() -> None:
     calls = directory_blocks(MODULES / "aws", "module")
     assert calls["prefect_worker"]["work_pool"] == "${var.work_pool}"
     # The pool takes an image per deployment (else `apply(image=...)` would be refused).
-    template = ecs_base_job_template()
+    template = base_job_template(ECS_WORKER_TYPE)
     assert "image" in template["variables"]["properties"]
 
 
@@ -141,16 +143,16 @@ async def test_registering_creates_the_ecs_pool_and_every_deployment_on_it(
     assert again == names
 
 
-def test_a_work_pool_needs_an_image() -> None:
+def test_an_image_needs_a_work_pool() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "deploy.cli", "flows", "serve", "--work-pool", ECS_WORK_POOL],
+        [sys.executable, "-m", "deploy.cli", "flows", "serve", "--image", IMAGE],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     )
     assert result.returncode == 2, result.stderr
-    assert "--work-pool and --image go together" in result.stderr
+    assert "--image needs --work-pool" in result.stderr
 
 
 async def test_on_a_work_pool_new_landing_files_start_a_pipeline_run_there(
@@ -179,3 +181,21 @@ async def test_on_a_work_pool_new_landing_files_start_a_pipeline_run_there(
                 await watcher
     assert len(runs) == 1
     assert runs[0].work_pool_name == ECS_WORK_POOL
+
+
+async def test_without_an_image_the_deployments_go_to_a_local_process_pool(
+    prefect_api: str, settings: FlowSettings
+) -> None:
+    names = await asyncio.to_thread(register_on_work_pool, settings, "ecom-local")
+    async with get_client() as client:
+        pool = await client.read_work_pool("ecom-local")
+        assert pool.type == PROCESS_WORKER_TYPE
+        for name in names:
+            registered = await client.read_deployment_by_name(name)
+            assert registered.work_pool_name == "ecom-local"
+            assert registered.job_variables == {}
+            assert ":" not in str(registered.entrypoint)
+    # The ECS pool without an image would run Prefect's own image: refused.
+    await ensure_work_pool(ECS_WORK_POOL, ECS_WORKER_TYPE)
+    with pytest.raises(WorkPoolTypeError, match="give --image"):
+        await ensure_work_pool(ECS_WORK_POOL, PROCESS_WORKER_TYPE)
