@@ -25,6 +25,7 @@ from shared.exports import (
     xlsx_export,
 )
 from shared.fast_reads import PageReads, resource_page
+from shared.http_methods import is_head_request
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
@@ -182,6 +183,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             statement,
             filename=f"{api.plural}.csv",
             row_cap=row_cap(request),
+            head=is_head_request(request.scope),
         )
 
     async def export_xlsx(
@@ -199,6 +201,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             sheet_title=api.plural,
             row_cap=row_cap(request),
             media_type=binary_media_type(request.headers.get("accept"), XLSX_MEDIA_TYPE),
+            head=is_head_request(request.scope),
         )
 
     async def get_item(

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from shared.export_formats import CSV_SESSION_SETTINGS, csv_select
 from shared.export_formats import FORMULA_TRIGGERS as FORMULA_TRIGGERS
@@ -153,15 +153,27 @@ async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterato
             await producer
 
 
+def _headers_only(media_type: str, filename: str) -> Response:
+    """The answer to HEAD on an export: what GET would send, without building the file (its
+    length is not known without building it, so none is claimed)."""
+    response = Response(media_type=media_type, headers=_attachment(filename))
+    del response.headers["content-length"]
+    return response
+
+
 async def csv_export(
     engine: AsyncEngine,
     statement: Select[Any],
     *,
     filename: str,
     row_cap: int,
-) -> StreamingResponse:
-    """A streamed CSV (header row first) of `statement`, refused before streaming if too large."""
+    head: bool = False,
+) -> Response:
+    """A streamed CSV (header row first) of `statement`, refused before streaming if too large;
+    for `head`, only the headers (after the same refusal)."""
     await count_within_cap(engine, statement, row_cap)
+    if head:
+        return _headers_only(CSV_MEDIA_TYPE, filename)
     body = _copy_csv(engine, csv_select(statement.limit(row_cap)))
     return StreamingResponse(body, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
 
@@ -198,13 +210,16 @@ async def xlsx_export(
     sheet_title: str,
     row_cap: int,
     media_type: str = XLSX_MEDIA_TYPE,
-) -> StreamingResponse:
+    head: bool = False,
+) -> Response:
     """An XLSX of `statement`, built row chunk by row chunk on disk, then streamed from there.
 
     A zip archive ends with its directory, so the file is complete before the first byte goes
     out; that also lets an error during the build still answer with a problem document.
     """
     await count_within_cap(engine, statement, row_cap)
+    if head:
+        return _headers_only(media_type, filename)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the body generator below
     try:
         await _write_workbook(engine, statement, columns, sheet_title, row_cap, spool)
