@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 
 from shared.export_formats import CSV_SESSION_SETTINGS, csv_select
 from shared.export_formats import FORMULA_TRIGGERS as FORMULA_TRIGGERS
@@ -153,12 +153,18 @@ async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterato
             await producer
 
 
-def _headers_only(media_type: str, filename: str) -> Response:
+_NOTHING: tuple[bytes, ...] = ()
+
+
+async def _no_body() -> AsyncIterator[bytes]:
+    for chunk in _NOTHING:  # an async generator that yields nothing
+        yield chunk
+
+
+def _headers_only(media_type: str, filename: str) -> StreamingResponse:
     """The answer to HEAD on an export: what GET would send, without building the file (its
     length is not known without building it, so none is claimed)."""
-    response = Response(media_type=media_type, headers=_attachment(filename))
-    del response.headers["content-length"]
-    return response
+    return StreamingResponse(_no_body(), media_type=media_type, headers=_attachment(filename))
 
 
 async def csv_export(
@@ -168,7 +174,7 @@ async def csv_export(
     filename: str,
     row_cap: int,
     head: bool = False,
-) -> Response:
+) -> StreamingResponse:
     """A streamed CSV (header row first) of `statement`, refused before streaming if too large;
     for `head`, only the headers (after the same refusal)."""
     await count_within_cap(engine, statement, row_cap)
@@ -211,7 +217,7 @@ async def xlsx_export(
     row_cap: int,
     media_type: str = XLSX_MEDIA_TYPE,
     head: bool = False,
-) -> Response:
+) -> StreamingResponse:
     """An XLSX of `statement`, built row chunk by row chunk on disk, then streamed from there.
 
     A zip archive ends with its directory, so the file is complete before the first byte goes
