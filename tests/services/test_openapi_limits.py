@@ -18,7 +18,8 @@ from tests.services.test_schemathesis import SERVICES
 def _is_problem(response: dict[str, object]) -> bool:
     content = response.get("content")
     assert isinstance(content, dict)
-    return content[PROBLEM_MEDIA_TYPE]["schema"] == {"$ref": PROBLEM_REFERENCE}
+    schema: object = content[PROBLEM_MEDIA_TYPE]["schema"]
+    return schema == {"$ref": PROBLEM_REFERENCE}
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
