@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.openapi_components import SERVERS, SHARED_COMPONENTS
+from shared.openapi_limits import document_limits
 
 OPENAPI_VERSION = "3.1.0"
 UNAVAILABLE_EXTENSION = "x-unavailable-services"
@@ -111,4 +112,5 @@ def merge_openapi(
         # Deep copy: the merged document must not share (and later mutate) a service's objects.
         _merge_document(merged, copy.deepcopy(document), names)
     merged[UNAVAILABLE_EXTENSION] = sorted(unavailable)
-    return merged
+    # The gateway's rate limit may refuse any call (the services' own limits came with them).
+    return document_limits(merged, rate_limited=True)

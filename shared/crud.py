@@ -15,7 +15,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Table, delete, func, insert, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    RowMapping,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +59,21 @@ class Action(StrEnum):
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Filter values and the search pattern are named binds, so that statements differing only in
+# them compile to the same SQL (shared/fast_reads.py compiles each shape once).
+SEARCH_BIND = "search_pattern"
+
+
+def filter_bind(name: str, value: Any, column: ColumnElement[Any]) -> BindParameter[Any]:
+    """The bind parameter of filter `name`, typed as the column it compares with."""
+    return bindparam(f"filter_{name}", value, type_=column.type)
+
+
+def search_pattern(search: str) -> str:
+    """The ILIKE pattern matching `search` anywhere, its wildcards taken literally."""
+    return f"%{_escape_like(search)}%"
 
 
 @dataclass(frozen=True)
@@ -100,11 +128,12 @@ class Resource:
             return self.derived_filters[name](value)
         columns = self.table.c
         if name in columns:
-            equal: ColumnElement[bool] = columns[name] == value
+            equal: ColumnElement[bool] = columns[name] == filter_bind(name, value, columns[name])
             return equal
         for suffix, compare in _RANGE_SUFFIXES.items():
             if name.endswith(suffix) and name.removesuffix(suffix) in columns:
-                term: ColumnElement[bool] = compare(columns[name.removesuffix(suffix)], value)
+                column = columns[name.removesuffix(suffix)]
+                term: ColumnElement[bool] = compare(column, filter_bind(name, value, column))
                 return term
         raise ValueError(f"{self.entity}: filter {name!r} names no column")
 
@@ -121,7 +150,7 @@ class Resource:
         for name, value in filters.items():
             statement = statement.where(self.condition(name, value))
         if search and self.search_columns:
-            pattern = f"%{_escape_like(search)}%"
+            pattern = bindparam(SEARCH_BIND, search_pattern(search), type_=String)
             matches = [
                 self.table.c[name].ilike(pattern, escape="\\") for name in self.search_columns
             ]

@@ -24,6 +24,8 @@ from shared.exports import (
     file_responses,
     xlsx_export,
 )
+from shared.fast_reads import PageReads, resource_page
+from shared.http_methods import is_head_request
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
@@ -152,15 +154,17 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
 
     query_type = Annotated[ListQuery, Depends(list_query)]
 
+    pages = PageReads()
+
     async def list_items(
-        session: SessionDep,
+        request: Request,
         page: PageDep,
         caller: Annotated[Principal, _role(roles.read, *owners)],
         query: ListQuery,
     ) -> Any:
-        rows, total = await repository(session, caller).list(
-            query.filters, query.search, query.sort, page
-        )
+        owner = caller.sub if caller.role in owners else None
+        selected = (query.filters, query.search, query.sort)
+        rows, total = await resource_page(request, pages, resource, selected, page, owner=owner)
         return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
 
     def row_cap(request: Request) -> int:
@@ -179,6 +183,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             statement,
             filename=f"{api.plural}.csv",
             row_cap=row_cap(request),
+            head=is_head_request(request.scope),
         )
 
     async def export_xlsx(
@@ -196,6 +201,7 @@ def crud_router(api: CrudApi, *, prefix: str, tag: str) -> APIRouter:
             sheet_title=api.plural,
             row_cap=row_cap(request),
             media_type=binary_media_type(request.headers.get("accept"), XLSX_MEDIA_TYPE),
+            head=is_head_request(request.scope),
         )
 
     async def get_item(

@@ -126,14 +126,23 @@ def resolve_database_url(settings: EcomSettings, owner: Owner | None) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 5, max_overflow: int | None = None, pre_ping: bool = True
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int | None = None,
+    pre_ping: bool = True,
+    connect_timeout_s: float | None = None,
 ) -> AsyncEngine:
-    """An asyncpg-backed SQLAlchemy engine; create it in a lifespan and dispose it there."""
+    """An asyncpg-backed SQLAlchemy engine; create it in a lifespan and dispose it there.
+
+    `connect_timeout_s` bounds how long opening one connection may take (asyncpg's `timeout`).
+    """
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=pre_ping,
+        connect_args={} if connect_timeout_s is None else {"timeout": connect_timeout_s},
     )
 
 

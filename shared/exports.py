@@ -153,15 +153,33 @@ async def _copy_csv(engine: AsyncEngine, statement: Select[Any]) -> AsyncIterato
             await producer
 
 
+_NOTHING: tuple[bytes, ...] = ()
+
+
+async def _no_body() -> AsyncIterator[bytes]:
+    for chunk in _NOTHING:  # an async generator that yields nothing
+        yield chunk
+
+
+def _headers_only(media_type: str, filename: str) -> StreamingResponse:
+    """The answer to HEAD on an export: what GET would send, without building the file (its
+    length is not known without building it, so none is claimed)."""
+    return StreamingResponse(_no_body(), media_type=media_type, headers=_attachment(filename))
+
+
 async def csv_export(
     engine: AsyncEngine,
     statement: Select[Any],
     *,
     filename: str,
     row_cap: int,
+    head: bool = False,
 ) -> StreamingResponse:
-    """A streamed CSV (header row first) of `statement`, refused before streaming if too large."""
+    """A streamed CSV (header row first) of `statement`, refused before streaming if too large;
+    for `head`, only the headers (after the same refusal)."""
     await count_within_cap(engine, statement, row_cap)
+    if head:
+        return _headers_only(CSV_MEDIA_TYPE, filename)
     body = _copy_csv(engine, csv_select(statement.limit(row_cap)))
     return StreamingResponse(body, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
 
@@ -198,6 +216,7 @@ async def xlsx_export(
     sheet_title: str,
     row_cap: int,
     media_type: str = XLSX_MEDIA_TYPE,
+    head: bool = False,
 ) -> StreamingResponse:
     """An XLSX of `statement`, built row chunk by row chunk on disk, then streamed from there.
 
@@ -205,6 +224,8 @@ async def xlsx_export(
     out; that also lets an error during the build still answer with a problem document.
     """
     await count_within_cap(engine, statement, row_cap)
+    if head:
+        return _headers_only(media_type, filename)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the body generator below
     try:
         await _write_workbook(engine, statement, columns, sheet_title, row_cap, spool)

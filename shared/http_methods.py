@@ -15,6 +15,14 @@ def _matches(routes: Sequence[BaseRoute], scope: Scope, method: str) -> bool:
 
 
 _PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Set in the scope of a HEAD request that runs a GET route, so that a costly route (an export)
+# can answer its headers without doing the work its body would need.
+HEAD_AS_GET = "ecom.head_as_get"
+
+
+def is_head_request(scope: Scope) -> bool:
+    """Whether this GET is really a HEAD (its body will be dropped)."""
+    return scope.get(HEAD_AS_GET) is True
 
 
 def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> set[str]:
@@ -46,7 +54,8 @@ class AnswerHeadAndOptions:
             await self.app(scope, receive, send)
             return
         if method == "HEAD" and _matches(routes, scope, "GET"):
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            head = {**scope, "method": "GET", HEAD_AS_GET: True}
+            await self.app(head, receive, _without_body(send))
             return
         allowed = allowed_methods(routes, scope)
         if method == "OPTIONS" and allowed:

@@ -12,15 +12,16 @@ at runtime, and the per-resource types are filled into it.
 import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from shared.crud import Repository, Resource
+from shared.crud import Resource
 from shared.crud_router import query_model, search_query
+from shared.fast_reads import PageReads, resource_page
 from shared.identity import Principal, Role
 from shared.pagination import Page, PageDep, sort_query
 from shared.problems import problem_responses
-from shared.service import SessionDep, require_role
+from shared.service import require_role
 
 
 def add_list_route(
@@ -41,8 +42,10 @@ def add_list_route(
         raise ValueError(f"{resource.entity}: an owner role needs Resource.owner_column")
     owners = (owner,) if owner is not None else ()
 
+    pages = PageReads()
+
     async def list_rows(
-        session: SessionDep,
+        request: Request,
         page: PageDep,
         caller: Annotated[Principal, Depends(require_role(role, *owners))],
         selected: Annotated[BaseModel, query_model(filters)],
@@ -50,8 +53,8 @@ def add_list_route(
         sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
     ) -> Any:
         rows_of = caller.sub if caller.role in owners else None
-        repository = Repository(session, resource, owner=rows_of)
-        rows, total = await repository.list(selected.model_dump(exclude_none=True), q, sort, page)
+        query = (selected.model_dump(exclude_none=True), q, sort)
+        rows, total = await resource_page(request, pages, resource, query, page, owner=rows_of)
         return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
 
     if not resource.search_columns:  # no `q` to document for a resource nobody searches

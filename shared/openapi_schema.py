@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.openapi_components import shape_for_clients
+from shared.openapi_limits import document_limits
 from shared.problems import problem_response
 
 REQUIRED_HEADERS = {"if-match"}
@@ -122,7 +123,7 @@ def install_tidy_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = shape_for_clients(tidy_openapi(build()))
+            app.openapi_schema = shape_for_clients(document_limits(tidy_openapi(build())))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

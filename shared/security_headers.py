@@ -20,9 +20,38 @@ def security_headers(settings: HttpFrontSettings) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+CSP = b"content-security-policy"
+# API answers (JSON, problem documents, files) are never documents to render: nothing may load.
+API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+# The docs pages (Swagger UI, ReDoc): their scripts, styles, icon and web workers, served by
+# the gateway itself, or from the CDN FastAPI's default pages of a service use; an inline script
+# starts Swagger UI, and the pages fetch the OpenAPI document from their own origin.
+DOCS_POLICY = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net;"
+    b" style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com;"
+    b" img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly;"
+    b" font-src 'self' data: https://fonts.gstatic.com; connect-src 'self';"
+    b" worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def content_security_policy(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The policy a response with `headers` needs, or None when it sets its own (a page such as
+    the web console knows what it loads; its policy is never replaced)."""
+    html = False
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == CSP:
+            return None
+        if lowered == b"content-type":
+            html = value.lower().startswith(b"text/html")
+    return DOCS_POLICY if html else API_POLICY
+
+
 class SecurityHeaders:
     """Sets the security headers on every response, replacing copies an inner layer (or a
-    proxied service) already set, so none is ever sent twice."""
+    proxied service) already set, so none is ever sent twice; adds a Content-Security-Policy
+    unless the response carries one."""
 
     def __init__(self, app: ASGIApp, settings: HttpFrontSettings) -> None:
         self.app = app
@@ -36,11 +65,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() not in self.names
-                ]
+                headers = list(message.get("headers", []))
+                kept = [(name, value) for name, value in headers if name.lower() not in self.names]
+                policy = content_security_policy(headers)
+                if policy is not None:
+                    kept.append((CSP, policy))
                 message = {**message, "headers": kept + self.headers}
             await send(message)
 

@@ -215,7 +215,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = open_engine(app, database_url)
+        engine = open_engine(app, database_url, connect_timeout_s=settings.db_connect_timeout_s)
         try:
             yield
         finally:

@@ -29,10 +29,16 @@ SESSION_WAIT_S = 30.0
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-def open_engine(app: FastAPI, database_url: str) -> AsyncEngine:
+def open_engine(
+    app: FastAPI, database_url: str, *, connect_timeout_s: float | None = None
+) -> AsyncEngine:
     """Create the app's engine, its two session factories and its gate (call in the lifespan)."""
     engine = create_engine(
-        database_url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pre_ping=False
+        database_url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pre_ping=False,
+        connect_timeout_s=connect_timeout_s,
     )
     app.state.engine = engine
     app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)

@@ -73,6 +73,15 @@ class EcomSettings(BaseSettings):
         ),
     )
     database_name: str = Field(default="datamart", description="Name of the platform database.")
+    db_connect_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description=(
+            "Seconds a service's pool waits for a new database connection to open; past it the"
+            " request is answered 503 (the driver's own default is 60)."
+        ),
+    )
     embedded_pg_port: int = Field(
         default=54329, description="TCP port (127.0.0.1) of the embedded PostgreSQL."
     )

@@ -124,13 +124,15 @@ async def test_a_list_page_and_its_total_come_from_one_statement(
     app, client = admin
     statements: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
+    def log_queries(connection: Any, _record: Any) -> None:
+        # List pages run on the pooled asyncpg connection itself (shared/fast_reads.py).
+        connection.driver_connection.add_query_logger(lambda query: statements.append(query.query))
 
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(app.state.engine.sync_engine, "connect", log_queries)
     response = await client.get(
         REVENUE, params={"limit": 7, "offset": 7}, headers=identity_headers(Role.VIEWER)
     )
+    await asyncio.sleep(0)  # asyncpg calls its query loggers soon after a query, not in it
     assert response.status_code == 200
     page = response.json()
     assert page["count"] == REVENUE_ROWS

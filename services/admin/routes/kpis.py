@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import ColumnElement, Select, func, select
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 
 from services.admin.models import DailyRevenuePublic, KpiSummaryPublic, MartDailyRevenue
+from shared.fast_reads import PageReads, read_page
 from shared.fields import IsoDate
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, fetch_page, order_by_clause, sort_query
+from shared.pagination import Page, PageDep, order_by_clause, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 
@@ -39,15 +40,26 @@ class RevenueSlice:
 
     def where(self, statement: Select[Any]) -> Select[Any]:
         """`statement` restricted to the slice (`from` after `to` selects nothing)."""
+        day, channel, region = _table.order_date, _table.channel, _table.region
         if self.date_from:
-            statement = statement.where(_table.order_date >= self.date_from)
+            statement = statement.where(day >= _bind("date_from", self.date_from, day))
         if self.date_to:
-            statement = statement.where(_table.order_date <= self.date_to)
+            statement = statement.where(day <= _bind("date_to", self.date_to, day))
         if self.channel:
-            statement = statement.where(_table.channel == self.channel)
+            statement = statement.where(channel == _bind("channel", self.channel, channel))
         if self.region:
-            statement = statement.where(_table.region == self.region)
+            statement = statement.where(region == _bind("region", self.region, region))
         return statement
+
+    def values(self) -> dict[str, Any]:
+        """The slice's bind values by name: which are present is the shape of its query."""
+        fields = ("date_from", "date_to", "channel", "region")
+        return {name: getattr(self, name) for name in fields if getattr(self, name)}
+
+
+def _bind(name: str, value: Any, column: ColumnElement[Any]) -> BindParameter[Any]:
+    """A named bind: slices differing only in values compile to the same SQL."""
+    return bindparam(name, value, type_=column.type)
 
 
 async def revenue_slice(
@@ -63,6 +75,7 @@ async def revenue_slice(
 
 
 SliceDep = Annotated[RevenueSlice, Depends(revenue_slice)]
+_revenue_pages = PageReads()
 
 
 @router.get(
@@ -73,16 +86,20 @@ SliceDep = Annotated[RevenueSlice, Depends(revenue_slice)]
     responses=problem_responses(401, 403, 422),
 )
 async def list_daily_revenue(
-    session: SessionDep,
+    request: Request,
     page: PageDep,
     _caller: Annotated[Principal, Depends(require_role(Role.VIEWER))],
     rows_of: SliceDep,
     sort: Annotated[str, sort_query(list(SORT_KEYS))] = "-order_date,channel,region",
 ) -> Any:
     """Rows of the daily revenue mart, newest day first by default (`from` after `to`: none)."""
-    statement = rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
-    statement = statement.order_by(*order_by_clause(sort, SORT_KEYS))
-    rows, total = await fetch_page(session, statement, page)
+    values = rows_of.values()
+
+    def build() -> Select[Any]:
+        statement = rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
+        return statement.order_by(*order_by_clause(sort, SORT_KEYS))
+
+    rows, total = await read_page(request, _revenue_pages, (*values, sort), build, values, page)
     # A dict: `response_model` validates and serialises it once; building the models here
     # too would do that work twice per row.
     return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}

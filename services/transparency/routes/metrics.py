@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.transparency.entities.metrics import (
     EXPORT_FILENAME,
@@ -15,6 +15,7 @@ from services.transparency.entities.metrics import (
     metrics_statement,
 )
 from shared.exports import CSV_MEDIA_TYPE, csv_export, file_responses
+from shared.http_methods import is_head_request
 from shared.identity import Principal, Role
 from shared.problems import problem_responses
 from shared.service import EngineDep, SessionDep, require_role
@@ -50,9 +51,14 @@ async def get_trust_metrics(
 )
 async def export_trust_metrics(
     engine: EngineDep,
+    request: Request,
     _caller: Annotated[Principal, Depends(require_role(Role.EDITOR))],
 ) -> Response:
     """Every metric row as CSV with a header, formula-like text made inert."""
     return await csv_export(
-        engine, export_statement(), filename=EXPORT_FILENAME, row_cap=EXPORT_ROW_CAP
+        engine,
+        export_statement(),
+        filename=EXPORT_FILENAME,
+        row_cap=EXPORT_ROW_CAP,
+        head=is_head_request(request.scope),
     )
