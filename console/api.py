@@ -18,6 +18,8 @@ from starlette.types import ASGIApp
 from shared.identity import Principal
 
 _INTERNAL_BASE_URL = "http://gateway.internal"
+PAGE_SIZE = 500  # the API's largest page
+MAX_ROWS = 5_000  # what `get_all` reads of one list at most
 
 
 class ApiError(Exception):
@@ -98,6 +100,17 @@ class Api:
     async def get(self, path: str, **params: Any) -> Any:
         """The JSON body of `GET path?params`."""
         return (await self.request("GET", path, params=params)).json()
+
+    async def get_all(self, path: str, **params: Any) -> list[Any]:
+        """Every row of a paged list (`data`, `count`), at most MAX_ROWS, 500 a request."""
+        rows: list[Any] = []
+        max_rows = MAX_ROWS
+        while len(rows) < max_rows:
+            page = await self.get(path, limit=PAGE_SIZE, offset=len(rows), **params)
+            rows.extend(page["data"])
+            if not page["data"] or len(rows) >= int(page["count"]):
+                break
+        return rows[:max_rows]
 
     async def post(self, path: str, json: Any = None, **params: Any) -> Any:
         """The JSON body (or None) of `POST path` with `json`."""

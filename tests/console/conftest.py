@@ -26,7 +26,8 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pydantic import SecretStr
 
 from flows.generator import GenerateRequest, generate
-from flows.pipeline import run_data_pipeline
+from flows.gold.build import GoldFlow
+from flows.pipeline import run_data_pipeline, run_gold_flow
 from flows.settings import FlowSettings
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
@@ -102,12 +103,19 @@ def _drop_database(superuser_url: str, name: str) -> None:
 
 
 def _load_business(database: TestDatabase, data_dir: Path) -> None:
-    """Generated orders (two weeks) through the whole pipeline, once."""
+    """Generated orders (two weeks) through the data pipeline, then the loyalty and trust flows
+    (as `ecom up` runs them), once."""
     settings = FlowSettings(
         _env_file=None, data_dir=data_dir, database_url=database.role_url(Owner.FLOWS)
     )
     generate(settings, GenerateRequest(days=14, seed=18, as_of=AS_OF, clean=True))
-    asyncio.run(run_data_pipeline(settings))
+
+    async def run() -> None:
+        await run_data_pipeline(settings)
+        await run_gold_flow(settings, GoldFlow.LOYALTY_RECOMMENDATIONS)
+        await run_gold_flow(settings, GoldFlow.TRUST_TRANSPARENCY)
+
+    asyncio.run(run())
 
 
 @pytest.fixture(scope="session")
