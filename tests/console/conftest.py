@@ -34,10 +34,12 @@ from gateway.settings import GatewaySettings
 from shared.bootstrap import ensure_schemas_and_grants
 from shared.database import asyncpg_dsn
 from shared.identity import Role, issue_token
+from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from shared.settings import RuntimeMode
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import INTERNAL_SECRET, JWT_SECRET, SERVICES
+from tests.flows.orders_csv import order_row, render_orders_csv
 from tests.servers import ThreadedServers
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
@@ -102,6 +104,21 @@ def _drop_database(superuser_url: str, name: str) -> None:
     asyncio.run(drop())
 
 
+BAD_ROWS_FILE = "landing/orders/console-bad-rows.csv"
+QUARANTINED_FILE = "landing/orders/console-no-header.csv"
+REJECTED_ORDER_IDS = ("console-bad-status-1", "console-bad-status-2")
+
+
+def _land_bad_files(lake: ObjectStore) -> None:
+    """What the pipeline screen must show: a file without a header (quarantined) and a file
+    with two rows a record rule rejects among good ones."""
+    headerless = render_orders_csv([order_row("console-nh-1"), order_row("console-nh-2")])
+    lake.write_atomic(QUARANTINED_FILE, headerless.split(b"\n", 1)[1])
+    good = [order_row(f"console-ok-{n}") for n in range(20)]
+    bad = [order_row(order_id, total_amount="twelve") for order_id in REJECTED_ORDER_IDS]
+    lake.write_atomic(BAD_ROWS_FILE, render_orders_csv(good + bad))
+
+
 def _load_business(database: TestDatabase, data_dir: Path) -> None:
     """Generated orders (two weeks) through the data pipeline, then the loyalty and trust flows
     (as `ecom up` runs them), once."""
@@ -109,6 +126,7 @@ def _load_business(database: TestDatabase, data_dir: Path) -> None:
         _env_file=None, data_dir=data_dir, database_url=database.role_url(Owner.FLOWS)
     )
     generate(settings, GenerateRequest(days=14, seed=18, as_of=AS_OF, clean=True))
+    _land_bad_files(ObjectStore.from_settings(settings))
 
     async def run() -> None:
         await run_data_pipeline(settings)
