@@ -5,6 +5,7 @@ the pipeline once, the four services and the gateway (which serves the console a
 loopback ports, in local mode. `browser`: Debian's Chromium, headless (per module). `page`: a
 fresh browser context (no cookies) per test. `sign_in(page, role)`: the local one-click sign-in.
 `screenshot(page, name)`: a PNG of the screen under CONSOLE_SCREENSHOTS (git-ignored).
+`accessibility(page)`: axe-core's serious and critical WCAG 2.1 AA violations on the page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pydantic import SecretStr
 
@@ -229,3 +231,29 @@ def screenshot() -> Callable[[Page, str], Path]:
         return path
 
     return take
+
+
+# axe-core rule tags of WCAG 2.0 and 2.1, levels A and AA.
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page, one line each
+    (rule, impact, how many nodes, the first node's selector)."""
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}, "resultTypes": ["violations"]},
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])} nodes, "
+        f"e.g. {violation['nodes'][0]['target']}): {violation['help']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+@pytest.fixture
+def accessibility() -> Callable[[Page], list[str]]:
+    """`accessibility(page)`: the page's serious/critical WCAG 2.1 AA violations (axe-core)."""
+    return serious_violations
