@@ -79,3 +79,22 @@ def test_the_check_finds_a_serious_violation_when_there_is_one(
 
     assert any(line.startswith("label ") for line in found), found
     assert any(line.startswith("color-contrast ") for line in found), found
+
+
+def test_keyboard_reaches_the_skip_link_then_the_screens_in_order(
+    page: Page, sign_in: SignIn
+) -> None:
+    sign_in(page, Role.ADMIN)
+
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.textContent.trim()")
+    page.keyboard.press("Tab")
+    second = page.evaluate("document.activeElement.textContent.trim()")
+    page.keyboard.press("Tab")
+    third = page.evaluate("document.activeElement.textContent.trim()")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+
+    assert (first, second, third) == ("Skip to content", "Dashboard", "Pipeline")
+    assert page.evaluate("document.activeElement.id") == "main"
