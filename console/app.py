@@ -17,7 +17,7 @@ from console.pages import Console, Identify, NotSignedIn, RoleRequired, console_
 from console.screens import discover
 from console.session import CsrfError, clear_credential
 from shared.http_methods import AnswerHeadAndOptions
-from shared.problems import problem_response
+from shared.problems import ProblemError, problem_response
 from shared.settings import EcomSettings
 
 STATIC_PATH = "/static"
@@ -101,6 +101,14 @@ def create_console(
             return _sign_in_redirect(request, clear=True)
         context = {"status": error.status, "title": error.title, "message": error.message}
         return render(request, "error.html", context, status=error.status)
+
+    @app.exception_handler(ProblemError)
+    async def gateway_problem(request: Request, error: ProblemError) -> Response:
+        # The gateway's own refusals while identifying the caller (429, 503).
+        context = {"status": error.status, "title": error.title, "message": error.detail or ""}
+        response = render(request, "error.html", context, status=error.status)
+        response.headers.update(error.headers or {})
+        return response
 
     @app.exception_handler(RoleRequired)
     async def role_required(request: Request, error: RoleRequired) -> Response:

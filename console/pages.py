@@ -20,7 +20,9 @@ from shared.problems import ProblemError
 from shared.settings import EcomSettings
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-Identify = Callable[[str], Awaitable[Principal]]
+# (Authorization value, client address) -> the caller; a refused credential is a 401
+# ProblemError and counts against the address's rate limit, as at the API.
+Identify = Callable[[str, str], Awaitable[Principal]]
 
 
 @dataclass
@@ -51,6 +53,11 @@ class RoleRequired(Exception):  # noqa: N818 - handled by a 403 page
         self.role = role
 
 
+def client_host(request: Request) -> str:
+    """The caller's address, as the gateway's rate limit keys it."""
+    return request.client.host if request.client else "unknown"
+
+
 def console_of(request: Request) -> Console:
     """The console state of the app serving `request`."""
     console: Console = request.app.state.console
@@ -63,7 +70,7 @@ async def signed_in(request: Request) -> Caller:
     if authorization is None:
         raise NotSignedIn
     try:
-        principal = await console_of(request).identify(authorization)
+        principal = await console_of(request).identify(authorization, client_host(request))
     except ProblemError as error:
         if error.status == 401:
             raise NotSignedIn(clear=True) from None

@@ -137,10 +137,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         include_in_schema=False,
     )
 
-    async def identify(authorization: str) -> Principal:
-        principal = await authenticator.authenticate(
-            {"authorization": authorization}, app.state.upstream_session
-        )
+    async def identify(authorization: str, client_host: str) -> Principal:
+        try:
+            principal = await authenticator.authenticate(
+                {"authorization": authorization}, app.state.upstream_session
+            )
+        except ProblemError:
+            rate_limit.admit(f"address:{client_host}")  # guesses are throttled here too
+            raise
         if principal is None:
             raise ProblemError(401, "Sign in with a token or an API key.")
         return principal

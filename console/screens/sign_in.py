@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from console.pages import console_of, render
+from console.pages import client_host, console_of, render
 from console.screens import Screen
 from console.session import (
     authorization_for,
@@ -73,9 +73,11 @@ async def sign_in(request: Request) -> Response:
         return _page(request, next_path, "Paste a token or an API key.", status=422)
     authorization = authorization_for(credential)
     try:
-        await console_of(request).identify(authorization)
+        await console_of(request).identify(authorization, client_host(request))
     except ProblemError as error:
-        return _page(request, next_path, error.detail or error.title, status=error.status)
+        response = _page(request, next_path, error.detail or error.title, status=error.status)
+        response.headers.update(error.headers or {})
+        return response
     return _signed_in(request, authorization, PASTED_CREDENTIAL_MAX_AGE_S, next_path)
 
 

@@ -91,3 +91,35 @@ async def test_sign_in_never_redirects_off_site(
 
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == "/"
+
+
+async def test_guessing_credentials_at_sign_in_is_throttled_like_the_api(tmp_path: Path) -> None:
+    settings = GatewaySettings(
+        _env_file=None,
+        mode=RuntimeMode.COMPOSE,
+        data_dir=tmp_path,
+        jwt_secret=SecretStr(JWT_SECRET),
+        internal_secret=SecretStr(INTERNAL_SECRET),
+        rate_limit_per_s=0.01,
+        rate_limit_burst=3,
+    )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://console.test") as client,
+    ):
+        page = await client.get("/sign-in", headers=BROWSER)
+        token = page.cookies[CSRF_COOKIE]
+        client.cookies.set(CSRF_COOKIE, token)
+        statuses = []
+        for guess in range(5):
+            answer = await client.post(
+                "/sign-in", data={"credential": f"guess-{guess}", "csrf_token": token}
+            )
+            statuses.append(answer.status_code)
+
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[3:] == [429, 429]
+    assert "Too many requests" in answer.text
+    assert int(answer.headers["retry-after"]) >= 1
