@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from console.app import mount_console
 from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
@@ -23,6 +24,7 @@ from gateway.settings import GatewaySettings
 from gateway.upstreams import open_upstream_session
 from shared.contained_errors import ContainedErrorsMiddleware
 from shared.http_server import server_options
+from shared.identity import Principal
 from shared.log import configure_logging
 from shared.problems import (
     ProblemError,
@@ -133,6 +135,27 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         forward_to_service,
         methods=PROXIED_METHODS,
         include_in_schema=False,
+    )
+
+    async def identify(authorization: str, client_host: str) -> Principal:
+        try:
+            principal = await authenticator.authenticate(
+                {"authorization": authorization}, app.state.upstream_session
+            )
+        except ProblemError:
+            rate_limit.admit(f"address:{client_host}")  # guesses are throttled here too
+            raise
+        if principal is None:
+            raise ProblemError(401, "Sign in with a token or an API key.")
+        return principal
+
+    # Last: the console answers every path the routes above do not (see console/CONSOLE.md).
+    mount_console(
+        app,
+        settings,
+        identify,
+        jwt_secret=settings.secret("jwt_secret"),
+        max_token_ttl_s=settings.max_token_ttl_s,
     )
     return app
 

@@ -8,6 +8,7 @@ import aiohttp
 from fastapi import FastAPI, Request
 from starlette.types import Scope
 
+from console.session import carries_console_cookie
 from gateway.auth import API_KEY_HEADER, Authenticator
 from gateway.metrics import note_rate_limited
 from gateway.settings import GatewaySettings
@@ -21,8 +22,11 @@ _CREDENTIAL_HEADERS = frozenset({b"authorization", API_KEY_HEADER.encode()})
 
 def presents_no_credentials(scope: Scope) -> bool:
     """Anonymous at the gateway: no credential header at all (a bad one is a 401 later,
-    still before the body is read)."""
-    return not any(name in _CREDENTIAL_HEADERS and value for name, value in scope["headers"])
+    still before the body is read). A console form outside `/api` carries the console's
+    cookies instead; the console checks its CSRF token and credential itself."""
+    if any(name in _CREDENTIAL_HEADERS and value for name, value in scope["headers"]):
+        return False
+    return not carries_console_cookie(scope)
 
 
 class RateLimit:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).parents[1]
-TOP_PACKAGES = ("shared", "flows", "gateway", "deploy")
+TOP_PACKAGES = ("shared", "flows", "gateway", "deploy", "console")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -251,7 +251,7 @@ class LocalStack:
         lines = [
             "",
             "The platform is up.",
-            f"  gateway        {self.gateway_url}  (API under /api, docs at /docs)",
+            f"  gateway        {self.gateway_url}  (console at /, API under /api, docs at /docs)",
             f"  revenue KPIs   {self.gateway_url}/api/admin/kpis/daily-revenue",
             f"  admin service  {self.admin_url}",
             f"  reminders      {self.reminders_url}  (via the gateway: /api/reminders/...)",
