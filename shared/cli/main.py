@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from flows.reports.cli import report as business_report
 from shared.cli import operate
 from shared.cli.apikeys import apikey_app
 from shared.cli.quarantine import quarantine_app
@@ -417,6 +418,7 @@ def up() -> None:
     LocalStack(settings).run()
 
 
+app.command("report")(business_report)  # flows/reports: the business report (PDF + Markdown)
 app.command("status")(operate.status)  # ecom status [--json]
 app.command("down")(operate.down)  # stops a stack `ecom up` runs, from any terminal
 

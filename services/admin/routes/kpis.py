@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.models import DailyRevenuePublic, KpiSummaryPublic, MartDailyRevenue
 from shared.fields import IsoDate
@@ -50,6 +51,12 @@ class RevenueSlice:
         return statement
 
 
+def daily_revenue_rows(rows_of: RevenueSlice) -> Select[Any]:
+    """The daily revenue mart's rows in the slice (GET /api/admin/kpis/daily-revenue and the
+    business report's revenue by day and channel)."""
+    return rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
+
+
 async def revenue_slice(
     date_from: Annotated[
         IsoDate | None, Query(alias="from", description="First day (UTC).")
@@ -80,8 +87,7 @@ async def list_daily_revenue(
     sort: Annotated[str, sort_query(list(SORT_KEYS))] = "-order_date,channel,region",
 ) -> Any:
     """Rows of the daily revenue mart, newest day first by default (`from` after `to`: none)."""
-    statement = rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
-    statement = statement.order_by(*order_by_clause(sort, SORT_KEYS))
+    statement = daily_revenue_rows(rows_of).order_by(*order_by_clause(sort, SORT_KEYS))
     rows, total = await fetch_page(session, statement, page)
     # A dict: `response_model` validates and serialises it once; building the models here
     # too would do that work twice per row.
@@ -101,6 +107,12 @@ async def get_kpi_summary(
     rows_of: SliceDep,
 ) -> KpiSummaryPublic:
     """Totals of the daily revenue mart over the slice; zeros when it holds no rows."""
+    return await kpi_summary(session, rows_of)
+
+
+async def kpi_summary(session: AsyncSession, rows_of: RevenueSlice) -> KpiSummaryPublic:
+    """Totals of the daily revenue mart over the slice; zeros when it holds no rows (the one
+    query behind GET /api/admin/kpis/summary and the business report's headline KPIs)."""
     orders = func.coalesce(func.sum(_table.orders), 0)
     revenue = func.coalesce(func.sum(_table.net_revenue), 0)
     statement = rows_of.where(
