@@ -16,7 +16,6 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from flows.reports.cli import report as business_report
 from shared.cli import operate
 from shared.cli.apikeys import apikey_app
 from shared.cli.quarantine import quarantine_app
@@ -418,7 +417,23 @@ def up() -> None:
     LocalStack(settings).run()
 
 
-app.command("report")(business_report)  # flows/reports: the business report (PDF + Markdown)
+@app.command("report")
+def report(
+    from_date: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First day (UTC) of the period."),
+    ] = None,
+    to_date: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (UTC).")
+    ] = None,
+) -> None:
+    """Write the business report (PDF + Markdown source) under the lake's reports/; default:
+    the 7 complete days before the newest order date in the revenue mart."""
+    from flows.reports.cli import run_report
+
+    run_report(from_date, to_date)
+
+
 app.command("status")(operate.status)  # ecom status [--json]
 app.command("down")(operate.down)  # stops a stack `ecom up` runs, from any terminal
 

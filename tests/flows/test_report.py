@@ -3,9 +3,12 @@ rasterised with pdftoppm, its KPIs equal to the admin API's; and the weekly-repo
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
 import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from shared.objectstore import ObjectStore
 from shared.owners import Owner
 from tests.conftest import TestDatabase
 from tests.flows.generator.lake_files import AS_OF
+from tests.flows.s3_lake import on_s3
 from tests.services.admin.conftest import admin_settings
 from tests.services.conftest import client_for, identity_headers
 
@@ -208,3 +212,36 @@ async def test_weekly_report_flow_publishes_the_headline_and_a_link(
     assert f"| {' | '.join(orders)} |" in text
     assert stored["kpis"]["orders"] > 0
     assert datetime.fromisoformat(stored["generated_at"]) > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_ecom_report_writes_to_an_s3_lake_and_refuses_a_reversed_period(
+    flow_settings: FlowSettings, database: TestDatabase, request: pytest.FixtureRequest
+) -> None:
+    settings = on_s3(flow_settings, request)
+    await _pipeline_with_history(settings, days=10)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOM_", "PREFECT_"))}
+    env.update({
+        "ECOM_DATA_DIR": str(settings.data_dir), "ECOM_LOG_LEVEL": "WARNING",
+        "ECOM_DATABASE_URL": database.role_url(Owner.FLOWS),
+        "ECOM_OBJECT_STORE_URL": settings.lake_url,
+        "ECOM_S3_ENDPOINT_URL": str(settings.s3_endpoint_url),
+        "ECOM_S3_ACCESS_KEY_ID": "testing", "ECOM_S3_SECRET_ACCESS_KEY": "testing",
+    })  # fmt: skip
+
+    def ecom(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "shared.cli", "report", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+
+    done = await asyncio.to_thread(ecom, "--from", "2026-11-16", "--to", "2026-11-19")
+
+    assert done.returncode == 0, done.stderr
+    lake = ObjectStore.from_settings(settings)
+    key = "reports/2026-11-16_2026-11-19/report.pdf"
+    assert lake.url(key) in done.stdout
+    assert lake.read_bytes(key).startswith(b"%PDF-")
+    assert "| Orders |" in done.stdout
+    stored = json.loads(lake.read_bytes("reports/2026-11-16_2026-11-19/report.json"))
+    assert stored["kpis"]["days"] == 4
+    reversed_period = await asyncio.to_thread(ecom, "--from", "2026-11-19", "--to", "2026-11-16")
+    assert reversed_period.returncode == 2
+    assert "must not be after --to" in reversed_period.stderr
