@@ -27,6 +27,7 @@ from flows.reports.flow import ARTIFACT_KEY, weekly_report
 from flows.reports.period import ReportPeriod, resolve_period
 from flows.settings import FlowSettings
 from services.admin.app import create_app
+from services.loyalty.app import create_app as create_app_loyalty
 from shared.identity import Role
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
@@ -35,6 +36,7 @@ from tests.flows.generator.lake_files import AS_OF
 from tests.flows.s3_lake import on_s3
 from tests.services.admin.conftest import admin_settings
 from tests.services.conftest import client_for, identity_headers
+from tests.services.loyalty.conftest import loyalty_settings
 
 NOW = AS_OF + timedelta(hours=1)
 
@@ -125,6 +127,15 @@ async def test_report_renders_and_its_kpis_equal_the_admin_api(
             params={"from": str(previous.first), "to": str(previous.last)},
             headers=headers,
         )
+        admin = identity_headers(Role.ADMIN)
+        rejects_api = await http.get(
+            "/api/admin/pipeline/rejects", params={"limit": 1}, headers=admin
+        )
+        marts_api = await http.get("/api/admin/pipeline/marts", headers=admin)
+    async for http in client_for(create_app_loyalty(loyalty_settings(database, tmp_path))):
+        segments_api = await http.get(
+            "/api/loyalty/segments", headers=identity_headers(Role.VIEWER)
+        )
     assert now_api.status_code == before_api.status_code == 200
     stored = json.loads(lake.read_bytes(f"{folder}/report.json"))
     assert stored["kpis"] == now_api.json()
@@ -154,7 +165,12 @@ async def test_report_renders_and_its_kpis_equal_the_admin_api(
     ):  # fmt: skip
         assert section in markdown, section
     assert result.data.runs, "the pipeline runs since the period's start are listed"
-    assert result.data.freshness
+    # Data quality and segments: the admin and loyalty APIs' numbers too.
+    assert sum(count.rows for count in result.data.rejects) == rejects_api.json()["count"] > 0
+    assert [(m.mart, m.rows, m.contract_status) for m in result.data.freshness] == [
+        (m["mart"], m["rows"], m["contract_status"]) for m in marts_api.json()
+    ]
+    assert stored["segments"] == {s["segment"]: s["customers"] for s in segments_api.json()["data"]}
 
 
 async def test_a_later_report_shows_segment_movement_against_the_earlier_one(
