@@ -1,6 +1,7 @@
 """Write the business report of a period into the lake's `reports/<from>_<to>/`:
 `report.pdf`, its Markdown source `report.md`, the charts as PNG under `charts/` and the
-headline numbers and segment sizes as `report.json` (the next report's segment movement)."""
+headline numbers and segment sizes as `report.json` (the next report's segment movement);
+`reports/latest.json` names the report written last."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from shared.objectstore import ObjectStore
 from shared.owners import Owner
 
 PREFIX = "reports"
+LATEST_KEY = f"{PREFIX}/latest.json"  # the newest report written (for a console to link)
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ async def write_report(
         )
         store.write_atomic(f"{folder}/report.pdf", pdf)
         store.write_atomic(f"{folder}/report.json", _summary_json(data, headline))
+        latest = {
+            "period": {"from": data.period.first.isoformat(), "to": data.period.last.isoformat()},
+            "generated_at": data.generated_at.isoformat(),
+            "pdf": f"{folder}/report.pdf",
+            "markdown": f"{folder}/report.md",
+        }
+        store.write_atomic(LATEST_KEY, json.dumps(latest, indent=2).encode())
 
     await asyncio.to_thread(render_and_store)
     return ReportResult(

@@ -224,6 +224,8 @@ async def test_weekly_report_flow_publishes_the_headline_and_a_link(
     text = str(artifact.data)
     assert f"[report.pdf]({pdf_url})" in text
     stored = json.loads(lake.read_bytes("reports/2026-11-13_2026-11-19/report.json"))
+    latest = json.loads(lake.read_bytes("reports/latest.json"))
+    assert latest["pdf"] == "reports/2026-11-13_2026-11-19/report.pdf"
     orders = next(row for row in stored["headline"] if row[0] == "Orders")
     assert f"| {' | '.join(orders)} |" in text
     assert stored["kpis"]["orders"] > 0
