@@ -427,8 +427,9 @@ def report(
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (UTC).")
     ] = None,
 ) -> None:
-    """Write the business report (PDF + Markdown source) under the lake's reports/; default:
-    the 7 complete days before the newest order date in the revenue mart."""
+    """Write the business report (PDF + Markdown source) under the lake's reports/.
+
+    Default period: the 7 complete days before the revenue mart's newest order date."""
     from flows.reports.cli import run_report
 
     run_report(from_date, to_date)
