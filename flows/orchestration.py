@@ -282,7 +282,10 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
         name=RETRY_QUARANTINED_FILE,
         description="Retries a quarantined file, then loads it (started by the admin API).",
     )
-    return [pipeline, generator, loyalty, trust, dispatch, replay, retry]
+    from flows.reports.flow import weekly_report_deployment  # matplotlib loads only here
+
+    report = weekly_report_deployment(settings)
+    return [pipeline, generator, loyalty, trust, dispatch, replay, retry, report]
 
 
 async def _recover_slots(deployments: list[RunnerDeployment]) -> None:

@@ -47,6 +47,11 @@ class FlowSettings(GeneratorSettings):
     trust_transparency_schedule: str = Field(
         default="*/15 * * * *", description="Cron schedule of the trust-transparency deployment."
     )
+    weekly_report_schedule: str = Field(
+        default="0 6 * * 1",
+        description="Cron schedule (UTC) of the weekly-report deployment: the business report of"
+        " the last 7 complete days under the lake's reports/ (default Mondays 06:00).",
+    )
     dispatch_notifications_schedule: str = Field(
         default="* * * * *", description="Cron schedule of the dispatch-notifications deployment."
     )

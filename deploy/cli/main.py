@@ -406,6 +406,24 @@ def up() -> None:
     LocalStack(settings).run()
 
 
+@app.command("report")
+def report(
+    from_date: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First day (UTC) of the period."),
+    ] = None,
+    to_date: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (UTC).")
+    ] = None,
+) -> None:
+    """Write the business report (PDF + Markdown source) under the lake's reports/.
+
+    Default period: the 7 complete days before the revenue mart's newest order date."""
+    from flows.reports.cli import run_report
+
+    run_report(from_date, to_date)
+
+
 app.command("status")(operate.status)  # ecom status [--json]
 app.command("down")(operate.down)  # stops a stack `ecom up` runs, from any terminal
 

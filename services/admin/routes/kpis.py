@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.models import DailyRevenuePublic, KpiSummaryPublic, MartDailyRevenue
 from shared.fast_reads import PageReads, read_page
@@ -62,6 +63,12 @@ def _bind(name: str, value: Any, column: ColumnElement[Any]) -> BindParameter[An
     return bindparam(name, value, type_=column.type)
 
 
+def daily_revenue_rows(rows_of: RevenueSlice) -> Select[Any]:
+    """The daily revenue mart's rows in the slice (GET /api/admin/kpis/daily-revenue and the
+    business report's revenue by day and channel)."""
+    return rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
+
+
 async def revenue_slice(
     date_from: Annotated[
         IsoDate | None, Query(alias="from", description="First day (UTC).")
@@ -96,8 +103,7 @@ async def list_daily_revenue(
     values = rows_of.values()
 
     def build() -> Select[Any]:
-        statement = rows_of.where(select(MartDailyRevenue.__table__))  # type: ignore[attr-defined]
-        return statement.order_by(*order_by_clause(sort, SORT_KEYS))
+        return daily_revenue_rows(rows_of).order_by(*order_by_clause(sort, SORT_KEYS))
 
     rows, total = await read_page(request, _revenue_pages, (*values, sort), build, values, page)
     # A dict: `response_model` validates and serialises it once; building the models here
@@ -118,6 +124,12 @@ async def get_kpi_summary(
     rows_of: SliceDep,
 ) -> KpiSummaryPublic:
     """Totals of the daily revenue mart over the slice; zeros when it holds no rows."""
+    return await kpi_summary(session, rows_of)
+
+
+async def kpi_summary(session: AsyncSession, rows_of: RevenueSlice) -> KpiSummaryPublic:
+    """Totals of the daily revenue mart over the slice; zeros when it holds no rows (the one
+    query behind GET /api/admin/kpis/summary and the business report's headline KPIs)."""
     orders = func.coalesce(func.sum(_table.orders), 0)
     revenue = func.coalesce(func.sum(_table.net_revenue), 0)
     statement = rows_of.where(

@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from services.admin.entities import pipeline as views
 from services.admin.entities.pipeline import (
@@ -121,15 +121,9 @@ async def get_run(session: SessionDep, _caller: AdminCaller, run_id: uuid.UUID) 
     )
 
 
-@router.get(
-    "/marts",
-    operation_id="admin_list_mart_freshness",
-    summary="Each mart's last build, its age and its contract outcome",
-    response_model=list[MartFreshnessPublic],
-    responses=problem_responses(401, 403),
-)
-async def list_marts(session: SessionDep, _caller: AdminCaller) -> list[MartFreshnessPublic]:
-    """One entry per published mart, stalest first."""
+def mart_freshness_statement() -> Select[Any]:
+    """Each published mart's last build with its contract outcome, stalest first (GET
+    /api/admin/pipeline/marts and the business report's freshness table)."""
     builds = views.mart_builds.c
     results = views.contract_results.c
     failed = func.count().filter(results.status != "pass")
@@ -141,7 +135,7 @@ async def list_marts(session: SessionDep, _caller: AdminCaller) -> list[MartFres
         .group_by(name, results.run_id)
         .subquery()
     )
-    statement = (
+    return (
         select(
             views.mart_builds,
             func.coalesce(checks.c.failed, 0).label("checks_failed"),
@@ -152,6 +146,18 @@ async def list_marts(session: SessionDep, _caller: AdminCaller) -> list[MartFres
         .outerjoin(checks, (checks.c.mart == builds.mart) & (checks.c.run_id == builds.run_id))
         .order_by(builds.built_at, builds.mart)
     )
+
+
+@router.get(
+    "/marts",
+    operation_id="admin_list_mart_freshness",
+    summary="Each mart's last build, its age and its contract outcome",
+    response_model=list[MartFreshnessPublic],
+    responses=problem_responses(401, 403),
+)
+async def list_marts(session: SessionDep, _caller: AdminCaller) -> list[MartFreshnessPublic]:
+    """One entry per published mart, stalest first."""
+    statement = mart_freshness_statement()
     rows = (await session.execute(statement)).mappings()
     return [MartFreshnessPublic.model_validate(dict(row)) for row in rows]
 
