@@ -46,11 +46,19 @@ def worker_type(image: str | None) -> str:
     return ECS_WORKER_TYPE if image else PROCESS_WORKER_TYPE
 
 
+def all_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
+    """The flows' own deployments and the composition root's weekly report, which reads the
+    services' queries and so may live only here."""
+    from deploy.reports.flow import weekly_report_deployment  # matplotlib loads only here
+
+    return [*build_deployments(settings), weekly_report_deployment(settings)]
+
+
 def work_pool_deployments(
     settings: FlowSettings, work_pool: str, image: str | None = None
 ) -> list[RunnerDeployment]:
-    """Every deployment of `build_deployments`, bound to `work_pool` (and run from `image`)."""
-    deployments = build_deployments(settings)
+    """Every deployment of `all_deployments`, bound to `work_pool` (and run from `image`)."""
+    deployments = all_deployments(settings)
     for deployment in deployments:
         deployment.entrypoint = module_entrypoint(str(deployment.entrypoint))
         # Prefect keeps the entrypoint's kind privately; a module path has no code to pull.

@@ -282,10 +282,7 @@ def build_deployments(settings: FlowSettings) -> list[RunnerDeployment]:
         name=RETRY_QUARANTINED_FILE,
         description="Retries a quarantined file, then loads it (started by the admin API).",
     )
-    from flows.reports.flow import weekly_report_deployment  # matplotlib loads only here
-
-    report = weekly_report_deployment(settings)
-    return [pipeline, generator, loyalty, trust, dispatch, replay, retry, report]
+    return [pipeline, generator, loyalty, trust, dispatch, replay, retry]
 
 
 async def _recover_slots(deployments: list[RunnerDeployment]) -> None:
@@ -295,9 +292,9 @@ async def _recover_slots(deployments: list[RunnerDeployment]) -> None:
             logger.warning("recovered after an abrupt stop: %s", line)
 
 
-def serve_deployments(settings: FlowSettings) -> None:
-    """Serve every deployment with its schedule until interrupted (used by `ecom flows serve`)."""
-    deployments = build_deployments(settings)
+def serve_deployments(settings: FlowSettings, deployments: list[RunnerDeployment]) -> None:
+    """Serve `deployments` (the composition root's: `build_deployments` and those that read
+    across deployables) with their schedules until interrupted (used by `ecom flows serve`)."""
     # Before serving: no run of ours can be in flight yet, so whatever holds a slot is an orphan.
     asyncio.run(_recover_slots(deployments))
     if settings.data_pipeline_start_offset_minutes:

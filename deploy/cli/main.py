@@ -379,9 +379,10 @@ def flows_serve(
             typer.echo(f"deployment {name} on work pool {work_pool}")
         asyncio.run(watch_landing(settings))
         return
+    from deploy.flow_deployments import all_deployments
     from flows.orchestration import serve_deployments
 
-    serve_deployments(settings)
+    serve_deployments(settings, all_deployments(settings))
 
 
 @app.command("serve")
@@ -419,7 +420,7 @@ def report(
     """Write the business report (PDF + Markdown source) under the lake's reports/.
 
     Default period: the 7 complete days before the revenue mart's newest order date."""
-    from flows.reports.cli import run_report
+    from deploy.reports.cli import run_report
 
     run_report(from_date, to_date)
 

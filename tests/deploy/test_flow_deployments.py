@@ -24,6 +24,7 @@ from deploy.flow_deployments import (
     ECS_WORKER_TYPE,
     PROCESS_WORKER_TYPE,
     WorkPoolTypeError,
+    all_deployments,
     base_job_template,
     ensure_work_pool,
     module_entrypoint,
@@ -31,7 +32,7 @@ from deploy.flow_deployments import (
     watch_landing,
     work_pool_deployments,
 )
-from flows.orchestration import DATA_PIPELINE_DEPLOYMENT, build_deployments
+from flows.orchestration import DATA_PIPELINE_DEPLOYMENT
 from flows.settings import FlowSettings
 from shared.objectstore import ObjectStore
 from tests.deploy.test_terraform_services import MODULES, declared, directory_blocks
@@ -77,7 +78,7 @@ def test_module_entrypoint() -> None:
 def test_every_deployment_is_on_the_work_pool_with_the_same_schedule_and_limit(
     settings: FlowSettings,
 ) -> None:
-    local = build_deployments(settings)
+    local = all_deployments(settings)
     ecs = work_pool_deployments(settings, ECS_WORK_POOL, IMAGE)
     assert [(d.flow_name, d.name) for d in ecs] == [(d.flow_name, d.name) for d in local]
     assert len(ecs) >= 7
@@ -122,7 +123,7 @@ async def test_registering_creates_the_ecs_pool_and_every_deployment_on_it(
 ) -> None:
     names = await asyncio.to_thread(register_on_work_pool, settings, ECS_WORK_POOL, IMAGE)
     # Built off the event loop: `to_deployment` called from async code returns a coroutine.
-    local_deployments = await asyncio.to_thread(build_deployments, settings)
+    local_deployments = await asyncio.to_thread(all_deployments, settings)
     assert names == [f"{d.flow_name}/{d.name}" for d in local_deployments]
     async with get_client() as client:
         pool = await client.read_work_pool(ECS_WORK_POOL)

@@ -64,9 +64,7 @@ def test_deployments_carry_the_configured_schedules(tmp_path: Path) -> None:
         loyalty_recommendations_schedule="0 * * * *",
         trust_transparency_schedule="30 * * * *",
     )
-    pipeline, generator, loyalty, trust, dispatch, replay, retry, _report = build_deployments(
-        settings
-    )
+    pipeline, generator, loyalty, trust, dispatch, replay, retry = build_deployments(settings)
     assert [d.name for d in (pipeline, generator, loyalty, trust, dispatch)] == [
         "data-pipeline",
         "generate-orders",

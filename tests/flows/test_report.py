@@ -18,13 +18,12 @@ from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.testing.utilities import prefect_test_harness
 
+from deploy.reports.build import write_report
+from deploy.reports.flow import ARTIFACT_KEY, weekly_report, weekly_report_deployment
+from deploy.reports.period import ReportPeriod, resolve_period
 from flows.generator import GenerateRequest, generate
 from flows.gold import GoldFlow
-from flows.orchestration import build_deployments
 from flows.pipeline import run_data_pipeline, run_gold_flow
-from flows.reports.build import write_report
-from flows.reports.flow import ARTIFACT_KEY, weekly_report
-from flows.reports.period import ReportPeriod, resolve_period
 from flows.settings import FlowSettings
 from services.admin.app import create_app
 from services.loyalty.app import create_app as create_app_loyalty
@@ -193,7 +192,7 @@ async def test_a_later_report_shows_segment_movement_against_the_earlier_one(
 
 def test_weekly_report_deployment_has_its_schedule(tmp_path: Path) -> None:
     settings = FlowSettings(_env_file=None, data_dir=tmp_path, weekly_report_schedule="0 7 * * 1")
-    report = build_deployments(settings)[-1]
+    report = weekly_report_deployment(settings)
     assert (report.flow_name, report.name) == ("weekly_report", "weekly-report")
     assert report.schedules
     [schedule] = report.schedules
@@ -247,7 +246,7 @@ async def test_ecom_report_writes_to_an_s3_lake_and_refuses_a_reversed_period(
     })  # fmt: skip
 
     def ecom(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "shared.cli", "report", *args]
+        command = [sys.executable, "-m", "deploy.cli", "report", *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
 
     done = await asyncio.to_thread(ecom, "--from", "2026-11-16", "--to", "2026-11-19")

@@ -18,10 +18,10 @@ from sqlalchemy import event, select, text
 from starlette.requests import Request
 
 from benchmarks.read_cases import CASES_BY_NAME
+from deploy.seed import seed_reminders
 from services.reminders.app import create_app as create_reminders
 from services.reminders.entities.preferences import RESOURCE as PREFERENCES
 from services.reminders.entities.preferences import PreferencePublic
-from services.reminders.seed import seed_reminders
 from services.reminders.settings import ReminderSettings
 from services.transparency.app import create_app as create_transparency
 from services.transparency.entities.trust_scores import RESOURCE as TRUST_SCORES

@@ -9,7 +9,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.deployments.runner import RunnerDeployment
 
-from flows.reports.build import write_report
+from deploy.reports.build import write_report
 from flows.settings import FlowSettings
 
 ARTIFACT_KEY = "weekly-report"

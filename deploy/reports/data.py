@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.reports.period import ReportPeriod
+from deploy.reports.period import ReportPeriod
 from services.admin.entities.pipeline import (
     CONTRACTS,
     QUARANTINE,

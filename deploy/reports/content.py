@@ -9,8 +9,8 @@ from decimal import Decimal
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-from flows.reports.data import ReportData
-from flows.reports.document import Block, Chart, Heading, Paragraph, Table
+from deploy.reports.data import ReportData
+from deploy.reports.document import Block, Chart, Heading, Paragraph, Table
 from services.loyalty.entities.segments import SEGMENT_ORDER
 
 BADGE_ORDER = ("trusted", "reliable", "watch", "at_risk", "unrated")

@@ -1,4 +1,4 @@
-"""`ecom report` (declared in shared/cli/main.py): write the business report of a period into
+"""`ecom report` (declared in deploy/cli/main.py): write the business report of a period into
 the lake and print where it went, with the headline KPIs."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from datetime import datetime
 
 import typer
 
-from flows.reports.build import write_report
-from flows.reports.period import ReportPeriod
+from deploy.reports.build import write_report
+from deploy.reports.period import ReportPeriod
 from flows.settings import FlowSettings
 from shared.log import configure_logging
 
 
 def run_report(from_date: datetime | None, to_date: datetime | None) -> None:
     """The command's body: check the period, start the embedded database if need be, write."""
-    from shared.cli.main import local_database
+    from deploy.cli.main import local_database
 
     first = from_date.date() if from_date else None
     last = to_date.date() if to_date else None
