@@ -59,7 +59,8 @@ def _free_port() -> int:
         return port
 
 
-def _start(args: list[str], env: dict[str, str], url: str, stack: ExitStack) -> None:
+def _start(args: list[str], env: dict[str, str], url: str, stack: ExitStack) -> int:
+    """Start `args`, stopped when `stack` closes; its pid once `url` answers."""
     process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
         args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -69,7 +70,7 @@ def _start(args: list[str], env: dict[str, str], url: str, stack: ExitStack) -> 
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code < 500:
-                return
+                return process.pid
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError(f"{args} did not start")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.gateway_throughput import _free_port, _start
@@ -52,6 +53,9 @@ class Measurement:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    # CPU time the path's own process spent per request (the gateway's alone on the gateway
+    # path): unlike requests/s it barely moves when other work shares the machine.
+    cpu_us_per_request: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class PathResult:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    cpu_us_per_request: float
 
     @classmethod
     def of(cls, rounds: Sequence[Measurement]) -> PathResult:
@@ -69,6 +74,7 @@ class PathResult:
             statistics.median(m.requests_per_s for m in rounds),
             statistics.median(m.p50_ms for m in rounds),
             statistics.median(m.p99_ms for m in rounds),
+            statistics.median(m.cpu_us_per_request for m in rounds),
         )
 
 
@@ -120,17 +126,31 @@ def parse_wrk(output: str) -> Measurement:
     )
 
 
-def _wrk(url: str, seconds: int, headers: dict[str, str]) -> Measurement:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(url: str, seconds: int, headers: dict[str, str], process: int) -> Measurement:
+    """wrk's figures for `url`, with the CPU time `process` spent per request meanwhile."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not on PATH; install it (apt-get install wrk) and run again")
     args = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(process)
     completed = subprocess.run(  # noqa: S603 - fixed arguments
         [*args, url], capture_output=True, text=True, check=True
     )
-    return parse_wrk(completed.stdout)
+    measured = parse_wrk(completed.stdout)
+    requests = measured.requests_per_s * seconds
+    cpu_us = (cpu_seconds(process) - cpu_before) / requests * 1e6 if requests else math.nan
+    return replace(measured, cpu_us_per_request=cpu_us)
 
 
 def _start_database(
@@ -181,20 +201,21 @@ def run(cases: Sequence[ReadCase], *, seconds: int, rounds: int) -> list[CaseRes
     with ExitStack() as stack:
         superuser_url, urls = _start_database(data_dir, cases, stack)
         bare = f"http://127.0.0.1:{bare_port}"
-        _start(
+        bare_pid = _start(
             [python, "-m", "benchmarks.bare_reads", superuser_url, str(bare_port)],
             env,
             f"{bare}/healthz",
             stack,
         )
+        service_pids: dict[Owner, int] = {}
         for owner, port in ports.items():
-            _start(
+            service_pids[owner] = _start(
                 [python, "-m", "deploy.cli", "serve", owner.value],
                 {**env, "ECOM_DATABASE_URL": urls[owner]},
                 f"http://127.0.0.1:{port}/healthz",
                 stack,
             )
-        _start(
+        gateway_pid = _start(
             [python, "-m", "deploy.cli", "serve", "gateway"],
             env,
             f"http://127.0.0.1:{gateway_port}/healthz",
@@ -207,10 +228,13 @@ def run(cases: Sequence[ReadCase], *, seconds: int, rounds: int) -> list[CaseRes
                 as_gateway = {ASSERTION_HEADER: sign_assertion(caller, INTERNAL_SECRET)}
                 direct = f"http://127.0.0.1:{ports[case.owner]}{case.path}"
                 results = {
-                    "bare": _wrk(f"{bare}{case.path}", span, {}),
-                    "service": _wrk(direct, span, as_gateway),
+                    "bare": _wrk(f"{bare}{case.path}", span, {}, bare_pid),
+                    "service": _wrk(direct, span, as_gateway, service_pids[case.owner]),
                     "gateway": _wrk(
-                        f"http://127.0.0.1:{gateway_port}{case.path}", span, through_gateway
+                        f"http://127.0.0.1:{gateway_port}{case.path}",
+                        span,
+                        through_gateway,
+                        gateway_pid,
                     ),
                 }
                 if round_number:
@@ -239,7 +263,9 @@ def report(results: Sequence[CaseResult]) -> str:
     """The results as a fixed-width table, one block per case, plus the ratios."""
     lines = [
         f"{CONNECTIONS} connections; medians over rounds; load average {load_average()}",
-        f"{'case':28} {'path':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}",
+        "cpu us/req: CPU time of that path's own process per request (on the gateway path, the"
+        " gateway's alone)",
+        f"{'case':28} {'path':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu us/req':>11}",
     ]
     for result in results:
         for path, figures in (
@@ -249,7 +275,7 @@ def report(results: Sequence[CaseResult]) -> str:
         ):
             lines.append(
                 f"{result.case:28} {path:8} {figures.requests_per_s:8.0f}"
-                f" {figures.p50_ms:8.1f} {figures.p99_ms:8.1f}"
+                f" {figures.p50_ms:8.1f} {figures.p99_ms:8.1f} {figures.cpu_us_per_request:11.0f}"
             )
         lines.append(
             f"{'':28} svc/bare {result.service_ratio:.2f} (>= {TARGET_SERVICE_RATIO})"

@@ -53,19 +53,36 @@ class _RefusedError(Exception):
 
 class _LingeringTransport:
     """The transport as a request cycle sees it: closing it lets unread request bytes drain
-    first, so a client still sending a refused body reads the answer instead of a reset."""
+    first, so a client still sending a refused body reads the answer instead of a reset.
+
+    Writes made in one turn of the event loop leave in one send: uvicorn writes a response's
+    status line and headers, then its body, as two writes, which on a small answer costs two
+    system calls and two TCP segments (half the gateway's sends, measured with py-spy)."""
 
     def __init__(self, protocol: LimitedHttpToolsProtocol, transport: asyncio.Transport) -> None:
         self._protocol = protocol
         self._transport = transport
+        self._pending: list[bytes] = []
 
     def write(self, data: bytes) -> None:
-        self._transport.write(data)
+        if not self._pending:
+            self._protocol.loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        """Send what this turn of the event loop wrote, as one buffer."""
+        if not self._pending:
+            return
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
 
     def close(self) -> None:
+        self.flush()
         self._protocol.close_lingering()
 
     def __getattr__(self, name: str) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import pytest
 
@@ -11,6 +13,7 @@ from benchmarks.service_reads import (
     CaseResult,
     Measurement,
     PathResult,
+    cpu_seconds,
     parse_wrk,
     report,
     run,
@@ -47,21 +50,30 @@ def test_wrk_output_with_errors_is_refused() -> None:
 def test_ratios_and_targets() -> None:
     result = CaseResult(
         "admin-revenue",
-        bare=PathResult(1000, 10, 20),
-        service=PathResult(700, 20, 90),
-        gateway=PathResult(630, 25, 100),
+        bare=PathResult(1000, 10, 20, 400),
+        service=PathResult(700, 20, 90, 600),
+        gateway=PathResult(630, 25, 100, 250),
     )
     assert result.service_ratio == pytest.approx(0.7)
     assert result.tail_ratio == pytest.approx(4.5)
     assert result.gateway_ratio == pytest.approx(0.9)
     assert result.meets_targets
-    slow_tail = CaseResult("x", result.bare, PathResult(700, 20, 101), result.gateway)
+    slow_tail = CaseResult("x", result.bare, PathResult(700, 20, 101, 600), result.gateway)
     assert not slow_tail.meets_targets
     table = report([result])
     assert "svc/bare 0.70" in table
     assert "p99/p50 4.5" in table
     assert "gw/svc 0.90" in table
     assert "load average" in table
+    assert [line.split()[-1] for line in table.splitlines()[3:6]] == ["400", "600", "250"]
+
+
+def test_cpu_seconds_of_this_process_grow_with_work() -> None:
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds(os.getpid()) - before >= 0.1
 
 
 def test_every_case_pages_with_a_window_count_of_one_default_page() -> None:
@@ -85,4 +97,5 @@ def test_a_tiny_run_measures_all_three_paths() -> None:
     for figures in (result.bare, result.service, result.gateway):
         assert figures.requests_per_s > 0
         assert 0 < figures.p50_ms <= figures.p99_ms
+        assert figures.cpu_us_per_request > 0
     assert "admin-revenue" in report([result])

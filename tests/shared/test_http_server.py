@@ -3,13 +3,17 @@ headers (431) are refused while they arrive, slow clients get 408, idle connecti
 
 from __future__ import annotations
 
+import asyncio
 import time
 import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI, Request
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 
+from shared.http_server import _LingeringTransport, limited_protocol
 from shared.http_settings import HttpFrontSettings
 from tests.servers import ThreadedServers
 from tests.shared.raw_http import RawConnection
@@ -159,3 +163,43 @@ def test_pipelined_requests_are_both_answered(base_url: str) -> None:
     connection.close()
 
     assert connection.received.count(b"HTTP/1.1 200") == 2
+
+
+class RecordingTransport(asyncio.Transport):
+    """A transport that keeps what was written to it (the socket's side is not under test)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_writes_in_one_loop_turn_leave_as_one_send_and_close_sends_them_first() -> None:
+    async def scenario() -> tuple[list[bytes], list[bytes], bool]:
+        protocol = limited_protocol(HttpFrontSettings(_env_file=None))(
+            config=Config(app=limited_app()), server_state=ServerState(), app_state={}
+        )
+        socket_side = RecordingTransport()
+        protocol.transport = socket_side
+        transport = _LingeringTransport(protocol, socket_side)
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.write(b"{}")
+        before_the_turn_ends = list(socket_side.writes)
+        await asyncio.sleep(0)
+        transport.write(b"last")
+        transport.close()
+        return before_the_turn_ends, socket_side.writes, socket_side.closed
+
+    pending, writes, closed = asyncio.run(scenario())
+    assert pending == []
+    assert writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b"last"]
+    assert closed
