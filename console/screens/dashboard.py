@@ -3,7 +3,8 @@
 Sources (all as the signed-in user): GET /api/admin/kpis/dashboard (revenue, orders, average
 order value, pipeline health), GET /api/trust/metrics (on-time rate), GET
 /api/admin/kpis/daily-revenue (revenue per day and channel) and GET
-/api/transparency/trust/scores (carriers' daily on-time rate and trust score)."""
+/api/transparency/trust/scores (carriers' daily on-time rate and trust score); the latest
+business report from GET /api/admin/reports/latest (console/screens/reports.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from console.charts import LineChart, Series
 from console.charts import render as render_chart
 from console.pages import CallerDep, render
 from console.screens import Screen
+from console.screens.reports import latest_report
 from shared.identity import Role
 
 router = APIRouter()
@@ -229,5 +231,6 @@ async def dashboard(request: Request, caller: CallerDep) -> Response:
         "section_errors": errors,
         "admin": caller.principal.has_at_least(Role.ADMIN),
         "chart_sources": CHART_SOURCES,
+        "latest_report": await latest_report(caller.api),
     }
     return render(request, "dashboard/index.html", context)

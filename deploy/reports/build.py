@@ -1,7 +1,7 @@
 """Write the business report of a period into the lake's `reports/<from>_<to>/`:
 `report.pdf`, its Markdown source `report.md`, the charts as PNG under `charts/` and the
 headline numbers and segment sizes as `report.json` (the next report's segment movement);
-`reports/latest.json` names the report written last."""
+`reports/latest.json` names the report written last (its layout: shared/latest_report.py)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,15 @@ from deploy.reports.document import Chart, chart_png, to_markdown, to_pdf
 from deploy.reports.period import ReportPeriod, resolve_period
 from flows.settings import FlowSettings
 from shared.database import create_engine, resolve_database_url
+from shared.latest_report import (
+    REPORTS_PREFIX,
+    LatestReport,
+    ReportSpan,
+    record_latest_report,
+    report_folder,
+)
 from shared.objectstore import ObjectStore
 from shared.owners import Owner
-
-PREFIX = "reports"
-LATEST_KEY = f"{PREFIX}/latest.json"  # the newest report written (for a console to link)
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def _previous_segments(
     """The segment sizes of the newest earlier report in the lake (one that ends before this
     period ends), with its folder name."""
     earlier: list[tuple[date, str]] = []
-    for key in store.list(f"{PREFIX}/"):
+    for key in store.list(f"{REPORTS_PREFIX}/"):
         parts = key.split("/")
         if len(parts) != 3 or parts[2] != "report.json":
             continue
@@ -102,7 +106,7 @@ async def write_report(
     now = now or datetime.now(UTC)
     data = await _read(settings, first, last, now)
     store = ObjectStore.from_settings(settings)
-    folder = f"{PREFIX}/{data.period.slug}"
+    folder = report_folder(data.period.first, data.period.last)
     previous = await asyncio.to_thread(_previous_segments, store, data.period)
     if previous is not None:
         data.previous_report, data.previous_segments = previous
@@ -121,13 +125,13 @@ async def write_report(
         )
         store.write_atomic(f"{folder}/report.pdf", pdf)
         store.write_atomic(f"{folder}/report.json", _summary_json(data, headline))
-        latest = {
-            "period": {"from": data.period.first.isoformat(), "to": data.period.last.isoformat()},
-            "generated_at": data.generated_at.isoformat(),
-            "pdf": f"{folder}/report.pdf",
-            "markdown": f"{folder}/report.md",
-        }
-        store.write_atomic(LATEST_KEY, json.dumps(latest, indent=2).encode())
+        latest = LatestReport(
+            period=ReportSpan(first=data.period.first, last=data.period.last),
+            generated_at=data.generated_at,
+            pdf=f"{folder}/report.pdf",
+            markdown=f"{folder}/report.md",
+        )
+        record_latest_report(store, latest)
 
     await asyncio.to_thread(render_and_store)
     return ReportResult(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.admin.routes import audit, back_office, dashboard, kpis, pipeline
+from services.admin.routes import audit, back_office, dashboard, kpis, pipeline, reports
 from services.admin.settings import AdminSettings
 from shared.service import create_service_app
 
@@ -14,7 +14,10 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or AdminSettings(),
         title="Admin service",
-        description="Back office, audit log, exports, revenue KPIs and the pipeline's runs.",
+        description=(
+            "Back office, audit log, exports, revenue KPIs, the pipeline's runs and the"
+            " latest business report."
+        ),
         routers=[
             back_office.products_router,
             back_office.customers_router,
@@ -23,5 +26,6 @@ def create_app(settings: AdminSettings | None = None) -> FastAPI:
             kpis.router,
             dashboard.router,
             pipeline.router,
+            reports.router,
         ],
     )

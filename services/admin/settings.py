@@ -8,10 +8,12 @@ from pydantic import Field
 
 from shared.owners import Owner
 from shared.service import ServiceSettings
+from shared.settings import ObjectStoreSettings
 
 
-class AdminSettings(ServiceSettings):
-    """Admin service: back office, audit, exports, revenue KPIs."""
+class AdminSettings(ServiceSettings, ObjectStoreSettings):
+    """Admin service: back office, audit, exports, revenue KPIs, and the lake's business
+    reports (read only)."""
 
     owner: ClassVar[Owner] = Owner.ADMIN
 

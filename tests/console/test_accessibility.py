@@ -32,6 +32,8 @@ def test_sign_in_screen(page: Page, accessibility: Accessibility) -> None:
         (Role.VIEWER, "/", "dashboard"),
         (Role.ADMIN, "/pipeline", "pipeline"),
         (Role.ADMIN, "/pipeline/rejects?entity=orders", "pipeline-rejects"),
+        (Role.VIEWER, "/loyalty", "loyalty"),
+        (Role.VIEWER, "/trust", "trust"),
         (Role.VIEWER, "/pipeline", "forbidden"),
         (Role.VIEWER, "/no-such-screen", "not-found"),
     ],
@@ -95,6 +97,9 @@ def test_keyboard_reaches_the_skip_link_then_the_screens_in_order(
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
+    nav = page.get_by_role("navigation", name="Screens").get_by_role("link").all_inner_texts()
 
-    assert (first, second, third) == ("Skip to content", "Dashboard", "Pipeline")
+    assert nav[0] == "Dashboard"
+    assert nav[-1] == "Pipeline"
+    assert (first, second, third) == ("Skip to content", nav[0], nav[1])
     assert page.evaluate("document.activeElement.id") == "main"
