@@ -69,6 +69,9 @@ locals {
         ECOM_ADMIN_PORT      = tostring(local.ports.admin)
         ECOM_PREFECT_API_URL = local.prefect_api_url
         ECOM_DATABASE_NAME   = var.database_name
+        # The latest business report (GET /api/admin/reports/latest) is read from the lake.
+        ECOM_OBJECT_STORE_URL = module.data.object_store_url
+        ECOM_S3_REGION        = var.region
       }
       secrets = {
         ECOM_INTERNAL_SECRET = "internal_secret"
@@ -223,7 +226,9 @@ locals {
   # Prefect Cloud (prefect_api_url set) replaces the self-hosted server.
   enabled = { for name, d in local.declared : name => d if name != "prefect-server" || var.prefect_api_url == null }
 
-  # Which deployables reach PostgreSQL, and which may write the lake.
+  # Which deployables reach PostgreSQL, which may write the lake, and which may only read its
+  # reports/ (the admin service serves the latest business report).
   database_clients = ["admin", "loyalty", "transparency", "reminders", "flows", "prefect-server", "db-init"]
   lake_writers     = ["flows"]
+  report_readers   = ["admin"]
 }

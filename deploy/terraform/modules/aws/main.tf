@@ -74,6 +74,7 @@ module "iam" {
   name               = var.name
   secret_arns        = { for name, arns in local.secret_arns : name => values(arns) }
   lake_writers       = local.lake_writers
+  report_readers     = local.report_readers
   ecr_repository_arn = module.ecr.repository_arn
   kms_key_arn        = module.data.kms_key_arn
   lake_bucket_arn    = module.data.lake_bucket_arn

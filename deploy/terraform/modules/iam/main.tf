@@ -95,3 +95,23 @@ resource "aws_iam_role_policy" "lake_write" {
   role     = aws_iam_role.task[each.key].id
   policy   = data.aws_iam_policy_document.lake_write.json
 }
+
+data "aws_iam_policy_document" "report_read" {
+  statement {
+    sid       = "ReadTheReports"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.lake_bucket_arn}/${var.lake_prefix}/reports/*"]
+  }
+  statement {
+    sid       = "DecryptLakeObjects"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "report_read" {
+  for_each = toset(var.report_readers)
+  name     = "report-read"
+  role     = aws_iam_role.task[each.key].id
+  policy   = data.aws_iam_policy_document.report_read.json
+}

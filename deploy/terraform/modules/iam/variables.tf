@@ -13,6 +13,12 @@ variable "lake_writers" {
   type        = list(string)
 }
 
+variable "report_readers" {
+  description = "Deployables whose task role may read the lake's reports/ and nothing else of it."
+  type        = list(string)
+  default     = []
+}
+
 variable "ecr_repository_arn" {
   description = "The image repository."
   type        = string
