@@ -32,6 +32,9 @@ def test_sign_in_screen(page: Page, accessibility: Accessibility) -> None:
         (Role.VIEWER, "/", "dashboard"),
         (Role.ADMIN, "/pipeline", "pipeline"),
         (Role.ADMIN, "/pipeline/rejects?entity=orders", "pipeline-rejects"),
+        (Role.CSR, "/reminders", "reminders"),
+        (Role.VIEWER, "/reminders/outbox", "reminders-outbox"),
+        (Role.CSR, "/reminders/csrs", "reminders-csrs"),
         (Role.VIEWER, "/pipeline", "forbidden"),
         (Role.VIEWER, "/no-such-screen", "not-found"),
     ],
@@ -96,5 +99,8 @@ def test_keyboard_reaches_the_skip_link_then_the_screens_in_order(
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
 
-    assert (first, second, third) == ("Skip to content", "Dashboard", "Pipeline")
+    # The nav in screen order (each screen's SCREEN.order); more screens may join it.
+    nav = page.get_by_role("navigation", name="Screens").get_by_role("link").all_inner_texts()
+    assert nav[0] == "Dashboard"
+    assert (first, second, third) == ("Skip to content", nav[0], nav[1])
     assert page.evaluate("document.activeElement.id") == "main"

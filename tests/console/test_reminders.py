@@ -144,7 +144,11 @@ def test_bad_values_show_the_apis_messages_next_to_their_fields(
 
 
 def test_an_edit_is_saved_and_a_stale_version_offers_a_reload(
-    page: Page, sign_in: SignIn, console_stack: ConsoleStack, screenshot: Screenshot
+    page: Page,
+    sign_in: SignIn,
+    console_stack: ConsoleStack,
+    screenshot: Screenshot,
+    accessibility: Accessibility,
 ) -> None:
     customer = unique("C-edit")
     created = create_configuration(console_stack, customer)
@@ -177,6 +181,7 @@ def test_an_edit_is_saved_and_a_stale_version_offers_a_reload(
         "Someone changed this configuration after you opened it, so your changes were not saved."
     )
     screenshot(page, "reminders-stale")
+    assert accessibility(page) == []
     assert configurations_of(console_stack, customer)[0]["cadence_days"] == 40
     page.get_by_test_id("reload").click()
     expect(page.get_by_test_id("edit-configuration").get_by_label("Cadence (days)")).to_have_value(
@@ -273,7 +278,11 @@ def test_the_outbox_is_filtered_by_status_on_the_server(
 
 
 def test_csr_metadata_is_added_and_edited(
-    page: Page, sign_in: SignIn, console_stack: ConsoleStack, screenshot: Screenshot
+    page: Page,
+    sign_in: SignIn,
+    console_stack: ConsoleStack,
+    screenshot: Screenshot,
+    accessibility: Accessibility,
 ) -> None:
     csr_id = unique("CSR").replace("-", "_")
     open_reminders(page, sign_in, Role.CSR)
@@ -306,6 +315,7 @@ def test_csr_metadata_is_added_and_edited(
     assert stored["version"] == 2
     expect(page.get_by_test_id("csr")).to_contain_text("rapid_responder")
     screenshot(page, "reminders-csr")
+    assert accessibility(page) == []
 
 
 def test_a_viewer_sees_no_write_controls_and_cannot_post(
