@@ -30,6 +30,7 @@ NOTICES = {
     "created": "The configuration was created.",
     "saved": "The configuration was saved.",
     "deleted": "The configuration was deleted.",
+    "gone": "The configuration had already been deleted.",
     "csr-created": "The CSR was added.",
     "csr-saved": "The CSR was saved.",
 }
@@ -210,8 +211,8 @@ async def delete_configuration(request: Request, caller: WriterDep, preference_i
     except ApiError as error:
         _rethrow_401(error)
         problem = _form_problem(error, forms.CONFIGURATION_LABELS, "configuration")
-        if error.status == 404:  # already gone: the list says so without it
-            return RedirectResponse("/reminders?done=deleted", status_code=303)
+        if error.status == 404:  # someone else deleted it meanwhile
+            return RedirectResponse("/reminders?done=gone", status_code=303)
         return await _configuration_page(request, caller, preference_id, problem=problem)
     return RedirectResponse("/reminders?done=deleted", status_code=303)
 
