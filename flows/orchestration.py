@@ -103,14 +103,14 @@ async def data_pipeline() -> str | State:
     settings = FlowSettings()
     dsn = flows_dsn(settings)
 
-    async def run(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+    async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         await land_pending_files(settings, dsn, land_in_bronze, summary, connection)
         summary.landed.extend(await land_outbox_in_bronze(settings, dsn))
         await load_unloaded_files(settings, dsn, load_into_silver, summary, connection)
         summary.back_office = await sync_back_office(connection)
         summary.marts = await build_gold(settings, dsn, summary.run_id)
 
-    summary = await locked_run(settings, "incremental", run, flow_run_id=flow_run.get_id())
+    summary = await locked_run(settings, "incremental", body, flow_run_id=flow_run.get_id())
     line = await _publish_summary(
         summary, "data-pipeline-summary", "Rows per outcome of each file this run loaded"
     )
