@@ -43,8 +43,9 @@ from benchmarks.silver_load import (
 )
 from flows.gold import GoldFlow, Mart, MartBuild, build_marts
 from flows.gold.marts import MARTS, marts_for
-from flows.pipeline import PipelineSteps, gold_step, run_data_pipeline
+from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
+from flows.steps import PipelineSteps, gold_step
 
 TARGET = 0.05
 

@@ -51,11 +51,12 @@ import asyncpg
 from flows.bronze import pending_landing_keys
 from flows.generator import GenerateRequest, generate
 from flows.generator.entities import ORDERS
-from flows.pipeline import PipelineSteps, land_step, load_step, run_data_pipeline
+from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome, LoadOptions, load_bronze_file
 from flows.silver.load import read_header
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY
+from flows.steps import PipelineSteps, land_step, load_step
 from shared.bootstrap import init_database
 from shared.database import asyncpg_dsn, with_database, with_login
 from shared.embedded_postgres import EmbeddedPostgres
@@ -167,7 +168,7 @@ class TimedLoads:
     async def load(
         self, settings: FlowSettings, dsn: str, file: BronzeFile, run_id: uuid.UUID
     ) -> FileOutcome:
-        """Load one bronze file as `flows.pipeline.load_step` does, timing the load alone."""
+        """Load one bronze file as `flows.steps.load_step` does, timing the load alone."""
         if file.entity not in SILVER_TABLE_BY_ENTITY:  # the admin change outbox
             return await load_step(settings, dsn, file, run_id)
         options = LoadOptions.for_table(settings, SILVER_TABLE_BY_ENTITY[file.entity])

@@ -1,4 +1,6 @@
-"""Prefect flows and deployments: thin task wrappers around the plain pipeline steps."""
+"""Prefect flows and deployments. Each flow composes the plain, typed steps of `flows.steps`
+through thin tasks that add retries; the run's bookkeeping (lock, run row, summary) is
+`flows.runs.locked_run`."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from prefect import flow, get_client, serve, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -20,31 +23,26 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
+from flows.back_office import sync_back_office
 from flows.bronze import LandedFile, pending_landing_keys
 from flows.generator import GenerateRequest, generate
 from flows.gold import GoldFlow, MartBuild
+from flows.ingest import land_pending_files, load_unloaded_files
+from flows.notification_runs import queue_notifications, run_notification_dispatch
 from flows.operator_actions import (
     REPLAY_REJECTS,
     RETRY_QUARANTINED_FILE,
     replay_rejects_flow,
     retry_quarantined_file,
 )
-from flows.pipeline import (
-    PipelineSteps,
-    PipelineSummary,
-    gold_step,
-    land_step,
-    load_step,
-    outbox_step,
-    queue_notifications,
-    run_data_pipeline,
-    run_gold_flow,
-    run_notification_dispatch,
-)
+from flows.pipeline import run_gold_flow
 from flows.quarantine import TRANSIENT_ERRORS
 from flows.recovery import release_orphaned_slots
+from flows.run_summary import PipelineSummary
+from flows.runs import flows_dsn, locked_run
 from flows.settings import FlowSettings
 from flows.silver import BronzeFile, FileOutcome
+from flows.steps import gold_step, land_step, load_step, outbox_step
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -95,11 +93,6 @@ async def build_gold(
     return await gold_step(settings, dsn, run_id, full)
 
 
-PREFECT_STEPS = PipelineSteps(
-    land=land_in_bronze, outbox=land_outbox_in_bronze, load=load_into_silver, gold=build_gold
-)
-
-
 @flow(
     name="data_pipeline",
     description="landing and the admin change outbox -> bronze -> silver -> gold",
@@ -108,8 +101,16 @@ async def data_pipeline() -> str | State:
     """Run the medallion pipeline once and return its summary line; a run that quarantined
     files ends in the failed-type state "Quarantined" naming them and the next step."""
     settings = FlowSettings()
-    run_id = flow_run.get_id()
-    summary = await run_data_pipeline(settings, steps=PREFECT_STEPS, flow_run_id=run_id)
+    dsn = flows_dsn(settings)
+
+    async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
+        await land_pending_files(settings, dsn, land_in_bronze, summary, connection)
+        summary.landed.extend(await land_outbox_in_bronze(settings, dsn))
+        await load_unloaded_files(settings, dsn, load_into_silver, summary, connection)
+        summary.back_office = await sync_back_office(connection)
+        summary.marts = await build_gold(settings, dsn, summary.run_id)
+
+    summary = await locked_run(settings, "incremental", body, flow_run_id=flow_run.get_id())
     line = await _publish_summary(
         summary, "data-pipeline-summary", "Rows per outcome of each file this run loaded"
     )

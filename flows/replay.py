@@ -14,10 +14,11 @@ from datetime import date
 import asyncpg
 
 from flows.back_office import sync_back_office
-from flows.ingest import load_file, log_loaded
+from flows.ingest import log_loaded
 from flows.outbox import CHANGE_OUTBOX
-from flows.pipeline import PipelineSteps, PipelineSummary, gold_step, locked_run
 from flows.quarantine import Stage, is_file_fault, quarantine_bronze_file, readable_reason
+from flows.run_summary import PipelineSummary
+from flows.runs import locked_run
 from flows.settings import FlowSettings
 from flows.silver import (
     BronzeFile,
@@ -29,6 +30,7 @@ from flows.silver import (
 )
 from flows.silver.load import in_load_order
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES
+from flows.steps import PipelineSteps, gold_step, load_file
 from shared.database import affected_rows, asyncpg_dsn, resolve_database_url
 from shared.owners import Owner
 

@@ -22,6 +22,7 @@ from flows.outbox import CHANGE_OUTBOX
 from flows.settings import FlowSettings
 from flows.silver import outbox_statements as outbox_sql
 from flows.silver.back_office_marks import mark_admin_edits, mark_deleted_rows
+from flows.silver.checks import StagedHeader
 from flows.silver.load import (
     BronzeFile,
     FileOutcome,
@@ -71,7 +72,7 @@ async def _apply_upserts(
     header = outbox_sql.target_header(table)
     await connection.execute(stage_raw_table(len(header), with_refused=False))
     await connection.execute(outbox_sql.staged_upserts(table), entity)
-    await check_staged_rows(connection, table, header, options)
+    await check_staged_rows(connection, table, StagedHeader.from_header(table, header), options)
     rejected = await _record_rejects(connection, "stage_checked", file, run_id)
     await connection.execute(outbox_sql.kept_extras(table))
     counts = await apply_checked_rows(connection, table, file, options)

@@ -148,14 +148,13 @@ async def stage_open_rejects(
 async def check_staged_rows(
     connection: asyncpg.Connection,
     table: SilverTable,
-    header: list[str],
+    staged: checks.StagedHeader,
     options: LoadOptions,
     *,
     control_characters: bool = True,
 ) -> None:
     """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks.
     `control_characters`: whether staging saw any (else their search is skipped)."""
-    staged = checks.StagedHeader.from_header(table, header)
     check_options = checks.CheckOptions(
         base_currency=options.base_currency,
         keep_extras=options.drift_policy is DriftPolicy.APPEND,
@@ -203,7 +202,7 @@ async def _merge_staged(
     connection: asyncpg.Connection,
     table: SilverTable,
     file: BronzeFile,
-    header: list[str],
+    staged: checks.StagedHeader,
     run_id: UUID,
     options: LoadOptions,
     *,
@@ -211,14 +210,14 @@ async def _merge_staged(
 ) -> dict[str, int]:
     """Check, record rejects, classify and apply the staged rows; returns counts per outcome."""
     await check_staged_rows(
-        connection, table, header, options, control_characters=control_characters
+        connection, table, staged, options, control_characters=control_characters
     )
     rejected = affected_rows(
         await connection.execute(
-            checks.record_rejects(table.entity, len(header), options.max_field_bytes),
+            checks.record_rejects(table.entity, staged.width, options.max_field_bytes),
             file.bronze_file_id,
             run_id,
-            header,
+            list(staged.names),
         )
     )
     counts = await apply_checked_rows(connection, table, file, options)
@@ -229,10 +228,9 @@ async def _record_drift(
     connection: asyncpg.Connection,
     table: SilverTable,
     file: BronzeFile,
-    header: list[str],
+    staged: checks.StagedHeader,
     policy: DriftPolicy,
 ) -> tuple[str, ...]:
-    staged = checks.StagedHeader.from_header(table, header)
     changes = [(name, "added") for name in staged.extra_positions] + [
         (name, "missing") for name in staged.missing(table)
     ]
@@ -309,10 +307,13 @@ async def load_bronze_file(
     file: BronzeFile,
     run_id: UUID,
     options: LoadOptions,
+    header: list[str] | None = None,
 ) -> FileOutcome:
-    """Apply one bronze file to its silver table and record its ledger row, atomically."""
+    """Apply one bronze file to its silver table and record its ledger row, atomically.
+    `header`: the file's `read_header`, when the caller has read it already."""
     table = SILVER_TABLE_BY_ENTITY[file.entity]
-    header = read_header(store, file.bronze_path)
+    if header is None:
+        header = read_header(store, file.bronze_path)
     staged = checks.StagedHeader.from_header(table, header)
     if staged.extra_positions and options.drift_policy is DriftPolicy.FAIL:
         raise SchemaDriftRefusedError(
@@ -330,7 +331,7 @@ async def load_bronze_file(
             connection,
             table,
             file,
-            header,
+            staged,
             run_id,
             options,
             control_characters=staged_file.control_characters,
@@ -338,7 +339,7 @@ async def load_bronze_file(
         counts["rejected"] += await record_refused(
             connection, file.entity, file.bronze_file_id, run_id, header, options.max_field_bytes
         )
-        drift = await _record_drift(connection, table, file, header, options.drift_policy)
+        drift = await _record_drift(connection, table, file, staged, options.drift_policy)
         outcome = file_outcome(file, staged_file.records, counts, drift)
         await write_ledger(connection, outcome, run_id, replayed=False)
     return outcome
@@ -357,8 +358,9 @@ async def replay_file_rejects(
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
+        staged = checks.StagedHeader.from_header(table, header)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
-        counts = await _merge_staged(connection, table, file, header, run_id, options)
+        counts = await _merge_staged(connection, table, file, staged, run_id, options)
         await connection.execute(
             """
             UPDATE silver.rejects SET resolved_at = now(), resolved_run_id = $2

@@ -15,8 +15,9 @@ from flows.generator import GenerateRequest, generate
 from flows.gold import MartBuild, build_marts
 from flows.gold.build import GoldFlow
 from flows.gold.marts.transparency import MART_TRUST_SCORES
-from flows.pipeline import PipelineSteps, run_data_pipeline, run_gold_flow
+from flows.pipeline import run_data_pipeline, run_gold_flow
 from flows.settings import FlowSettings
+from flows.steps import PipelineSteps
 from shared.identity import Role
 from shared.owners import Owner
 from tests.conftest import TestDatabase

@@ -13,7 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from flows.bronze import pending_landing_keys
-from flows.pipeline import PIPELINE_LOCK_KEY, RejectRateExceededError, run_data_pipeline
+from flows.pipeline import run_data_pipeline
+from flows.runs import PIPELINE_LOCK_KEY, RejectRateExceededError
 from flows.settings import FlowSettings
 from shared.database import asyncpg_dsn
 from shared.objectstore import ObjectStore

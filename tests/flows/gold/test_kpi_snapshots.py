@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flows.pipeline import gold_step
 from flows.settings import FlowSettings
+from flows.steps import gold_step
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter
 

@@ -25,7 +25,8 @@ import pytest
 from pydantic import SecretStr
 
 from flows.bronze import pending_landing_keys
-from flows.pipeline import ABANDONED_RUN, run_data_pipeline
+from flows.pipeline import run_data_pipeline
+from flows.runs import ABANDONED_RUN
 from flows.settings import FlowSettings
 from flows.silver.checks import quote
 from flows.silver.checksums import silver_checksums

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.pipeline import PipelineSummary, run_data_pipeline
+from flows.pipeline import run_data_pipeline
 from flows.replay import replay_rejects, replay_silver
+from flows.run_summary import PipelineSummary
 from flows.settings import FlowSettings
 from flows.silver.rules import BAD_ENCODING
 from flows.silver.tables import DISTRIBUTORS
