@@ -8,18 +8,23 @@ console itself holds no identity and no database connection.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import Request
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 from shared.identity import Principal
 
 _INTERNAL_BASE_URL = "http://gateway.internal"
 PAGE_SIZE = 500  # the API's largest page
 MAX_ROWS = 5_000  # what `get_all` reads of one list at most
+STREAM_QUEUE_MESSAGES = 8  # body chunks a download holds while the browser reads (back-pressure)
 
 
 class ApiError(Exception):
@@ -116,6 +121,104 @@ class Api:
         """The JSON body (or None) of `POST path` with `json`."""
         response = await self.request("POST", path, params=params, json=json)
         return response.json() if response.content else None
+
+    async def stream(self, path: str, **params: Any) -> Download:
+        """`GET path?params` with its body streamed (a CSV or XLSX export); errors raise."""
+        return await stream_get(self, path, params)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the API is sending: its status, headers and body, chunk by chunk as it comes."""
+
+    status: int
+    headers: dict[str, str]
+    chunks: AsyncIterator[bytes]
+
+
+async def _body_of(messages: asyncio.Queue[Message | None]) -> AsyncIterator[bytes]:
+    while (message := await messages.get()) is not None:
+        if message["type"] == "http.response.body":
+            if body := message.get("body", b""):
+                yield body
+            if not message.get("more_body", False):
+                return
+
+
+async def stream_get(api: Api, path: str, params: dict[str, Any]) -> Download:
+    """`GET path?params` as `api`'s user, its body streamed as the API sends it (an export).
+
+    httpx's ASGI transport reads a whole body before it answers, so this runs the gateway app
+    itself: its messages pass through a small queue, so memory holds a few chunks, never the
+    file. An error status raises ApiError (its body is a small problem document); the app stops
+    when the reader stops (`aclose` of `chunks`, or the browser going away).
+    """
+    if not path.startswith("/api/"):
+        raise ValueError(f"the console calls only /api, not {path}")
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    headers = [(b"authorization", api.authorization.encode()), (b"host", b"gateway.internal")]
+    if api.request_id:
+        headers.append((b"x-request-id", api.request_id.encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": urlencode(clean).encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": (api.client_host, 0),
+        "server": ("gateway.internal", 80),
+    }
+    messages: asyncio.Queue[Message | None] = asyncio.Queue(maxsize=STREAM_QUEUE_MESSAGES)
+    requested, done = asyncio.Event(), asyncio.Event()
+
+    async def receive() -> Message:
+        if requested.is_set():
+            await done.wait()
+            return {"type": "http.disconnect"}
+        requested.set()
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def run() -> None:
+        try:
+            await api.app(scope, receive, messages.put)
+        finally:
+            if not done.is_set():  # the reader is still there: tell it the answer ended
+                await messages.put(None)
+
+    task = asyncio.create_task(run())
+    start = await messages.get()
+    if start is None or start["type"] != "http.response.start":
+        done.set()
+        with contextlib.suppress(Exception):
+            await task
+        raise ApiError(502, "Bad Gateway", "The API sent no answer.", None)
+    status = int(start["status"])
+    answer = {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in start.get("headers", [])
+    }
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in _body_of(messages):
+                yield chunk
+        finally:
+            done.set()
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    body = chunks()
+    if status >= 400:
+        content = b"".join([chunk async for chunk in body])
+        raise _error_of(httpx.Response(status, headers=answer, content=content))
+    return Download(status, answer, body)
 
 
 @dataclass(frozen=True)
