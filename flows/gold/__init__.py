@@ -11,11 +11,11 @@ from flows.gold.build import (
     GoldParams,
     Mart,
     MartBuild,
-    Scope,
     build_mart,
     build_marts,
     load_sql,
 )
+from flows.gold.inputs import Scope
 
 __all__ = [
     "ContractViolationError",

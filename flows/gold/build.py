@@ -26,20 +26,13 @@ from pathlib import Path
 
 import asyncpg
 
-from flows.gold.contracts import Check, CheckContext, CheckResult, record_results
+from flows.gold.contracts import AcceptedValues, Check, CheckContext, CheckResult, record_results
+from flows.gold.inputs import SCOPE_TABLES, Input, Scope, check_inputs
 from shared.database import affected_rows
 
 logger = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).parent / "sql"
-
-
-class Scope(StrEnum):
-    """What a build of a mart recomputes."""
-
-    FULL = "full"  # the whole mart, built aside and swapped
-    DAYS = "days"  # the days in ops.dirty_days for this mart
-    CUSTOMERS = "customers"  # the customers in ops.dirty_customers for this mart
 
 
 class GoldFlow(StrEnum):
@@ -48,14 +41,6 @@ class GoldFlow(StrEnum):
     DATA_PIPELINE = "data_pipeline"
     LOYALTY_RECOMMENDATIONS = "loyalty_recommendations"
     TRUST_TRANSPARENCY = "trust_transparency"
-
-
-# Per scope: the temporary table the mart SQL joins, its key column (the same name in the
-# dirty-mark table), and where dirty marks wait.
-SCOPE_TABLES = {
-    Scope.DAYS: ("gold_days", "day", "ops.dirty_days"),
-    Scope.CUSTOMERS: ("gold_customers", "customer_id", "ops.dirty_customers"),
-}
 
 
 @dataclass(frozen=True)
@@ -71,15 +56,27 @@ class Mart:
     # a full build covers (the keys present in silver).
     scope_column: str | None = None
     all_keys: str | None = None
-    # CUSTOMERS marts whose numbers depend on the data date (recency): a new day rebuilds all.
+    # Scoped marts whose numbers depend on the data date (recency): a new day rebuilds all.
     rebuild_on_new_day: bool = False
     contract: tuple[Check, ...] = ()
-    reads: tuple[str, ...] = ()  # tables the SQL reads, for lineage
+    # Every table the SQL reads and what a change to it rebuilds (flows/gold/inputs.py).
+    inputs: tuple[Input, ...] = ()
     volatile: tuple[str, ...] = ("refreshed_at",)  # columns left out of checksums
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
             raise ValueError(f"{self.table}: a {self.scope} mart needs scope_column and all_keys")
+        check_inputs(self.table, self.scope, self.inputs, self.rebuild_on_new_day)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The tables the SQL reads (`schema.table`), for lineage."""
+        return tuple(item.table for item in self.inputs)
+
+    def accepted_values(self, column: str) -> tuple[str, ...]:
+        """The values the contract accepts in `column` (empty when it lists none)."""
+        checks = [check for check in self.contract if isinstance(check, AcceptedValues)]
+        return next((check.values for check in checks if check.column == column), ())
 
     @property
     def name(self) -> str:
@@ -205,7 +202,8 @@ async def _fill_scope(
     for an incremental build, the keys themselves."""
     if mart.scope is Scope.FULL:
         return 0, []
-    scope_table, scope_column, dirty_table = SCOPE_TABLES[mart.scope]
+    tables = SCOPE_TABLES[mart.scope]
+    scope_table, scope_column, dirty_table = tables.temporary, tables.column, tables.dirty
     await connection.execute(f"TRUNCATE {scope_table}")
     consumed = f"DELETE FROM {dirty_table} WHERE mart = $1 RETURNING {scope_column}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
     if full:
@@ -230,8 +228,8 @@ async def _fill_scope(
 def _replaced_rows(mart: Mart, full: bool) -> str:
     if full or mart.scope is Scope.FULL:
         return "true"
-    scope_table, scope_column, _dirty_table = SCOPE_TABLES[mart.scope]
-    return f'"{mart.scope_column}" IN (SELECT {scope_column} FROM {scope_table})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+    tables = SCOPE_TABLES[mart.scope]
+    return f'"{mart.scope_column}" IN (SELECT {tables.column} FROM {tables.temporary})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
 
 
 async def build_mart(

@@ -7,8 +7,10 @@ place, or for SCD2 tables as a closed and a new version. Generated from the tabl
 
 from __future__ import annotations
 
+from flows.gold.inputs import DirtyMark, Scope
+from flows.gold.marts import dirty_marks
 from flows.silver.checks import quote
-from flows.silver.tables import SILVER_TABLE_BY_ENTITY, ColumnType, DirtyMark, SilverTable
+from flows.silver.tables import SILVER_TABLE_BY_ENTITY, ColumnType, SilverTable
 
 APPLIED_OUTCOMES = ("inserted", "updated", "completed", "versioned")
 STAGE_TABLES = ("stage_raw", "stage_checked", "stage_outcomes")
@@ -219,7 +221,7 @@ def previous_marked_columns(table: SilverTable, alias: str) -> str:
     "previous" key `mark_dirty` marks beside the current one."""
     return "".join(
         f", {alias}.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
-        for mark in table.dirty
+        for mark in dirty_marks(table.name)
         if not mark.via_order
     )
 
@@ -228,24 +230,18 @@ def dirty_key(table: SilverTable, mark: DirtyMark, alias: str, column: str) -> s
     """The dirty key of `alias.column`: a UTC day for day marks, the value for customers."""
     value = f"{alias}.{quote(column)}"
     source = SILVER_TABLE_BY_ENTITY["orders"] if mark.via_order else table
-    if mark.kind == "day" and source.column(mark.column).type is not ColumnType.DATE:
+    if mark.scope is Scope.DAYS and source.column(mark.column).type is not ColumnType.DATE:
         return f"({value} AT TIME ZONE 'UTC')::date"
     return value
 
 
-DIRTY_TABLES = {
-    "day": ("ops.dirty_days", "day"),
-    "customer": ("ops.dirty_customers", "customer_id"),
-}
-
-
 def mark_dirty(table: SilverTable, changed: str) -> list[str]:
-    """Statements recording the days and customers whose marts must be rebuilt, for the rows
-    `changed` selects (a FROM item aliased `s`): their keys after and, for the table's own
-    columns, before the change."""
+    """Statements recording the days and customers whose marts must be rebuilt (the marts'
+    declared inputs say which), for the rows `changed` selects (a FROM item aliased `s`): their
+    keys after and, for the table's own columns, before the change."""
     statements = []
-    for mark in table.dirty:
-        target, target_column = DIRTY_TABLES[mark.kind]
+    for mark in dirty_marks(table.name):
+        target, target_column = mark.target.dirty, mark.target.column
         marts = ", ".join(f"('{mart}')" for mart in mark.marts)
         if mark.via_order:
             keys = f"""

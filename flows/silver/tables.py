@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
 
 
 class ColumnType(StrEnum):
@@ -60,17 +59,6 @@ class FxConversion:
 
 
 @dataclass(frozen=True)
-class DirtyMark:
-    """Marts to rebuild for the keys of a table's changed rows: their days (ops.dirty_days) or
-    their customers (ops.dirty_customers). `via_order` reads the column from the row's order."""
-
-    kind: Literal["day", "customer"]
-    column: str
-    marts: tuple[str, ...]
-    via_order: bool = False
-
-
-@dataclass(frozen=True)
 class SilverTable:
     """One conformed table fed by one landing entity."""
 
@@ -85,8 +73,6 @@ class SilverTable:
     # row whose parent has not arrived is loaded as it is and counted as an orphan; joins pick
     # it up once the parent arrives.
     awaited_parents: dict[str, str] = field(default_factory=dict)
-    # The marts to rebuild for the days or customers whose rows changed.
-    dirty: tuple[DirtyMark, ...] = ()
     # A delete (from the admin change outbox) sets `deleted_at` on the row and an upsert newer
     # than the delete clears it. History tables need no flag: a delete closes the current version.
     soft_delete: bool = False
@@ -217,7 +203,6 @@ CUSTOMERS = SilverTable(
         "email", "address_line", "city", "postal_code", "country", "region", "customer_type",
         "preferred_channel",
     ),
-    dirty=(DirtyMark("customer", "customer_id", ("mart_customer_summary",)),),
 )  # fmt: skip
 ORDERS = SilverTable(
     entity="orders",
@@ -237,10 +222,6 @@ ORDERS = SilverTable(
         ),
     ),
     inferred_parents={"customer_id": "customers"},
-    dirty=(
-        DirtyMark("day", "order_ts", ("mart_daily_revenue",)),
-        DirtyMark("customer", "customer_id", ("mart_customer_summary",)),
-    ),
     soft_delete=True,
 )  # fmt: skip
 ORDER_ITEMS = SilverTable(
@@ -251,10 +232,6 @@ ORDER_ITEMS = SilverTable(
         required("product_id"), required("quantity", T.INTEGER, domain=POSITIVE),
         money("unit_price", required_=True), money("discount_amount"), money("line_total"),
         optional("currency", T.CURRENCY), UPDATED_AT,
-    ),
-    dirty=(
-        DirtyMark("day", "order_ts", ("mart_daily_revenue",), via_order=True),
-        DirtyMark("customer", "customer_id", ("mart_customer_summary",), via_order=True),
     ),
     awaited_parents={"order_id": "orders"},
 )  # fmt: skip
@@ -278,7 +255,6 @@ SHIPMENTS = SilverTable(
         "stockist_id", required("promised_date", T.DATE), optional("shipped_at", T.TIMESTAMP),
         optional("delivered_at", T.TIMESTAMP), required("status"), UPDATED_AT,
     ),
-    dirty=(DirtyMark("day", "promised_date", ("mart_trust_scores",)),),
     awaited_parents={"order_id": "orders"},
 )  # fmt: skip
 SUPPORT_INTERACTIONS = SilverTable(
@@ -291,7 +267,6 @@ SUPPORT_INTERACTIONS = SilverTable(
         optional("sentiment", T.DECIMAL), optional("csat", T.INTEGER), "notes", UPDATED_AT,
     ),
     inferred_parents={"customer_id": "customers"},
-    dirty=(DirtyMark("day", "opened_at", ("mart_trust_scores",)),),
 )  # fmt: skip
 INVENTORY_SNAPSHOTS = SilverTable(
     entity="inventory_snapshots",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.generator.orders import SALES_CHANNELS
-from flows.gold.build import GoldFlow, Mart, Scope
+from flows.gold.build import GoldFlow, Mart
 from flows.gold.contracts import (
     AcceptedValues,
     Expression,
@@ -15,6 +15,7 @@ from flows.gold.contracts import (
     RowCountChange,
     Unique,
 )
+from flows.gold.inputs import Scope, keyed
 
 MART_DAILY_REVENUE = Mart(
     table="admin.mart_daily_revenue",
@@ -41,7 +42,10 @@ MART_DAILY_REVENUE = Mart(
         RowCountChange(max_change=0.5),
         Freshness("silver.orders", "loaded_at", timedelta(hours=1), timedelta(days=7)),
     ),
-    reads=("silver.orders", "silver.order_items"),
+    inputs=(
+        keyed("silver.orders", "order_ts"),
+        keyed("silver.order_items", "order_ts", via_order=True),
+    ),
 )
 
 MARTS = (MART_DAILY_REVENUE,)

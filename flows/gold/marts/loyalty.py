@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.gold.build import GoldFlow, Mart, Scope
+from flows.gold.build import GoldFlow, Mart
 from flows.gold.contracts import (
     AcceptedValues,
     Expression,
@@ -18,25 +18,19 @@ from flows.gold.contracts import (
     RowCountChange,
     Unique,
 )
-
-SEGMENTS = (
-    "champions",
-    "loyal",
-    "potential_loyalist",
-    "new",
-    "at_risk",
-    "cannot_lose",
-    "hibernating",
-    "lost",
+from flows.gold.inputs import Scope, keyed, next_data_day, whole
+from shared.vocabularies.loyalty import (
+    DISCOUNT_TIERS,
+    NEXT_BEST_ACTIONS,
+    RECOMMENDATION_BASES,
+    RECOMMENDATION_STATUSES,
+    SEGMENTS,
+    TIERS,
 )
-TIERS = ("bronze", "silver", "gold", "platinum")
+from shared.vocabularies.reminders import REMINDER_CHANNELS
+
 # The SQL's RECOMMENDATIONS_PER_CUSTOMER; the contract checks ranks against it.
 RECOMMENDATIONS_PER_CUSTOMER = 3
-CHANNELS = ("email", "sms", "push")
-DISCOUNT_TIERS = ("none", "standard_5", "loyal_10", "winback_15")
-NEXT_BEST_ACTIONS = ("winback_offer", "replenish_reminder", "cross_sell", "welcome_series")
-RECOMMENDATION_STATUSES = ("new", "queued", "notified")
-RECOMMENDATION_BASES = ("co_purchase", "segment_popularity")
 SUMMARY_REQUIRED = (
     "customer_id", "frequency", "monetary", "recency_score", "frequency_score", "monetary_score",
     "rfm_score", "segment", "lifetime_value", "tier", "currency", "as_of_date",
@@ -45,10 +39,6 @@ RECOMMENDATION_REQUIRED = (
     "customer_id", "product_id", "rank", "segment", "product_name", "score", "basis", "reason",
     "discount_tier", "discount_percent", "reminder_cadence_days", "channel", "next_best_action",
     "status", "as_of_date",
-)  # fmt: skip
-RECOMMENDATION_READS = (
-    "loyalty.mart_customer_summary", "silver.orders", "silver.order_items", "silver.products",
-    "silver.customers", "reminders.reminder_preferences", "reminders.notification_outbox",
 )  # fmt: skip
 
 MART_CUSTOMER_SUMMARY = Mart(
@@ -90,7 +80,13 @@ MART_CUSTOMER_SUMMARY = Mart(
         RowCountChange(max_change=0.5),
         Freshness("silver.orders", "loaded_at", timedelta(hours=1), timedelta(days=7)),
     ),
-    reads=("silver.orders", "silver.order_items", "silver.products"),
+    inputs=(
+        keyed("silver.orders", "customer_id"),
+        keyed("silver.order_items", "customer_id", via_order=True),
+        # A product's category decides the favourite category of everyone who bought it: too
+        # many customers to mark, so it waits for the next data day's full build.
+        next_data_day("silver.products"),
+    ),
 )
 
 MART_LOYALTY_RECOMMENDATIONS = Mart(
@@ -107,7 +103,7 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
         Range("reminder_cadence_days", min=7, max=90),
         AcceptedValues("segment", SEGMENTS),
         AcceptedValues("basis", RECOMMENDATION_BASES),
-        AcceptedValues("channel", CHANNELS),
+        AcceptedValues("channel", REMINDER_CHANNELS),
         AcceptedValues("discount_tier", DISCOUNT_TIERS),
         AcceptedValues("next_best_action", NEXT_BEST_ACTIONS),
         AcceptedValues("status", RECOMMENDATION_STATUSES),
@@ -119,7 +115,14 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
         Relationship("product_id", "silver.products", "product_id"),
         RowCountChange(max_change=0.5),
     ),
-    reads=RECOMMENDATION_READS,
+    # Baskets come from the customer summary, not from silver's orders again.
+    inputs=whole(
+        "loyalty.mart_customer_summary",
+        "silver.products",
+        "silver.customers",
+        "reminders.reminder_preferences",
+        "reminders.notification_outbox",
+    ),
 )
 
 MARTS = (MART_CUSTOMER_SUMMARY, MART_LOYALTY_RECOMMENDATIONS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.gold.build import GoldFlow, Mart, Scope
+from flows.gold.build import GoldFlow, Mart
 from flows.gold.contracts import (
     AcceptedValues,
     Expression,
@@ -12,10 +12,8 @@ from flows.gold.contracts import (
     RowCountChange,
     Unique,
 )
-
-# The channels a reminder goes out on (reminders.reminder_preferences.channel).
-REMINDER_CHANNELS = ("email", "sms", "push")
-CADENCE_SOURCES = ("customer_preference", "segment_preference", "repurchase_interval", "default")
+from flows.gold.inputs import Scope, whole
+from shared.vocabularies.reminders import CADENCE_SOURCES, REMINDER_CHANNELS
 
 REQUIRED_COLUMNS = (
     "customer_id", "channel", "cadence_days", "cadence_source", "last_order_at", "due_date",
@@ -55,7 +53,7 @@ REMINDER_CANDIDATES = Mart(
         # Who is due moves with the calendar; a big swing is worth a look, not a stop.
         RowCountChange(max_change=0.5, severity="warn"),
     ),
-    reads=(
+    inputs=whole(
         "loyalty.mart_customer_summary",
         "reminders.reminder_preferences",
         "silver.customers",

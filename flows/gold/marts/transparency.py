@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.gold.build import GoldFlow, Mart, Scope
+from flows.gold.build import GoldFlow, Mart
 from flows.gold.contracts import (
     AcceptedValues,
     Expression,
@@ -16,30 +16,14 @@ from flows.gold.contracts import (
     RowCountChange,
     Unique,
 )
-
-SUBJECT_TYPES = ("distributor", "stockist", "carrier")
-BADGES = ("trusted", "reliable", "watch", "at_risk", "unrated")
-GOODWILL_ACTIONS = ("none", "apology_note", "shipping_refund", "voucher")
-BREACH_FLAGS = (
-    "on_time_below_target",
-    "delay_above_target",
-    "first_response_above_target",
-    "resolution_above_target",
-    "negative_sentiment",
-)
-TRUST_METRICS = (
-    "on_time_delivery_rate",
-    "average_delay_days",
-    "shipments_due",
-    "median_first_response_minutes",
-    "resolution_within_target_share",
-    "average_sentiment",
-    "support_cases",
-    "trusted_share",
-    "sla_breach_rate",
-    "penalties_accrued",
-    "stock_alerts",
-    "stale_inventory_stockists",
+from flows.gold.inputs import Scope, keyed, whole
+from shared.vocabularies.transparency import (
+    BADGES,
+    BREACH_FLAGS,
+    CONTRACT_SUBJECT_TYPES,
+    GOODWILL_ACTIONS,
+    SUBJECT_TYPES,
+    TRUST_METRICS,
 )
 
 TRUST_SCORE_REQUIRED = (
@@ -97,9 +81,11 @@ MART_TRUST_SCORES = Mart(
         RowCountChange(max_change=0.5),
         Freshness("silver.shipments", "loaded_at", timedelta(hours=1), timedelta(days=7)),
     ),
-    reads=(
-        "silver.shipments",
-        "silver.support_interactions",
+    # A shipment is marked on its promised day only, not on the days of support cases about
+    # its order (docs/trust_metrics.md, "Incremental builds": the new data day settles those).
+    inputs=(
+        keyed("silver.shipments", "promised_date"),
+        keyed("silver.support_interactions", "opened_at"),
     ),
 )
 
@@ -113,7 +99,7 @@ MART_LOGISTICS_SLA = Mart(
         NotNull(LOGISTICS_SLA_REQUIRED),
         # A penalty without a rate cannot be put in the base currency: recorded, not blocking.
         NotNull(("penalty_amount_base",), severity="warn"),
-        AcceptedValues("subject_type", ("distributor", "stockist")),
+        AcceptedValues("subject_type", CONTRACT_SUBJECT_TYPES),
         Range("penalty_amount", min=0),
         Range("penalty_amount_base", min=0),
         Range("shipments_30d", min=0),
@@ -135,7 +121,7 @@ MART_LOGISTICS_SLA = Mart(
         Relationship("stockist_id", "silver.stockists", "stockist_id"),
         RowCountChange(max_change=0.5),
     ),
-    reads=(
+    inputs=whole(
         "silver.distributors",
         "silver.stockists",
         "silver.orders",
@@ -161,7 +147,7 @@ TRUST_METRICS_MART = Mart(
             "(meets_target IS NULL) = (target IS NULL OR value IS NULL)",
         ),
     ),
-    reads=(
+    inputs=whole(
         "transparency.mart_trust_scores",
         "transparency.mart_logistics_sla",
         "silver.support_interactions",

@@ -1,29 +1,28 @@
-"""Field types the loyalty models share: the marts' vocabularies (their data contract's values,
-flows/gold/marts/loyalty.py; tests/services/loyalty/test_segments.py checks they agree)."""
+"""Field types the loyalty models share: the marts' vocabularies, declared once in
+shared/vocabularies/ (the marts' data contracts check the same lists)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
 from shared.openapi_components import publish_enum
+from shared.vocabularies.loyalty import DiscountTier, NextBestAction, RecommendationStatus, Segment
+from shared.vocabularies.loyalty import RecommendationBasis as Basis
+from shared.vocabularies.reminders import ReminderChannel as Channel
 
-Segment = Literal[
-    "champions",
-    "loyal",
-    "potential_loyalist",
-    "new",
-    "at_risk",
-    "cannot_lose",
-    "hibernating",
-    "lost",
+__all__ = [
+    "Basis",
+    "Channel",
+    "CustomerId",
+    "DiscountTier",
+    "NextBestAction",
+    "ProductId",
+    "RecommendationStatus",
+    "Segment",
 ]
-Channel = Literal["email", "sms", "push"]
-NextBestAction = Literal["winback_offer", "replenish_reminder", "cross_sell", "welcome_series"]
-RecommendationStatus = Literal["new", "queued", "notified"]
-Basis = Literal["co_purchase", "segment_popularity"]
-DiscountTier = Literal["none", "standard_5", "loyal_10", "winback_15"]
+
 # One component each in the OpenAPI document, however many fields use them.
 publish_enum("Segment", Segment)
 publish_enum("ReminderChannel", Channel)

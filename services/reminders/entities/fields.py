@@ -8,9 +8,11 @@ from pydantic import Field, StringConstraints
 
 from shared.fields import text_field, whole_number
 from shared.openapi_components import publish_enum
+from shared.vocabularies.reminders import ReminderChannel
 
-# The channels a reminder can go out on (the generator's preferred channels, minus phone calls).
-Channel = Literal["email", "sms", "push"]
+# The channels a reminder can go out on (declared by this schema in shared/vocabularies).
+Channel = ReminderChannel
+
 Scope = Literal["customer", "segment"]
 OutboxStatus = Literal["pending", "sending", "sent", "failed", "suppressed"]
 # One component each in the OpenAPI document, however many fields use them.

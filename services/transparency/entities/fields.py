@@ -1,18 +1,16 @@
-"""Field types the transparency models share: the marts' vocabularies."""
+"""Field types the transparency models share: the marts' vocabularies, declared once in
+shared/vocabularies/transparency.py (the marts' data contracts check the same lists)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
 from shared.openapi_components import publish_enum
+from shared.vocabularies.transparency import Badge, ContractSubjectType, SubjectType
 
-# Who a customer trusts with a delivery (docs/trust_metrics.md, "Subjects").
-SubjectType = Literal["distributor", "stockist", "carrier"]
-# The subjects with a contract: the logistics SLA view has no carrier rows.
-ContractSubjectType = Literal["distributor", "stockist"]
-Badge = Literal["trusted", "reliable", "watch", "at_risk", "unrated"]
+__all__ = ["Badge", "ContractSubjectType", "DistributorId", "Region", "SubjectId", "SubjectType"]
 # One component each in the OpenAPI document, however many fields use them.
 publish_enum("SubjectType", SubjectType)
 publish_enum("ContractSubjectType", ContractSubjectType)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flows.gold.build import load_sql
 from flows.gold.marts import MART_BY_NAME
-from flows.gold.marts.transparency import TRUST_METRICS
+from shared.vocabularies.transparency import TRUST_METRICS
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter, build
 

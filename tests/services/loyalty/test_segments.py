@@ -14,6 +14,7 @@ from flows.gold.marts import loyalty as contract
 from services.loyalty.entities import fields
 from services.loyalty.entities.segments import SEGMENT_RULES
 from shared.identity import Role
+from shared.vocabularies.loyalty import Tier
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter, build
 from tests.flows.gold.test_loyalty_recommendations import Shop, write_new_customers
@@ -76,7 +77,9 @@ async def test_before_the_first_build_every_segment_is_listed_empty(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["as_of_date"], body["currency"], body["customers"]) == (None, None, 0)
-    assert [row["segment"] for row in body["data"]] == list(contract.SEGMENTS)
+    assert [row["segment"] for row in body["data"]] == list(
+        contract.MART_CUSTOMER_SUMMARY.accepted_values("segment")
+    )
     assert set(statistics(body).values()) == {(0, None, None, None, None)}
     assert all(row["rules"] == rules_of(row["segment"]) for row in body["data"])
 
@@ -126,9 +129,12 @@ def test_rules_are_the_segments_of_the_mart_sql_and_the_docs() -> None:
 
 
 def test_vocabularies_are_the_data_contracts() -> None:
-    assert get_args(fields.Segment) == contract.SEGMENTS
-    assert set(get_args(fields.Channel)) == set(contract.CHANNELS)
-    assert set(get_args(fields.NextBestAction)) == set(contract.NEXT_BEST_ACTIONS)
-    assert set(get_args(fields.RecommendationStatus)) == set(contract.RECOMMENDATION_STATUSES)
-    assert set(get_args(fields.Basis)) == set(contract.RECOMMENDATION_BASES)
-    assert set(get_args(fields.DiscountTier)) == set(contract.DISCOUNT_TIERS)
+    summary = contract.MART_CUSTOMER_SUMMARY.accepted_values
+    recommendations = contract.MART_LOYALTY_RECOMMENDATIONS.accepted_values
+    assert get_args(fields.Segment) == summary("segment") == recommendations("segment")
+    assert get_args(Tier) == summary("tier")
+    assert get_args(fields.Channel) == recommendations("channel")
+    assert get_args(fields.NextBestAction) == recommendations("next_best_action")
+    assert get_args(fields.RecommendationStatus) == recommendations("status")
+    assert get_args(fields.Basis) == recommendations("basis")
+    assert get_args(fields.DiscountTier) == recommendations("discount_tier")

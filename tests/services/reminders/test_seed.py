@@ -13,9 +13,9 @@ import asyncpg
 from httpx import AsyncClient
 
 from deploy.seed import SEEDED_CUSTOMERS, SEGMENTS, SeedCounts, seed_reminders
-from flows.gold.marts.loyalty import SEGMENTS as LOYALTY_SEGMENTS
 from shared.identity import Role
 from shared.owners import Owner
+from shared.vocabularies.loyalty import SEGMENTS as LOYALTY_SEGMENTS
 from tests.conftest import TEST_PASSWORDS, TestDatabase
 from tests.services.reminders.callers import CONFIGURATIONS, CSR, OUTBOX, as_customer, as_role
 

@@ -12,7 +12,7 @@ from typing import Any, get_args
 import pytest
 from httpx import AsyncClient
 
-from flows.gold.marts.transparency import BADGES as MART_BADGES
+from flows.gold.marts.transparency import MART_TRUST_SCORES
 from services.transparency.entities.badges import BADGE_CRITERIA
 from services.transparency.entities.fields import Badge
 from tests.flows.gold.silver_rows import SilverWriter, build
@@ -188,4 +188,8 @@ def test_criteria_are_the_badges_of_the_mart_sql_and_the_docs() -> None:
     # unrated: no score at all.
     assert (by_badge["unrated"].min_score, by_badge["unrated"].below_score) == (None, None)
     assert "WHEN trust_score IS NULL THEN 'unrated'" in sql
-    assert [c.badge for c in BADGE_CRITERIA] == list(get_args(Badge)) == list(MART_BADGES)
+    assert (
+        [c.badge for c in BADGE_CRITERIA]
+        == list(get_args(Badge))
+        == list(MART_TRUST_SCORES.accepted_values("badge"))
+    )
