@@ -6,20 +6,19 @@ With an `owner` role (customer), callers holding it are admitted too but see onl
 page, as the CRUD kit's lists do.
 
 No `from __future__ import annotations` here on purpose: FastAPI reads the endpoint signature
-at runtime, and the per-resource types are filled into it.
+at runtime, and the resource's query reader is named in it when it is defined.
 """
 
-import inspect
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from shared.crud import Resource
-from shared.crud_router import query_model, search_query
-from shared.fast_reads import PageReads, resource_page
+from shared.fast_reads import PageReads
 from shared.identity import Principal, Role
-from shared.pagination import Page, PageDep, sort_query
+from shared.list_query import PagedListQuery, list_page, paged_list_query, rows_owner
+from shared.pagination import Page
 from shared.problems import problem_responses
 from shared.service import require_role
 
@@ -40,34 +39,23 @@ def add_list_route(
     and, limited to their own rows, by callers holding the `owner` role."""
     if owner is not None and resource.owner_column is None:
         raise ValueError(f"{resource.entity}: an owner role needs Resource.owner_column")
-    owners = (owner,) if owner is not None else ()
-
+    admitted = (owner,) if owner is not None else ()
     pages = PageReads()
 
     async def list_rows(
         request: Request,
-        page: PageDep,
-        caller: Annotated[Principal, Depends(require_role(role, *owners))],
-        selected: Annotated[BaseModel, query_model(filters)],
-        q: Annotated[str | None, search_query(resource)] = None,
-        sort: Annotated[str, sort_query(resource.sort_keys)] = resource.default_sort,
+        caller: Annotated[Principal, Depends(require_role(role, *admitted))],
+        selected: Annotated[PagedListQuery, Depends(paged_list_query(resource, filters))],
     ) -> Any:
-        rows_of = caller.sub if caller.role in owners else None
-        query = (selected.model_dump(exclude_none=True), q, sort)
-        rows, total = await resource_page(request, pages, resource, query, page, owner=rows_of)
-        return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
+        return await list_page(request, pages, resource, selected, rows_owner(caller, owner))
 
-    if not resource.search_columns:  # no `q` to document for a resource nobody searches
-        signature = inspect.signature(list_rows)
-        kept = [p for name, p in signature.parameters.items() if name != "q"]
-        list_rows.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
-    list_rows.__doc__ = description
     router.add_api_route(
         "",
         list_rows,
         methods=["GET"],
         operation_id=operation_id,
         summary=summary,
+        description=description,
         response_model=Page[public],  # type: ignore[valid-type]
         responses=problem_responses(401, 403, 422),
     )

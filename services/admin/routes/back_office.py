@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from services.admin.entities import customers, orders, products
 from services.admin.tables import CHANGE_LOG
 from shared.crud import Resource
-from shared.crud_router import CrudApi, CrudModels, crud_router
+from shared.crud_api import CrudApi, CrudModels
+from shared.crud_router import crud_router
 
 
 def export_row_cap(request: Request) -> int:

@@ -15,8 +15,8 @@ from services.loyalty.entities.bundles import (
     bundle_segments,
     bundles_page,
 )
-from shared.crud_router import query_model
 from shared.identity import Principal, Role
+from shared.list_query import query_model
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from services.reminders.entities import preferences
 from services.reminders.tables import CHANGE_LOG
-from shared.crud_router import CrudApi, CrudModels, CrudRoles, crud_router
+from shared.crud_api import CrudApi, CrudModels, CrudRoles
+from shared.crud_router import crud_router
 from shared.identity import Role
 
 router = crud_router(

@@ -15,8 +15,8 @@ from services.transparency.entities.badges import (
     SubjectBadgesPage,
     badges_statement,
 )
-from shared.crud_router import query_model
 from shared.identity import Principal, Role
+from shared.list_query import query_model
 from shared.pagination import PageDep, fetch_page, sort_query
 from shared.problems import problem_responses
 from shared.service import SessionDep, require_role
