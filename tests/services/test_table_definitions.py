@@ -13,6 +13,9 @@ foreign keys.
 What is not: column and table comments (they document the marts and live in the migrations
 only), CHECK constraints, triggers and grants (Alembic's comparison has no notion of them;
 tests/services/test_schema_isolation.py and the audit tests check grants and triggers).
+
+Views are not tables to Alembic: the `ops.api_*` views the admin service declares (the flows
+own `ops`) are compared column by column, names and types, in the last test.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, Numeric
+from sqlalchemy import Connection, MetaData, Numeric, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from services.admin import tables as admin_tables
+from services.admin.entities import pipeline as pipeline_views
 from services.loyalty import tables as loyalty_tables
 from services.reminders import tables as reminders_tables
 from services.transparency import tables as transparency_tables
@@ -161,3 +165,41 @@ async def test_tables_left_unmodelled_exist(database: TestDatabase, owner: Owner
         list(NOT_MODELLED[owner]),
     )
     assert sorted(row["tablename"] for row in rows) == sorted(NOT_MODELLED[owner])
+
+
+def _view_columns(connection: Connection) -> dict[str, dict[str, str]]:
+    """Each `ops.api_*` view the admin service declares: its columns whose type, as PostgreSQL
+    reports it, differs from the declared one (database type, declared type)."""
+    inspector = inspect(connection)
+    dialect = connection.dialect
+    drift: dict[str, dict[str, str]] = {}
+    for view in pipeline_views.views.tables.values():
+        found = {
+            column["name"]: column["type"].compile(dialect)
+            for column in inspector.get_columns(view.name, schema="ops")
+        }
+        declared = {column.name: column.type.compile(dialect) for column in view.c}
+        differing = {
+            name: f"{found.get(name)} / {declared.get(name)}"
+            for name in found.keys() | declared.keys()
+            if found.get(name) != declared.get(name)
+        }
+        if differing:
+            drift[view.name] = differing
+    return drift
+
+
+async def test_the_pipeline_views_the_admin_service_reads_are_declared_as_migrated(
+    database: TestDatabase,
+) -> None:
+    """The flows own `ops`; the admin service declares the views it may read there
+    (services/admin/entities/pipeline.py). Alembic compares no views, so names and types are
+    compared here (a view's columns have no nullability or defaults of their own)."""
+    engine = create_async_engine(sqlalchemy_url(database.url), poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            drift = await connection.run_sync(_view_columns)
+    finally:
+        await engine.dispose()
+    assert len(pipeline_views.views.tables) >= 7
+    assert drift == {}
