@@ -16,8 +16,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql
 
 from deploy.seed import seed_reminders
-from services.admin.models import MartDailyRevenue
-from services.admin.routes.kpis import SORT_KEYS
+from services.admin.entities.revenue import SORT_KEYS
+from services.admin.tables import mart_daily_revenue
 from services.loyalty.entities.recommendations import RESOURCE as RECOMMENDATIONS
 from services.reminders.entities.preferences import RESOURCE as PREFERENCES
 from services.transparency.entities.trust_scores import RESOURCE as TRUST_SCORES
@@ -110,8 +110,9 @@ async def _seed_configurations(urls: dict[Owner, str]) -> None:
 
 
 def _revenue_statement() -> Select[Any]:
-    table = MartDailyRevenue.__table__  # type: ignore[attr-defined]
-    return select(table).order_by(*order_by_clause("-order_date,channel,region", SORT_KEYS))
+    return select(mart_daily_revenue).order_by(
+        *order_by_clause("-order_date,channel,region", SORT_KEYS)
+    )
 
 
 def _resource_statement(resource: Any) -> Select[Any]:

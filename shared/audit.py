@@ -1,7 +1,8 @@
 """The audit trail every service keeps of its writes: who (subject and role) did what (create,
 update, delete) to which record, with the record before and after, and when.
 
-A service declares its audit table (`audit_table`), hands it to the CRUD kit in a
+A service declares its audit table (a table model on `AuditLogColumns`, indexed by
+`audit_log_indexes`), hands it to the CRUD kit in a
 `shared.crud.ChangeLog`, and the kit appends one entry per write in the writing transaction, so a
 change and its entry commit or roll back together. Entries are read through a list route
 (`AuditEntryPublic`, filters of the service's own entities). `APPEND_ONLY_SQL` is the trigger a
@@ -16,31 +17,39 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, RowMapping, Table, Text, insert
+from sqlalchemy import BigInteger, Index, RowMapping, Table, Text, insert
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
 
 from shared.identity import Principal
 from shared.openapi_components import publish_enum
+from shared.tables import created_now
 
 AuditAction = Literal["create", "update", "delete"]
 publish_enum("AuditAction", AuditAction)
 
 
-def audit_table(metadata: MetaData, name: str = "audit_log") -> Table:
-    """The audit table of one service schema, as its migration creates it."""
-    return Table(
-        name,
-        metadata,
-        Column("id", BigInteger, primary_key=True),
-        Column("actor_sub", Text, nullable=False),
-        Column("actor_role", Text, nullable=False),
-        Column("action", Text, nullable=False),
-        Column("entity", Text, nullable=False),
-        Column("entity_id", Text, nullable=False),
-        Column("before", JSONB(none_as_null=True)),
-        Column("after", JSONB(none_as_null=True)),
-        Column("at", DateTime(timezone=True), nullable=False),
+class AuditLogColumns(SQLModel):
+    """The columns of one service schema's audit table, as its migration creates them."""
+
+    id: int = Field(sa_type=BigInteger, primary_key=True)
+    actor_sub: str = Field(sa_type=Text)
+    actor_role: str = Field(sa_type=Text)
+    action: str = Field(sa_type=Text)
+    entity: str = Field(sa_type=Text)
+    entity_id: str = Field(sa_type=Text)
+    before: dict[str, Any] | None = Field(sa_type=JSONB(none_as_null=True))
+    after: dict[str, Any] | None = Field(sa_type=JSONB(none_as_null=True))
+    at: datetime = created_now()
+
+
+def audit_log_indexes() -> tuple[Index, ...]:
+    """The audit table's indexes (new objects each call: an index belongs to one table)."""
+    return (
+        Index("audit_log_entity", "entity", "entity_id"),
+        Index("audit_log_actor", "actor_sub"),
+        Index("audit_log_at", "at"),
     )
 
 

@@ -34,6 +34,12 @@ class PageParams(BaseModel):
     offset: int
 
 
+def page_body(rows: Sequence[Any], total: int, page: PageParams) -> dict[str, Any]:
+    """A `Page` as a plain dict, for a route whose `response_model` validates and serialises it
+    once (building the models in the route too would do that work twice per row)."""
+    return {"data": rows, "count": total, "limit": page.limit, "offset": page.offset}
+
+
 async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (at most 500).")

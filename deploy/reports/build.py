@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy.reports.content import headline_rows, report_blocks
-from deploy.reports.data import ReportData, gather, newest_order_day
+from deploy.reports.data import ReportData, gather
 from deploy.reports.document import Chart, chart_png, to_markdown, to_pdf
 from deploy.reports.period import ReportPeriod, resolve_period
 from flows.settings import FlowSettings
+from services.admin.entities.revenue import newest_order_day
 from shared.database import create_engine, resolve_database_url
 from shared.latest_report import (
     REPORTS_PREFIX,

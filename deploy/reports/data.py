@@ -13,7 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy.reports.period import ReportPeriod
@@ -26,8 +25,12 @@ from services.admin.entities.pipeline import (
     QuarantinedFilePublic,
     RunPublic,
 )
-from services.admin.models import KpiSummaryPublic, MartDailyRevenue
-from services.admin.routes.kpis import RevenueSlice, daily_revenue_rows, kpi_summary
+from services.admin.entities.revenue import (
+    RevenueSlice,
+    daily_revenue_rows,
+    kpi_summary,
+)
+from services.admin.models import KpiSummaryPublic
 from services.admin.routes.pipeline import mart_freshness_statement
 from services.loyalty.entities.bundles import (
     DEFAULT_TOP,
@@ -115,13 +118,6 @@ class ReportData:
     def badge_counts(self) -> Counter[str]:
         """Subjects per current badge."""
         return Counter(badge.badge for badge in self.badges)
-
-
-async def newest_order_day(session: AsyncSession) -> date | None:
-    """The newest order date in the revenue mart (None when it is empty)."""
-    mart = MartDailyRevenue.__table__.c  # type: ignore[attr-defined]
-    newest: date | None = await session.scalar(select(func.max(mart.order_date)))
-    return newest
 
 
 async def _revenue_by_channel(session: AsyncSession, period: ReportPeriod) -> list[ChannelDay]:

@@ -1,4 +1,4 @@
-"""Admin tables and their public shapes."""
+"""Public shapes of the revenue mart (its table model: `services.admin.tables.MartDailyRevenue`)."""
 
 from __future__ import annotations
 
@@ -6,30 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Field, SQLModel
-
-
-class MartDailyRevenue(SQLModel, table=True):
-    """`admin.mart_daily_revenue`: one day x channel x region, written by the pipeline."""
-
-    __tablename__ = "mart_daily_revenue"
-    __table_args__ = {"schema": "admin"}
-
-    order_date: date = Field(primary_key=True)
-    channel: str = Field(primary_key=True)
-    region: str = Field(primary_key=True)
-    orders: int
-    units: int
-    gross_revenue: Decimal
-    discounts: Decimal
-    net_revenue: Decimal
-    average_order_value: Decimal | None
-    new_customers: int
-    returning_customers: int
-    cancelled_orders: int
-    returned_orders: int
-    currency: str
-    refreshed_at: datetime
 
 
 class DailyRevenuePublic(BaseModel):

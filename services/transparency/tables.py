@@ -1,88 +1,113 @@
-"""The transparency marts as SQLAlchemy Core sees them (DDL lives in the Alembic history).
+"""The transparency marts, each defined once as a SQLModel table model (the DDL lives in the
+Alembic history; tests/services/test_table_definitions.py holds the two equal).
 
-The pipeline writes these tables; the service only reads them. Column meanings are in the
-migration's comments and docs/trust_metrics.md.
+The pipeline writes these tables; the service only reads them, through Core statements on the
+tables below. Column meanings are in the migration's comments and docs/trust_metrics.md.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, Numeric, Table, Text
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric, Text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
 
-metadata = MetaData(schema="transparency")
+from shared.tables import core_table, created_now, schema_registry
 
-mart_trust_scores = Table(
-    "mart_trust_scores",
-    metadata,
-    Column("score_date", Date, primary_key=True),
-    Column("subject_type", Text, primary_key=True),
-    Column("subject_id", Text, primary_key=True),
-    Column("shipments_due", Integer, nullable=False),
-    Column("delivered_on_time", Integer, nullable=False),
-    Column("shipments_late", Integer, nullable=False),
-    Column("shipments_pending", Integer, nullable=False),
-    Column("on_time_rate", Numeric(5, 4)),
-    Column("late_days_total", Integer, nullable=False),
-    Column("average_delay_days", Numeric(6, 2)),
-    Column("support_cases", Integer, nullable=False),
-    Column("avg_first_response_minutes", Numeric(10, 1)),
-    Column("avg_resolution_minutes", Numeric(10, 1)),
-    Column("avg_sentiment", Numeric(6, 3)),
-    Column("trust_score", Numeric(5, 2)),
-    Column("badge", Text, nullable=False),
-    Column("breach_flags", ARRAY(Text), nullable=False),
-    Column("breach_reasons", Text),
-    Column("goodwill_action", Text, nullable=False),
-    Column("refreshed_at", DateTime(timezone=True), nullable=False),
-)
 
-mart_logistics_sla = Table(
-    "mart_logistics_sla",
-    metadata,
-    Column("subject_type", Text, primary_key=True),
-    Column("subject_id", Text, primary_key=True),
-    Column("name", Text),
-    Column("distributor_id", Text),
-    Column("stockist_id", Text),
-    Column("region", Text),
-    Column("country", Text),
-    Column("stockists", Integer),
-    Column("regions_served", ARRAY(Text), nullable=False),
-    Column("cities_served", ARRAY(Text), nullable=False),
-    Column("orders_routed_30d", Integer, nullable=False),
-    Column("sla_days", Integer),
-    Column("shipments_30d", Integer, nullable=False),
-    Column("breaches_30d", Integer, nullable=False),
-    Column("late_days_30d", Integer, nullable=False),
-    Column("penalty_per_late_day", Numeric(14, 2)),
-    Column("penalty_cap", Numeric(14, 2)),
-    Column("currency", Text),
-    Column("penalty_amount", Numeric(14, 2), nullable=False),
-    Column("fx_rate", Numeric(18, 6)),
-    Column("penalty_amount_base", Numeric(14, 2)),
-    Column("base_currency", Text, nullable=False),
-    Column("on_hand_units", Integer),
-    Column("avg_daily_units_sold", Numeric(12, 2)),
-    Column("days_on_hand", Numeric(10, 1)),
-    Column("last_snapshot_date", Date),
-    Column("snapshot_age_days", Integer),
-    Column("stock_alerts", Integer, nullable=False),
-    Column("stock_alert_products", ARRAY(Text), nullable=False),
-    Column("as_of_date", Date),
-    Column("refreshed_at", DateTime(timezone=True), nullable=False),
-)
+class TransparencyTable(SQLModel, registry=schema_registry("transparency")):
+    """Base of the transparency schema's table models: they share one `MetaData`."""
 
-trust_metrics = Table(
-    "trust_metrics",
-    metadata,
-    Column("metric", Text, primary_key=True),
-    Column("value", Numeric(18, 4)),
-    Column("unit", Text, nullable=False),
-    Column("time_window", Text, nullable=False),
-    Column("target", Numeric(18, 4)),
-    Column("target_direction", Text),
-    Column("meets_target", Boolean),
-    Column("description", Text, nullable=False),
-    Column("as_of_date", Date),
-    Column("refreshed_at", DateTime(timezone=True), nullable=False),
-)
+
+class TrustScore(TransparencyTable, table=True):
+    """`transparency.mart_trust_scores`: one subject's delivery and support record on one day."""
+
+    __tablename__ = "mart_trust_scores"
+    # The primary key serves the per-day rebuilds; the service also reads one subject's history.
+    __table_args__ = (
+        Index("mart_trust_scores_subject", "subject_type", "subject_id", "score_date"),
+    )
+
+    score_date: date = Field(primary_key=True)
+    subject_type: str = Field(sa_type=Text, primary_key=True)
+    subject_id: str = Field(sa_type=Text, primary_key=True)
+    shipments_due: int
+    delivered_on_time: int
+    shipments_late: int
+    shipments_pending: int
+    on_time_rate: Decimal | None = Field(sa_type=Numeric(5, 4))
+    late_days_total: int
+    average_delay_days: Decimal | None = Field(sa_type=Numeric(6, 2))
+    support_cases: int
+    avg_first_response_minutes: Decimal | None = Field(sa_type=Numeric(10, 1))
+    avg_resolution_minutes: Decimal | None = Field(sa_type=Numeric(10, 1))
+    avg_sentiment: Decimal | None = Field(sa_type=Numeric(6, 3))
+    trust_score: Decimal | None = Field(sa_type=Numeric(5, 2))
+    badge: str = Field(sa_type=Text)
+    breach_flags: list[str] = Field(sa_type=ARRAY(Text))
+    breach_reasons: str | None = Field(sa_type=Text)
+    goodwill_action: str = Field(sa_type=Text)
+    refreshed_at: datetime = created_now()
+
+
+class LogisticsSla(TransparencyTable, table=True):
+    """`transparency.mart_logistics_sla`: each distributor's and stockist's last 30 days."""
+
+    __tablename__ = "mart_logistics_sla"
+
+    subject_type: str = Field(sa_type=Text, primary_key=True)
+    subject_id: str = Field(sa_type=Text, primary_key=True)
+    name: str | None = Field(sa_type=Text)
+    distributor_id: str | None = Field(sa_type=Text)
+    stockist_id: str | None = Field(sa_type=Text)
+    region: str | None = Field(sa_type=Text)
+    country: str | None = Field(sa_type=Text)
+    stockists: int | None
+    regions_served: list[str] = Field(sa_type=ARRAY(Text))
+    cities_served: list[str] = Field(sa_type=ARRAY(Text))
+    orders_routed_30d: int
+    sla_days: int | None
+    shipments_30d: int
+    breaches_30d: int
+    late_days_30d: int
+    penalty_per_late_day: Decimal | None = Field(sa_type=Numeric(14, 2))
+    penalty_cap: Decimal | None = Field(sa_type=Numeric(14, 2))
+    currency: str | None = Field(sa_type=Text)
+    penalty_amount: Decimal = Field(sa_type=Numeric(14, 2))
+    fx_rate: Decimal | None = Field(sa_type=Numeric(18, 6))
+    penalty_amount_base: Decimal | None = Field(sa_type=Numeric(14, 2))
+    base_currency: str = Field(sa_type=Text)
+    on_hand_units: int | None
+    avg_daily_units_sold: Decimal | None = Field(sa_type=Numeric(12, 2))
+    days_on_hand: Decimal | None = Field(sa_type=Numeric(10, 1))
+    last_snapshot_date: date | None
+    snapshot_age_days: int | None
+    stock_alerts: int
+    stock_alert_products: list[str] = Field(sa_type=ARRAY(Text))
+    as_of_date: date | None
+    refreshed_at: datetime = created_now()
+
+
+class TrustMetric(TransparencyTable, table=True):
+    """`transparency.trust_metrics`: the headline trust metrics and their targets."""
+
+    __tablename__ = "trust_metrics"
+
+    metric: str = Field(sa_type=Text, primary_key=True)
+    value: Decimal | None = Field(sa_type=Numeric(18, 4))
+    unit: str = Field(sa_type=Text)
+    time_window: str = Field(sa_type=Text)
+    target: Decimal | None = Field(sa_type=Numeric(18, 4))
+    target_direction: str | None = Field(sa_type=Text)
+    meets_target: bool | None
+    description: str = Field(sa_type=Text)
+    as_of_date: date | None
+    refreshed_at: datetime = created_now()
+
+
+metadata = TransparencyTable.metadata
+mart_trust_scores = core_table(TrustScore)
+mart_logistics_sla = core_table(LogisticsSla)
+trust_metrics = core_table(TrustMetric)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
+    CHAR,
     BigInteger,
     Boolean,
     Column,
@@ -70,7 +71,7 @@ run_files = Table(
     Column("entity", Text),
     Column("original_name", Text, nullable=False),
     Column("bronze_path", Text, nullable=False),
-    Column("sha256", Text, nullable=False),
+    Column("sha256", CHAR(64), nullable=False),
     Column("bytes", BigInteger, nullable=False),
     Column("landed_at", DateTime(timezone=True), nullable=False),
     *_counts(),
@@ -104,7 +105,7 @@ quarantined_files = Table(
     Column("source_key", Text, nullable=False),
     Column("quarantine_key", Text),
     Column("bronze_file_id", BigInteger),
-    Column("sha256", Text, nullable=False),
+    Column("sha256", CHAR(64), nullable=False),
     Column("bytes", BigInteger, nullable=False),
     Column("rows", BigInteger, nullable=False),
     Column("error_class", Text, nullable=False),
@@ -158,7 +159,7 @@ kpi_snapshots = Table(
     Column("active_customers_90d", BigInteger, nullable=False),
     Column("repeat_customer_rate", Numeric(6, 4)),
     Column("cancellation_rate", Numeric(6, 4)),
-    Column("currency", Text, nullable=False),
+    Column("currency", CHAR(3), nullable=False),
     Column("captured_at", DateTime(timezone=True), nullable=False),
 )
 
