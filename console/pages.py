@@ -135,4 +135,25 @@ def can(principal: Principal, role: Role) -> bool:
 templates.env.globals["can"] = can
 templates.env.globals["Role"] = Role
 
-__all__ = ["Api", "Caller", "CallerDep", "Console", "render", "require", "signed_in"]
+__all__ = [
+    "Api",
+    "Caller",
+    "CallerDep",
+    "Console",
+    "paging",
+    "render",
+    "require",
+    "signed_in",
+]
+
+
+def paging(count: int, limit: int, offset: int) -> dict[str, Any]:
+    """Where this page sits in the list: first and last row numbers, previous and next."""
+    last = min(offset + limit, count)
+    return {
+        "first": offset + 1 if count else 0,
+        "last": last,
+        "count": count,
+        "previous": max(offset - limit, 0) if offset > 0 else None,
+        "next": offset + limit if offset + limit < count else None,
+    }

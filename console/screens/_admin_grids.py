@@ -299,15 +299,3 @@ def changes(grid: Grid, form: dict[str, str], current: dict[str, Any]) -> dict[s
 def edit_values(grid: Grid, row: dict[str, Any]) -> dict[str, str]:
     """A row's editable fields as the edit inputs hold them."""
     return {column.name: input_value(row.get(column.name)) for column in grid.editable}
-
-
-def paging(count: int, limit: int, offset: int) -> dict[str, Any]:
-    """Where this page sits in the list: first and last row numbers, previous and next."""
-    last = min(offset + limit, count)
-    return {
-        "first": offset + 1 if count else 0,
-        "last": last,
-        "count": count,
-        "previous": max(offset - limit, 0) if offset > 0 else None,
-        "next": offset + limit if offset + limit < count else None,
-    }

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from console.api import ApiError, Caller
-from console.pages import render, require
+from console.pages import paging, render, require
 from console.screens import Screen
 from console.screens._admin_grids import (
     GRIDS,
@@ -29,7 +29,6 @@ from console.screens._admin_grids import (
     changes,
     edit_values,
     headers,
-    paging,
 )
 from console.session import checked_form
 from shared.identity import Role

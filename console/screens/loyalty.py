@@ -1,23 +1,24 @@
 """Loyalty: the RFM segments with their rules and averages, a segment's customers, and one
 customer's RFM scores, tier and ranked recommendations with the reason for each.
 
-Sources (as the signed-in user): GET /api/loyalty/segments, GET /api/loyalty/recommendations
-(a segment's customers: those with recommendations) and GET /api/loyalty/customers/{id}."""
+Sources (as the signed-in user): GET /api/loyalty/segments, GET /api/loyalty/customers (a
+segment's customers, a page at a time) and GET /api/loyalty/customers/{id}."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from console import format as fmt
 from console.api import ApiError
-from console.pages import CallerDep, render
+from console.pages import CallerDep, paging, render
 from console.screens import Screen
 from shared.identity import Role
+from shared.vocabularies.loyalty import TIERS
 
 router = APIRouter()
 SCREEN = Screen(path="/loyalty", label="Loyalty", order=50, role=Role.VIEWER)
@@ -29,40 +30,48 @@ def customer_path(customer_id: str) -> str:
     return f"/loyalty/customers/{quote(customer_id, safe='')}"
 
 
+# How the segment page may order its customers: the API's sort, and what the choice says.
+SEGMENT_SORTS: dict[str, str] = {
+    "-monetary": "Monetary, highest first",
+    "recency_days": "Most recent order first",
+    "-frequency": "Most orders first",
+    "customer_id": "Customer id",
+}
+SEGMENT_PAGE_SIZE = 50
+
+
 @dataclass(frozen=True)
-class SegmentCustomer:
-    """A customer of a segment with its best recommendation (rank 1) and how many it has."""
+class SegmentQuery:
+    """The segment page's own query: a tier, an order and a page, each checked against what it
+    may be (anything else falls back to the default, so a hand-edited URL still shows a page)."""
 
-    customer_id: str
-    recommendations: int
-    top_product: str
-    top_score: str
-    next_best_action: str
+    tier: str = ""
+    sort: str = "-monetary"
+    offset: int = 0
 
-    @property
-    def path(self) -> str:
-        """Its customer page."""
-        return customer_path(self.customer_id)
-
-
-def segment_customers(rows: list[dict[str, Any]]) -> list[SegmentCustomer]:
-    """One entry per customer of recommendation rows sorted by customer then rank."""
-    by_customer: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_customer.setdefault(row["customer_id"], []).append(row)
-    customers = []
-    for customer_id, ranked in by_customer.items():
-        best = min(ranked, key=lambda row: int(row["rank"]))
-        customers.append(
-            SegmentCustomer(
-                customer_id=customer_id,
-                recommendations=len(ranked),
-                top_product=f"{best['product_name']} ({best['product_id']})",
-                top_score=fmt.percent(best["score"]),
-                next_best_action=best["next_best_action"],
-            )
+    @classmethod
+    def of(cls, tier: str, sort: str, offset: str) -> SegmentQuery:
+        """The query from the URL's text values."""
+        return cls(
+            tier=tier if tier in TIERS else "",
+            sort=sort if sort in SEGMENT_SORTS else "-monetary",
+            offset=int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 9 else 0,
         )
-    return customers
+
+    def api_params(self) -> dict[str, Any]:
+        """The customer list's parameters for this page."""
+        params: dict[str, Any] = {
+            "sort": self.sort,
+            "limit": SEGMENT_PAGE_SIZE,
+            "offset": self.offset,
+        }
+        if self.tier:
+            params["tier"] = self.tier
+        return params
+
+    def link(self, offset: int) -> str:
+        """The query string of another page of the same list."""
+        return urlencode({"tier": self.tier, "sort": self.sort, "offset": offset})
 
 
 def _lookup_error(error: ApiError) -> str:
@@ -91,8 +100,15 @@ async def find_customer(request: Request, caller: CallerDep, customer_id: str = 
 
 
 @router.get("/loyalty/segments/{segment}")
-async def segment(request: Request, caller: CallerDep, segment: str) -> Response:
-    """One segment's rules and averages, and its customers that have recommendations."""
+async def segment(
+    request: Request,
+    caller: CallerDep,
+    segment: str,
+    tier: str = "",
+    sort: str = "",
+    offset: str = "",
+) -> Response:
+    """One segment's rules and averages, and a page of its customers with their RFM and tier."""
     segments = await caller.api.get(f"{API}/segments")
     found = next((row for row in segments["data"] if row["segment"] == segment), None)
     if found is None:
@@ -100,14 +116,17 @@ async def segment(request: Request, caller: CallerDep, segment: str) -> Response
         context = {"status": 404, "title": "Not Found",
                    "message": f"No segment '{segment}'. The segments are: {known}."}  # fmt: skip
         return render(request, "error.html", context, status=404)
-    rows = await caller.api.get_all(
-        f"{API}/recommendations", segment=segment, sort="customer_id,rank"
-    )
+    query = SegmentQuery.of(tier, sort, offset)
+    page = await caller.api.get(f"{API}/customers", segment=segment, **query.api_params())
     context = {
         "segment": found,
         "currency": segments["currency"],
         "as_of_date": segments["as_of_date"],
-        "customers": segment_customers(rows),
+        "customers": [{**row, "path": customer_path(row["customer_id"])} for row in page["data"]],
+        "paging": paging(int(page["count"]), SEGMENT_PAGE_SIZE, query.offset),
+        "query": query,
+        "sorts": SEGMENT_SORTS,
+        "tiers": TIERS,
         "fmt": fmt,
     }
     return render(request, "loyalty/segment.html", context)

@@ -27,16 +27,6 @@ def _customer_with_most_recommendations(stack: ConsoleStack) -> dict[str, Any]:
     return summary
 
 
-def _all_rows(stack: ConsoleStack, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every row of a paged list, as a viewer reads it."""
-    rows: list[dict[str, Any]] = []
-    while True:
-        page = stack.api(Role.VIEWER, path, limit=500, offset=len(rows), **params)
-        rows.extend(page["data"])
-        if not page["data"] or len(rows) >= page["count"]:
-            return rows
-
-
 def test_segments_show_their_rules_and_the_apis_averages_to_a_viewer(
     page: Page,
     sign_in: SignIn,
@@ -112,15 +102,16 @@ def test_customer_page_ranks_recommendations_with_their_reasons(
     screenshot(page, "loyalty-customer")
 
 
-def test_a_segments_customers_link_to_their_pages(
+def test_a_segments_customers_are_the_apis_pages_and_link_to_their_pages(
     page: Page, sign_in: SignIn, console_stack: ConsoleStack, accessibility: Accessibility
 ) -> None:
-    summary = _customer_with_most_recommendations(console_stack)
-    segment = summary["segment"]
+    # The largest segment, so that it spans pages of 50.
     segments = console_stack.api(Role.VIEWER, "/api/loyalty/segments")["data"]
-    size = next(row["customers"] for row in segments if row["segment"] == segment)
-    with_recommendations = {row["customer_id"] for row in _all_rows(
-        console_stack, "/api/loyalty/recommendations", segment=segment)}  # fmt: skip
+    largest = max(segments, key=lambda row: row["customers"])
+    segment, size = largest["segment"], largest["customers"]
+    first = console_stack.api(
+        Role.VIEWER, "/api/loyalty/customers", segment=segment, sort="-monetary", limit=50
+    )
     sign_in(page, Role.VIEWER)
     page.goto("/loyalty")
     page.get_by_test_id(f"segment-{segment}").get_by_role("link", name=segment).click()
@@ -129,14 +120,36 @@ def test_a_segments_customers_link_to_their_pages(
     expect(page.get_by_test_id("segment-facts").get_by_test_id("customers")).to_contain_text(
         fmt.count(size)
     )
+    assert first["count"] == size, "every customer of the segment is listed, not only some"
+    rows = page.get_by_test_id("segment-customer")
+    expect(rows).to_have_count(len(first["data"]))
+    assert rows.get_by_role("link").all_inner_texts() == [r["customer_id"] for r in first["data"]]
+    assert rows.get_by_test_id("monetary").all_inner_texts() == [
+        fmt.money(r["monetary"], r["currency"]) for r in first["data"]
+    ]
     expect(page.get_by_test_id("segment-customer-count")).to_contain_text(
-        f"{len(with_recommendations)} of {fmt.count(size)} customers"
+        f"Customers 1\u2013{len(first['data'])} of {fmt.count(size)}"
     )
     assert accessibility(page) == []
-    page.get_by_test_id("segment-customers").get_by_role(
-        "link", name=summary["customer_id"], exact=True
-    ).click()
-    expect(page.get_by_role("heading", name=f"Customer {summary['customer_id']}")).to_be_visible()
+    if size > 50:
+        page.get_by_test_id("segment-pages").get_by_role("link", name="Next page").click()
+        second = console_stack.api(Role.VIEWER, "/api/loyalty/customers", segment=segment,
+                                   sort="-monetary", limit=50, offset=50)  # fmt: skip
+        expect(rows.first.get_by_role("link")).to_have_text(second["data"][0]["customer_id"])
+
+    tier = first["data"][0]["tier"]
+    page.get_by_label("Tier").select_option(tier)
+    page.get_by_label("Order").select_option(label="Customer id")
+    page.get_by_role("button", name="Apply").click()
+    in_tier = console_stack.api(Role.VIEWER, "/api/loyalty/customers", segment=segment,
+                                tier=tier, sort="customer_id", limit=50)  # fmt: skip
+    expect(rows).to_have_count(len(in_tier["data"]))
+    assert set(rows.get_by_test_id("tier").all_inner_texts()) == {tier}
+    assert rows.get_by_role("link").all_inner_texts() == [r["customer_id"] for r in in_tier["data"]]
+
+    chosen = in_tier["data"][0]["customer_id"]
+    page.get_by_test_id("segment-customers").get_by_role("link", name=chosen, exact=True).click()
+    expect(page.get_by_role("heading", name=f"Customer {chosen}")).to_be_visible()
 
 
 def test_an_unknown_customer_shows_the_apis_message(

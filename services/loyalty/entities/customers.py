@@ -10,11 +10,33 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 
+from services.loyalty.entities.fields import CustomerId, Monetary, Segment, Tier
 from services.loyalty.entities.recommendations import EXAMPLE as RECOMMENDATION_EXAMPLE
 from services.loyalty.entities.recommendations import RecommendationPublic
 from services.loyalty.tables import mart_customer_summary
+from shared.crud import Resource
 
-_EXAMPLE: dict[str, Any] = {
+RESOURCE = Resource(
+    table=mart_customer_summary,
+    entity="customer summary",
+    key="customer_id",
+    sort_keys=(
+        "customer_id",
+        "monetary",
+        "frequency",
+        "recency_days",
+        "rfm_score",
+        "segment",
+        "tier",
+        "last_order_at",
+        "expected_next_order_date",
+    ),
+    default_sort="customer_id",
+    # A customer caller sees only its own summary row.
+    owner_column="customer_id",
+)
+
+SUMMARY_EXAMPLE: dict[str, Any] = {
     "customer_id": "C0000042",
     "first_order_at": "2026-06-02T09:14:00Z",
     "last_order_at": "2026-11-20T18:02:00Z",
@@ -36,14 +58,13 @@ _EXAMPLE: dict[str, Any] = {
     "currency": "USD",
     "as_of_date": "2026-11-26",
     "refreshed_at": "2026-11-27T06:00:00Z",
-    "recommendations": [RECOMMENDATION_EXAMPLE],
 }
 
 
-class CustomerLoyaltyPublic(BaseModel):
-    """A customer's summary row (docs/loyalty_scoring.md) and recommendations, best first."""
+class CustomerSummaryPublic(BaseModel):
+    """A customer's summary row: RFM scores, segment, tier and rhythm (docs/loyalty_scoring.md)."""
 
-    model_config = ConfigDict(json_schema_extra={"example": _EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"example": SUMMARY_EXAMPLE})
 
     customer_id: str
     first_order_at: datetime | None = Field(description="First kept order; null without one.")
@@ -68,8 +89,30 @@ class CustomerLoyaltyPublic(BaseModel):
     currency: str = Field(description="The base currency of every amount.")
     as_of_date: date = Field(description="The data date the row reflects.")
     refreshed_at: datetime
+
+
+class CustomerLoyaltyPublic(CustomerSummaryPublic):
+    """A customer's summary row (docs/loyalty_scoring.md) and recommendations, best first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {**SUMMARY_EXAMPLE, "recommendations": [RECOMMENDATION_EXAMPLE]}
+        }
+    )
+
     recommendations: list[RecommendationPublic] = Field(
         description="The customer's recommendations by rank; empty when there are none."
+    )
+
+
+class CustomerSummaryFilters(BaseModel):
+    """Exact filters of the customer summary list, and a lowest monetary value."""
+
+    customer_id: CustomerId | None = None
+    segment: Segment | None = None
+    tier: Tier | None = None
+    monetary_min: Monetary | None = Field(
+        default=None, description="Lowest monetary value (inclusive), base currency."
     )
 
 

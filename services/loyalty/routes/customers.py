@@ -1,4 +1,5 @@
-"""GET /api/loyalty/customers/{customer_id}: a customer's summary and ranked recommendations."""
+"""GET /api/loyalty/customers: the customer summary mart's rows; GET .../{customer_id}: one
+customer's summary with its ranked recommendations."""
 
 from __future__ import annotations
 
@@ -6,13 +7,37 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from services.loyalty.entities.customers import CustomerLoyaltyPublic, customer_summary
+from services.loyalty.entities.customers import (
+    RESOURCE,
+    CustomerLoyaltyPublic,
+    CustomerSummaryFilters,
+    CustomerSummaryPublic,
+    customer_summary,
+)
 from services.loyalty.entities.recommendations import customer_recommendations
 from shared.identity import Principal, Role
+from shared.list_route import add_list_route
 from shared.problems import ProblemError, problem_responses
 from shared.service import SessionDep, require_role
 
 router = APIRouter(prefix="/api/loyalty/customers", tags=["loyalty-customers"])
+
+add_list_route(
+    router,
+    resource=RESOURCE,
+    public=CustomerSummaryPublic,
+    filters=CustomerSummaryFilters,
+    role=Role.VIEWER,
+    owner=Role.CUSTOMER,
+    operation_id="loyalty_list_customers",
+    summary="Customers' RFM summaries: scores, segment, tier and rhythm",
+    description=(
+        "Rows of the customer summary mart filtered by customer, segment, tier or a lowest"
+        " monetary value; sorted by customer id unless `sort` says otherwise (e.g."
+        " `-monetary`). Viewers and above read every customer; a customer reads only its own"
+        " row, so a `customer_id` filter naming anyone else gives an empty page."
+    ),
+)
 
 CustomerPath = Annotated[
     str, Path(min_length=1, max_length=64, description="The customer id, e.g. C0000042.")

@@ -21,6 +21,7 @@ CALLER_ID = "C1"
 # operation id -> (URL, roles allowed); the caller's subject is CALLER_ID.
 OPERATIONS: dict[str, tuple[str, frozenset[Role]]] = {
     "loyalty_list_recommendations": (RECOMMENDATIONS, STAFF | {Role.CUSTOMER}),
+    "loyalty_list_customers": (CUSTOMERS, STAFF | {Role.CUSTOMER}),
     "loyalty_get_customer": (f"{CUSTOMERS}/{CALLER_ID}", STAFF | {Role.CUSTOMER}),
     "loyalty_list_segments": (SEGMENTS, STAFF),
     "loyalty_list_bundles": (BUNDLES, STAFF),

@@ -43,6 +43,7 @@ async def test_openapi_names_documents_and_exemplifies_every_operation(
     }
     expected = {
         "loyalty_list_recommendations": (RECOMMENDATIONS, "loyalty-recommendations"),
+        "loyalty_list_customers": (CUSTOMERS, "loyalty-customers"),
         "loyalty_get_customer": (f"{CUSTOMERS}/{{customer_id}}", "loyalty-customers"),
         "loyalty_list_segments": (SEGMENTS, "loyalty-segments"),
         "loyalty_list_bundles": (BUNDLES, "loyalty-bundles"),
@@ -57,6 +58,7 @@ async def test_openapi_names_documents_and_exemplifies_every_operation(
     schemas = spec["components"]["schemas"]
     for name in (
         "RecommendationPublic",
+        "CustomerSummaryPublic",
         "CustomerLoyaltyPublic",
         "SegmentRule",
         "SegmentPublic",
