@@ -317,6 +317,22 @@ def test_csr_metadata_is_added_and_edited(
     screenshot(page, "reminders-csr")
     assert accessibility(page) == []
 
+    # Someone else replaces it while this form (version 2) is open: nothing is overwritten.
+    replaced = {key: stored[key] for key in ("name", "team", "timezone", "languages", "badges")}
+    api_write(console_stack, "PUT", f"/api/reminders/csr/{csr_id}",
+              {**replaced, "notes": "Retail only."}, version=2)  # fmt: skip
+    edit.get_by_label("Notes").fill("Wholesale and retail.")
+    edit.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_test_id("problem")).to_contain_text(
+        "Someone changed this CSR after you opened it, so your changes were not saved."
+    )
+    assert accessibility(page) == []
+    assert console_stack.api(Role.VIEWER, f"/api/reminders/csr/{csr_id}")["notes"] == "Retail only."
+    page.get_by_test_id("reload").click()
+    expect(page.get_by_test_id("edit-csr").get_by_label("Notes")).to_have_value("Retail only.")
+    expect(page.get_by_test_id("problem")).to_have_count(0)
+
 
 def test_a_viewer_sees_no_write_controls_and_cannot_post(
     page: Page, sign_in: SignIn, console_stack: ConsoleStack
