@@ -82,7 +82,7 @@ MART_CUSTOMER_SUMMARY = Mart(
     ),
     inputs=(
         keyed("silver.orders", "customer_id"),
-        keyed("silver.order_items", "customer_id", via_order=True),
+        keyed("silver.order_items", "customer_id", via="orders"),
         # A product's category decides the favourite category of everyone who bought it: too
         # many customers to mark, so it waits for the next data day's full build.
         next_data_day("silver.products"),

@@ -1,0 +1,37 @@
+"""Indexes that keep an incremental run's statements index ranges, whatever the history.
+
+- `loaded_at` of `silver.orders` and `silver.shipments`: the mart contracts' `Freshness` checks
+  read the newest one on every build; without an index each read scanned every row.
+- `silver.shipments (promised_date) WHERE delivered_at IS NULL`: when the data date moves, the
+  trust-score days that change are those of undelivered shipments promised before it.
+- `silver.support_interactions (order_id)`: a changed shipment marks the days of the support
+  cases about its order.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-06
+"""
+
+from alembic import op
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+INDEXES = {
+    "orders_loaded": "silver.orders (loaded_at)",
+    "shipments_loaded": "silver.shipments (loaded_at)",
+    "shipments_undelivered": "silver.shipments (promised_date) WHERE delivered_at IS NULL",
+    "support_interactions_order": "silver.support_interactions (order_id)",
+}
+
+
+def upgrade() -> None:
+    for name, definition in INDEXES.items():
+        op.execute(f"CREATE INDEX {name} ON {definition}")
+
+
+def downgrade() -> None:
+    for name in INDEXES:
+        op.execute(f"DROP INDEX silver.{name}")
