@@ -17,6 +17,7 @@ marks, which the rolled-back transaction had consumed) in place for the next run
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class Mart:
     # Every table the SQL reads and what a change to it rebuilds (flows/gold/inputs.py).
     inputs: tuple[Input, ...] = ()
     volatile: tuple[str, ...] = ("refreshed_at",)  # columns left out of checksums
+    # Row counts kept beside the mart for readers that would otherwise count every row (the
+    # KPI snapshot): (name, condition over the mart's columns). A full build counts them; an
+    # incremental one adds the candidate's and takes away the replaced rows' (ops.mart_builds).
+    totals: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
@@ -191,7 +196,7 @@ async def _mart_columns(connection: asyncpg.Connection, table: str) -> list[str]
 async def _last_build(connection: asyncpg.Connection, mart: Mart) -> asyncpg.Record | None:
     """The mart's last published build (its data time and row count), or None if never built."""
     return await connection.fetchrow(
-        "SELECT as_of, rows FROM ops.mart_builds WHERE mart = $1", mart.name
+        "SELECT as_of, rows, totals FROM ops.mart_builds WHERE mart = $1", mart.name
     )
 
 
@@ -255,6 +260,35 @@ async def _fill_scope(
     return len(keys), sorted(row[0] for row in keys)
 
 
+async def _count_totals(connection: asyncpg.Connection, mart: Mart, rows: str) -> dict[str, int]:
+    """`mart.totals` counted over `rows` (a FROM item)."""
+    if not mart.totals:
+        return {}
+    counts = ", ".join(
+        f'count(*) FILTER (WHERE {condition}) AS "{name}"' for name, condition in mart.totals
+    )
+    row = await connection.fetchrow(f"SELECT {counts} FROM {rows}")  # nosec B608 # mart names and conditions from the Mart declarations
+    assert row is not None
+    return {name: int(row[name]) for name, _ in mart.totals}
+
+
+def _recorded_totals(mart: Mart, last: asyncpg.Record | None) -> dict[str, int] | None:
+    """The totals the last build recorded, or None when it recorded not all of them."""
+    raw = last["totals"] if last is not None else "{}"
+    recorded = json.loads(raw) if isinstance(raw, str) else raw
+    if any(name not in recorded for name, _ in mart.totals):
+        return None
+    return {name: int(recorded[name]) for name, _ in mart.totals}
+
+
+async def _store_totals(connection: asyncpg.Connection, mart: Mart, totals: dict[str, int]) -> None:
+    await connection.execute(
+        "UPDATE ops.mart_builds SET totals = $2::jsonb WHERE mart = $1",
+        mart.name,
+        json.dumps(totals),
+    )
+
+
 def _replaced_rows(mart: Mart, full: bool) -> str:
     if full or mart.scope is Scope.FULL:
         return "true"
@@ -288,6 +322,11 @@ async def build_mart(
             build.keys, build.rebuilt = await _fill_scope(connection, mart, full, moved_to)
             if not full and not build.keys:
                 build.mode = "skipped"
+                if mart.totals and _recorded_totals(mart, last) is None:
+                    # Built before the totals were kept: count them once.
+                    await _store_totals(
+                        connection, mart, await _count_totals(connection, mart, mart.table)
+                    )
                 return build
             await connection.execute(
                 f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
@@ -313,6 +352,13 @@ async def build_mart(
             failures = [result for result in build.results if result.failed]
             if failures:
                 raise ContractViolationError(mart.table, failures)
+            totals = None if published is None else _recorded_totals(mart, last)
+            if totals is not None:
+                replaced = await _count_totals(
+                    connection, mart, f"{mart.table} WHERE {context.replaced}"
+                )
+                added = await _count_totals(connection, mart, candidate)
+                totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
             deleted = affected_rows(
                 await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             )
@@ -320,22 +366,26 @@ async def build_mart(
                 f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             )
             build.rows = affected_rows(status)
+            if totals is None:
+                totals = await _count_totals(connection, mart, mart.table)
             if published is None:
                 total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             else:
                 total = published - deleted + build.rows
             await connection.execute(
                 """
-                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows)
-                VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows, totals)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb)
                 ON CONFLICT (mart) DO UPDATE SET run_id = excluded.run_id, mode = excluded.mode,
-                    as_of = excluded.as_of, rows = excluded.rows, built_at = now()
+                    as_of = excluded.as_of, rows = excluded.rows, totals = excluded.totals,
+                    built_at = now()
                 """,
                 mart.name,
                 run_id,
                 build.mode,
                 params.as_of,
                 total,
+                json.dumps(totals),
             )
             await connection.execute(f"DROP TABLE {candidate}")
     finally:

@@ -7,6 +7,9 @@
 - `silver.support_interactions (order_id)`: a changed shipment marks the days of the support
   cases about its order.
 
+And `ops.mart_builds.totals`: row counts a mart declares (`Mart.totals`), kept by its builds so
+the KPI snapshot does not count every customer after each run.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
@@ -30,8 +33,14 @@ INDEXES = {
 def upgrade() -> None:
     for name, definition in INDEXES.items():
         op.execute(f"CREATE INDEX {name} ON {definition}")
+    op.execute("ALTER TABLE ops.mart_builds ADD COLUMN totals jsonb NOT NULL DEFAULT '{}'")
+    op.execute(
+        "COMMENT ON COLUMN ops.mart_builds.totals IS 'Row counts the mart declares (name:"
+        " count), as of this build; kept incrementally'"
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE ops.mart_builds DROP COLUMN totals")
     for name in INDEXES:
         op.execute(f"DROP INDEX silver.{name}")
