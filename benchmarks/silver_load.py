@@ -18,13 +18,14 @@ Two ratios from one run, each against a baseline measured in the same process:
    events of still-open orders, which grow with the history, so its ratio is not the target's.
 
     python -m benchmarks.silver_load [--orders 1000000] [--small-orders 10000] [--runs 5]
-        [--rounds 3] [--clean] [--database-url URL] [--keep]
+        [--rounds 3] [--clean] [--database-url URL] [--keep] [--database-prefix silver_bench]
 
 Without --database-url an embedded PostgreSQL is started in a temporary folder. With it (a
 superuser URL), the benchmark drops and recreates the databases `silver_bench_large` and
-`silver_bench_small` there and runs `ecom db init` on them, which sets the passwords of the
-cluster-wide `ecom_*` roles: do not point it at a server others use. --keep leaves the databases
-(and the lakes, and the embedded server's folder) in place, e.g. for EXPLAIN ANALYZE.
+`silver_bench_small` (another prefix with --database-prefix) there and runs `ecom db init` on
+them, which sets the passwords of the cluster-wide `ecom_*` roles: do not point it at a server
+others use. --keep leaves the databases (and the lakes, and the embedded server's folder) in
+place, e.g. for EXPLAIN ANALYZE.
 """
 
 from __future__ import annotations
@@ -377,10 +378,13 @@ async def _measure(options: argparse.Namespace, large: Lake, small: Lake) -> Non
 
 async def _run(superuser_url: str, options: argparse.Namespace, folder: Path) -> None:
     large = await _create_lake(
-        f"{options.orders:,}", "silver_bench_large", superuser_url, folder / "large"
+        f"{options.orders:,}", f"{options.database_prefix}_large", superuser_url, folder / "large"
     )
     small = await _create_lake(
-        f"{options.small_orders:,}", "silver_bench_small", superuser_url, folder / "small"
+        f"{options.small_orders:,}",
+        f"{options.database_prefix}_small",
+        superuser_url,
+        folder / "small",
     )
     try:
         await _measure(options, large, small)
@@ -402,6 +406,11 @@ def main() -> None:
     parser.add_argument("--clean", action="store_true", help="generate without faults")
     parser.add_argument("--database-url", help="superuser URL of an existing server")
     parser.add_argument("--keep", action="store_true", help="keep the databases and lakes")
+    parser.add_argument(
+        "--database-prefix",
+        default="silver_bench",
+        help="name prefix of the two databases (<prefix>_large, <prefix>_small)",
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     run_on_a_server(options, "ecom-bench-silver-", _run)

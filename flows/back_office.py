@@ -217,7 +217,11 @@ async def sync_back_office(connection: asyncpg.Connection, *, full: bool = False
             )
             await connection.execute(_staged_keys(mirror, full), mirror.silver)
             await connection.execute(_pending_edits(mirror), mirror.admin_entity)
+            # Temporary tables are never auto-analysed: unanalysed, a few marked keys are
+            # guessed at thousands and the removal below scanned every admin row.
+            await connection.execute("ANALYZE bo_keys")
             await connection.execute(_staged_rows(mirror))
+            await connection.execute("ANALYZE bo_rows")
             result.removed += affected_rows(await connection.execute(_removed(mirror)))
             await _copy_rows(connection, mirror, result)
             await connection.execute("DROP TABLE bo_keys, bo_rows")

@@ -17,9 +17,11 @@ marks, which the rolled-back transaction had consumed) in place for the next run
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -58,20 +60,29 @@ class Mart:
     all_keys: str | None = None
     # Scoped marts whose numbers depend on the data date (recency): a new day rebuilds all.
     rebuild_on_new_day: bool = False
+    # Or, for a mart where a move of the data date changes a few keys only: a query listing
+    # them ($1: the later of the previous and the new data date), rebuilt beside the dirty keys.
+    new_day_keys: str | None = None
     contract: tuple[Check, ...] = ()
     # Every table the SQL reads and what a change to it rebuilds (flows/gold/inputs.py).
     inputs: tuple[Input, ...] = ()
     volatile: tuple[str, ...] = ("refreshed_at",)  # columns left out of checksums
+    # Row counts kept beside the mart for readers that would otherwise count every row (the
+    # KPI snapshot): (name, condition over the mart's columns). A full build counts them; an
+    # incremental one adds the candidate's and takes away the replaced rows' (ops.mart_builds).
+    totals: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
             raise ValueError(f"{self.table}: a {self.scope} mart needs scope_column and all_keys")
+        if self.rebuild_on_new_day and self.new_day_keys is not None:
+            raise ValueError(f"{self.table}: a new day rebuilds all keys or the listed ones")
         check_inputs(self.table, self.scope, self.inputs, self.rebuild_on_new_day)
 
     @property
     def reads(self) -> tuple[str, ...]:
-        """The tables the SQL reads (`schema.table`), for lineage."""
-        return tuple(item.table for item in self.inputs)
+        """The tables the SQL reads (`schema.table`, each once), for lineage."""
+        return tuple(dict.fromkeys(item.table for item in self.inputs))
 
     def accepted_values(self, column: str) -> tuple[str, ...]:
         """The values the contract accepts in `column` (empty when it lists none)."""
@@ -182,24 +193,41 @@ async def _mart_columns(connection: asyncpg.Connection, table: str) -> list[str]
     return [row["column_name"] for row in rows]
 
 
-async def _wants_full(
-    connection: asyncpg.Connection, mart: Mart, params: GoldParams, full: bool
-) -> bool:
+async def _last_build(connection: asyncpg.Connection, mart: Mart) -> asyncpg.Record | None:
+    """The mart's last published build (its data time and row count), or None if never built."""
+    return await connection.fetchrow(
+        "SELECT as_of, rows, totals FROM ops.mart_builds WHERE mart = $1", mart.name
+    )
+
+
+def _wants_full(mart: Mart, last: asyncpg.Record | None, params: GoldParams, full: bool) -> bool:
     if full or mart.scope is Scope.FULL:
         return True
-    last = await connection.fetchrow("SELECT as_of FROM ops.mart_builds WHERE mart = $1", mart.name)
     if last is None:
         return True  # never built: every key is new
     if mart.rebuild_on_new_day and params.as_of is not None:
         return last["as_of"] is None or last["as_of"].date() != params.as_of.date()  # type: ignore[attr-defined]
+    if mart.new_day_keys is not None and params.as_of is not None:
+        return last["as_of"] is None  # built on an empty silver: no keys to move from
     return False
 
 
+def _moved_to(mart: Mart, last: asyncpg.Record | None, params: GoldParams) -> date | None:
+    """For a mart listing the keys a data-date move changes: the later of the previous and the
+    new data date when the date moved since the last build, else None."""
+    if mart.new_day_keys is None or last is None or last["as_of"] is None or params.as_of is None:
+        return None
+    before: date = last["as_of"].date()
+    after: date = params.as_of.date()  # type: ignore[attr-defined]
+    return max(before, after) if before != after else None
+
+
 async def _fill_scope(
-    connection: asyncpg.Connection, mart: Mart, full: bool
+    connection: asyncpg.Connection, mart: Mart, full: bool, moved_to: date | None = None
 ) -> tuple[int, list[object]]:
-    """Fill the mart's scope table (consuming its dirty marks); returns the number of keys and,
-    for an incremental build, the keys themselves."""
+    """Fill the mart's scope table (consuming its dirty marks, and adding the keys a data-date
+    move to `moved_to` changes); returns the number of keys and, for an incremental build, the
+    keys themselves."""
     if mart.scope is Scope.FULL:
         return 0, []
     tables = SCOPE_TABLES[mart.scope]
@@ -216,13 +244,49 @@ async def _fill_scope(
         )
         await connection.execute(f"ANALYZE {scope_table}")
         return affected_rows(status), []
-    rows = await connection.fetch(
+    await connection.execute(
         f"WITH consumed AS ({consumed}) INSERT INTO {scope_table} ({scope_column})"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-        f" SELECT DISTINCT {scope_column} FROM consumed RETURNING {scope_column}",
+        f" SELECT DISTINCT {scope_column} FROM consumed",
         mart.name,
     )
+    if moved_to is not None:
+        await connection.execute(
+            f"INSERT INTO {scope_table} ({scope_column}) SELECT k FROM ({mart.new_day_keys})"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            " AS a (k) WHERE k IS NOT NULL ON CONFLICT DO NOTHING",
+            moved_to,
+        )
+    keys = await connection.fetch(f"SELECT {scope_column} FROM {scope_table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
     await connection.execute(f"ANALYZE {scope_table}")
-    return len(rows), sorted(row[0] for row in rows)
+    return len(keys), sorted(row[0] for row in keys)
+
+
+async def _count_totals(connection: asyncpg.Connection, mart: Mart, rows: str) -> dict[str, int]:
+    """`mart.totals` counted over `rows` (a FROM item)."""
+    if not mart.totals:
+        return {}
+    counts = ", ".join(
+        f'count(*) FILTER (WHERE {condition}) AS "{name}"' for name, condition in mart.totals
+    )
+    row = await connection.fetchrow(f"SELECT {counts} FROM {rows}")  # nosec B608 # mart names and conditions from the Mart declarations
+    assert row is not None
+    return {name: int(row[name]) for name, _ in mart.totals}
+
+
+def _recorded_totals(mart: Mart, last: asyncpg.Record | None) -> dict[str, int] | None:
+    """The totals the last build recorded, or None when it recorded not all of them."""
+    raw = last["totals"] if last is not None else "{}"
+    recorded = json.loads(raw) if isinstance(raw, str) else raw
+    if any(name not in recorded for name, _ in mart.totals):
+        return None
+    return {name: int(recorded[name]) for name, _ in mart.totals}
+
+
+async def _store_totals(connection: asyncpg.Connection, mart: Mart, totals: dict[str, int]) -> None:
+    await connection.execute(
+        "UPDATE ops.mart_builds SET totals = $2::jsonb WHERE mart = $1",
+        mart.name,
+        json.dumps(totals),
+    )
 
 
 def _replaced_rows(mart: Mart, full: bool) -> str:
@@ -251,11 +315,18 @@ async def build_mart(
     build = MartBuild(mart.table, "full")
     try:
         async with connection.transaction():
-            full = await _wants_full(connection, mart, params, full)
+            last = await _last_build(connection, mart)
+            full = _wants_full(mart, last, params, full)
             build.mode = "full" if full else "incremental"
-            build.keys, build.rebuilt = await _fill_scope(connection, mart, full)
+            moved_to = None if full else _moved_to(mart, last, params)
+            build.keys, build.rebuilt = await _fill_scope(connection, mart, full, moved_to)
             if not full and not build.keys:
                 build.mode = "skipped"
+                if mart.totals and _recorded_totals(mart, last) is None:
+                    # Built before the totals were kept: count them once.
+                    await _store_totals(
+                        connection, mart, await _count_totals(connection, mart, mart.table)
+                    )
                 return build
             await connection.execute(
                 f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
@@ -273,29 +344,48 @@ async def build_mart(
                 f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
                 f" ({load_sql(mart.sql)}) AS built"
             )
-            context = CheckContext(mart.table, candidate, _replaced_rows(mart, full))
+            # Only builds write a mart, each recording its row count: an incremental build
+            # counts the rows it replaces and adds, not every row of the mart.
+            published = None if full or last is None else int(last["rows"])
+            context = CheckContext(mart.table, candidate, _replaced_rows(mart, full), published)
             build.results = [await check.run(connection, context) for check in mart.contract]
             failures = [result for result in build.results if result.failed]
             if failures:
                 raise ContractViolationError(mart.table, failures)
-            await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            totals = None if published is None else _recorded_totals(mart, last)
+            if totals is not None:
+                replaced = await _count_totals(
+                    connection, mart, f"{mart.table} WHERE {context.replaced}"
+                )
+                added = await _count_totals(connection, mart, candidate)
+                totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
+            deleted = affected_rows(
+                await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            )
             status = await connection.execute(
                 f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             )
             build.rows = affected_rows(status)
+            if totals is None:
+                totals = await _count_totals(connection, mart, mart.table)
+            if published is None:
+                total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            else:
+                total = published - deleted + build.rows
             await connection.execute(
                 """
-                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows)
-                VALUES ($1, $2, $3, $4, (SELECT count(*) FROM """  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                + mart.table
-                + """))
+                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows, totals)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb)
                 ON CONFLICT (mart) DO UPDATE SET run_id = excluded.run_id, mode = excluded.mode,
-                    as_of = excluded.as_of, rows = excluded.rows, built_at = now()
-                """,  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                    as_of = excluded.as_of, rows = excluded.rows, totals = excluded.totals,
+                    built_at = now()
+                """,
                 mart.name,
                 run_id,
                 build.mode,
                 params.as_of,
+                total,
+                json.dumps(totals),
             )
             await connection.execute(f"DROP TABLE {candidate}")
     finally:

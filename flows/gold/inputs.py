@@ -57,12 +57,14 @@ class Input:
     """One table a mart's SQL reads (`schema.table`) and what a change to its rows rebuilds.
 
     For `Dirties.KEYS`, `column` is the changed row's column holding the scope key (a timestamp
-    is marked as its UTC day); with `via_order` it is read from the row's order instead."""
+    is marked as its UTC day); with `via` (a silver table's name) it is read from that table's
+    rows of the changed row's order instead (`orders`: the order itself; `support_interactions`:
+    the cases about it)."""
 
     table: str
     dirties: Dirties
     column: str | None = None
-    via_order: bool = False
+    via: str | None = None
 
     def __post_init__(self) -> None:
         if (self.dirties is Dirties.KEYS) != (self.column is not None):
@@ -77,9 +79,10 @@ class Input:
         return name if schema == "silver" else None
 
 
-def keyed(table: str, column: str, *, via_order: bool = False) -> Input:
-    """An input whose changed rows dirty the mart's scope keys found in `column`."""
-    return Input(table, Dirties.KEYS, column, via_order)
+def keyed(table: str, column: str, *, via: str | None = None) -> Input:
+    """An input whose changed rows dirty the mart's scope keys found in `column` (of the rows of
+    `via` that share the changed row's order, when given)."""
+    return Input(table, Dirties.KEYS, column, via)
 
 
 def whole(*tables: str) -> tuple[Input, ...]:
@@ -107,12 +110,13 @@ def check_inputs(
 @dataclass(frozen=True)
 class DirtyMark:
     """What a silver load marks for a table's changed rows: the keys in `column` (of the row,
-    or of its order with `via_order`) for each of `marts`, in the scope's dirty-mark table."""
+    or of the `via` table's rows of its order) for each of `marts`, in the scope's dirty-mark
+    table."""
 
     scope: Scope
     column: str
     marts: tuple[str, ...]
-    via_order: bool = False
+    via: str | None = None
 
     @property
     def target(self) -> ScopeTables:

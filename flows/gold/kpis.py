@@ -1,8 +1,9 @@
 """`ops.kpi_snapshots`: the headline KPIs after each pipeline run (the seed's enrichment step).
 
-Read from the published revenue and customer summary marts (small, unlike silver), and "last 30
-days" counts back from the data time (the newest order), not the clock.
-Customers are those with at least one kept order; repeat customers have more than one.
+Read from the published revenue mart (small, unlike silver) and the customer counts the customer
+summary's builds keep (`Mart.totals`, in `ops.mart_builds`), and "last 30 days" counts back from
+the data time (the newest order), not the clock. Customers are those with at least one kept
+order; repeat customers have more than one.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ SNAPSHOT = """
             coalesce(sum(m.cancelled_orders + m.returned_orders), 0) AS undone
         FROM admin.mart_daily_revenue m CROSS JOIN params p
     ),
+    -- Kept by the customer summary's builds (its declared totals) instead of counting every
+    -- customer again; a summary never built has none.
     customers AS (
         SELECT
-            count(*) FILTER (WHERE frequency > 0) AS customers,
-            count(*) FILTER (WHERE frequency > 0 AND recency_days < 90) AS active_90d,
-            count(*) FILTER (WHERE frequency > 1) AS repeat_customers
-        FROM loyalty.mart_customer_summary
+            coalesce((b.totals ->> 'customers')::bigint, 0) AS customers,
+            coalesce((b.totals ->> 'active_90d')::bigint, 0) AS active_90d,
+            coalesce((b.totals ->> 'repeat_customers')::bigint, 0) AS repeat_customers
+        FROM (VALUES (1)) AS one (n)
+        LEFT JOIN ops.mart_builds b ON b.mart = 'mart_customer_summary'
     )
     INSERT INTO ops.kpi_snapshots (
         run_id, as_of, orders, customers, net_revenue, average_order_value,

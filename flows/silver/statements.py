@@ -222,14 +222,14 @@ def previous_marked_columns(table: SilverTable, alias: str) -> str:
     return "".join(
         f", {alias}.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
         for mark in dirty_marks(table.name)
-        if not mark.via_order
+        if mark.via is None
     )
 
 
 def dirty_key(table: SilverTable, mark: DirtyMark, alias: str, column: str) -> str:
     """The dirty key of `alias.column`: a UTC day for day marks, the value for customers."""
     value = f"{alias}.{quote(column)}"
-    source = SILVER_TABLE_BY_ENTITY["orders"] if mark.via_order else table
+    source = table if mark.via is None else SILVER_TABLE_BY_ENTITY[mark.via]
     if mark.scope is Scope.DAYS and source.column(mark.column).type is not ColumnType.DATE:
         return f"({value} AT TIME ZONE 'UTC')::date"
     return value
@@ -243,10 +243,10 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
     for mark in dirty_marks(table.name):
         target, target_column = mark.target.dirty, mark.target.column
         marts = ", ".join(f"('{mart}')" for mart in mark.marts)
-        if mark.via_order:
+        if mark.via is not None:
             keys = f"""
-                SELECT DISTINCT {dirty_key(table, mark, "o", mark.column)} AS key
-                FROM {changed} JOIN silver.orders o ON o.order_id = s.order_id
+                SELECT DISTINCT {dirty_key(table, mark, "v", mark.column)} AS key
+                FROM {changed} JOIN silver.{mark.via} v ON v.order_id = s.order_id
             """  # nosec B608 # table/column names from SILVER_TABLES declarations
         else:
             # The distinct (new, previous) pairs first: a large file has a million changed rows

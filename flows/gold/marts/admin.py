@@ -44,7 +44,7 @@ MART_DAILY_REVENUE = Mart(
     ),
     inputs=(
         keyed("silver.orders", "order_ts"),
-        keyed("silver.order_items", "order_ts", via_order=True),
+        keyed("silver.order_items", "order_ts", via="orders"),
     ),
 )
 

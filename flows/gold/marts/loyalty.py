@@ -51,6 +51,12 @@ MART_CUSTOMER_SUMMARY = Mart(
     all_keys="SELECT DISTINCT customer_id FROM silver.orders",
     # Recency (and so scores and segments) moves with the data date.
     rebuild_on_new_day=True,
+    # The KPI snapshot's customer counts (flows/gold/kpis.py): customers have a kept order.
+    totals=(
+        ("customers", "frequency > 0"),
+        ("active_90d", "frequency > 0 AND recency_days < 90"),
+        ("repeat_customers", "frequency > 1"),
+    ),
     contract=(
         Unique(("customer_id",)),
         NotNull(SUMMARY_REQUIRED),
@@ -82,7 +88,7 @@ MART_CUSTOMER_SUMMARY = Mart(
     ),
     inputs=(
         keyed("silver.orders", "customer_id"),
-        keyed("silver.order_items", "customer_id", via_order=True),
+        keyed("silver.order_items", "customer_id", via="orders"),
         # A product's category decides the favourite category of everyone who bought it: too
         # many customers to mark, so it waits for the next data day's full build.
         next_data_day("silver.products"),

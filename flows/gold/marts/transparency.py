@@ -55,8 +55,12 @@ MART_TRUST_SCORES = Mart(
         " UNION SELECT (opened_at AT TIME ZONE 'UTC')::date FROM silver.support_interactions"
     ),
     # Whether an undelivered shipment is late depends on the data date: when it moves, the days
-    # it passes change, so a new data day rebuilds every day (once a day; see the docs).
-    rebuild_on_new_day=True,
+    # that change are those of the undelivered shipments promised before the later of the two
+    # dates (overdue under one of them, and so late by a number of days that moved).
+    new_day_keys=(
+        "SELECT DISTINCT promised_date FROM silver.shipments"
+        " WHERE delivered_at IS NULL AND promised_date < $1"
+    ),
     contract=(
         Unique(("score_date", "subject_type", "subject_id")),
         NotNull(TRUST_SCORE_REQUIRED),
@@ -81,10 +85,11 @@ MART_TRUST_SCORES = Mart(
         RowCountChange(max_change=0.5),
         Freshness("silver.shipments", "loaded_at", timedelta(hours=1), timedelta(days=7)),
     ),
-    # A shipment is marked on its promised day only, not on the days of support cases about
-    # its order (docs/trust_metrics.md, "Incremental builds": the new data day settles those).
+    # A shipment marks its promised day and the opened days of the support cases about its
+    # order (a case counts for the subjects that shipped its order).
     inputs=(
         keyed("silver.shipments", "promised_date"),
+        keyed("silver.shipments", "opened_at", via="support_interactions"),
         keyed("silver.support_interactions", "opened_at"),
     ),
 )

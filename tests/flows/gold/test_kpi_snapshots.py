@@ -49,3 +49,50 @@ async def test_a_run_snapshots_its_kpis_as_of_the_newest_order(
         "cancellation_rate": Decimal("0.2500"),
         "currency": "USD",
     }
+
+
+async def test_incremental_runs_keep_the_customer_counts_a_full_count_gives(
+    silver: SilverWriter, pipeline_dsn: str, flow_settings: FlowSettings, database: TestDatabase
+) -> None:
+    counts = (
+        "SELECT count(*) FILTER (WHERE frequency > 0),"
+        " count(*) FILTER (WHERE frequency > 0 AND recency_days < 90),"
+        " count(*) FILTER (WHERE frequency > 1) FROM loyalty.mart_customer_summary"
+    )
+    snapshot = (
+        "SELECT customers, active_customers_90d, repeat_customer_rate FROM ops.kpi_snapshots"
+        " WHERE run_id = $1"
+    )
+    for customer in ("C-1", "C-2", "C-3"):
+        await silver.add("customers", customer_id=customer)
+    orders = (  # id, customer, placed
+        ("O-1", "C-1", datetime(2026, 11, 20, tzinfo=UTC)),
+        ("O-2", "C-2", datetime(2026, 6, 1, tzinfo=UTC)),
+        ("O-3", "C-1", datetime(2026, 11, 20, 5, tzinfo=UTC)),
+        ("O-4", "C-3", datetime(2026, 11, 19, tzinfo=UTC)),
+    )
+    for order_id, customer, placed in orders[:2]:
+        await silver.add("orders", order_id=order_id, customer_id=customer, order_ts=placed,
+                         total_amount=Decimal("10.00"))  # fmt: skip
+    await gold_step(flow_settings, pipeline_dsn, uuid.uuid4())
+    # The same data day: C-1 orders again (a repeat customer now), C-2's only order is
+    # cancelled (no longer a customer), C-3 orders for the first time.
+    for order_id, customer, placed in orders[2:]:
+        await silver.add("orders", order_id=order_id, customer_id=customer, order_ts=placed,
+                         total_amount=Decimal("10.00"))  # fmt: skip
+    await silver.connection.execute(
+        "UPDATE silver.orders SET status = 'cancelled' WHERE order_id = 'O-2'"
+    )
+    await silver.connection.execute(
+        "INSERT INTO ops.dirty_customers (mart, customer_id) VALUES"
+        " ('mart_customer_summary', 'C-1'), ('mart_customer_summary', 'C-2'),"
+        " ('mart_customer_summary', 'C-3')"
+    )
+    run_id = uuid.uuid4()
+
+    [_, summary, _] = await gold_step(flow_settings, pipeline_dsn, run_id)
+
+    assert (summary.mode, summary.rebuilt) == ("incremental", ["C-1", "C-2", "C-3"])
+    [(customers, active, repeat)] = await database.rows(counts)
+    assert (customers, active, repeat) == (2, 2, 1)
+    assert await database.rows(snapshot, run_id) == [(2, 2, Decimal("0.5000"))]

@@ -247,6 +247,54 @@ async def test_a_new_data_day_turns_pending_shipments_late(
     [rebuilt] = await build(pipeline_dsn, "mart_trust_scores", full=False)
 
     # F-2 is now 2 days overdue: 1 of 2 on time, delay part 1 - 2/5 = 0.6:
-    # (50*0.5 + 20*0.6)/70 = 52.86.
-    assert rebuilt.mode == "full"
+    # (50*0.5 + 20*0.6)/70 = 52.86. The move rebuilt the day of the undelivered shipment only.
+    assert (rebuilt.mode, rebuilt.rebuilt) == ("incremental", [date(2026, 11, 20)])
     assert await database.rows(query) == [(2, 0, Decimal("0.5000"), 2, Decimal("52.86"))]
+
+
+async def test_a_data_date_move_rebuilds_the_days_of_undelivered_shipments_before_it(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await _data_time(silver)
+    shipments = (
+        ("F-1", date(2026, 11, 10), at(10)),  # delivered: its day never moves
+        ("F-2", date(2026, 11, 12), None),  # overdue before and after: late by 2 more days
+        ("F-3", date(2026, 11, 21), None),  # pending, then overdue on the 22nd
+        ("F-4", date(2026, 11, 25), None),  # pending before and after
+    )
+    for shipment_id, promised, delivered in shipments:
+        await _shipment(silver, shipment_id, "FastShip", None, promised, delivered)
+    await build(pipeline_dsn, "mart_trust_scores")
+    untouched = await database.rows(
+        "SELECT score_date, refreshed_at FROM transparency.mart_trust_scores"
+        " WHERE score_date IN ('2026-11-10', '2026-11-25') ORDER BY score_date"
+    )
+
+    await _data_time(silver, datetime(2026, 11, 22, 8, tzinfo=UTC), "O-LATER")
+    [moved] = await build(pipeline_dsn, "mart_trust_scores", full=False)
+    after_move = await _scores(database)
+    untouched_after_move = await database.rows(
+        "SELECT score_date, refreshed_at FROM transparency.mart_trust_scores"
+        " WHERE score_date IN ('2026-11-10', '2026-11-25') ORDER BY score_date"
+    )
+    await build(pipeline_dsn, "mart_trust_scores")
+    full_after_move = await _scores(database)
+    # Back to the 20th (the later order deleted): the same days move back.
+    await silver.connection.execute("DELETE FROM silver.orders WHERE order_id = 'O-LATER'")
+    [back] = await build(pipeline_dsn, "mart_trust_scores", full=False)
+    after_back = await _scores(database)
+    await build(pipeline_dsn, "mart_trust_scores")
+
+    assert moved.mode == back.mode == "incremental"
+    assert moved.rebuilt == back.rebuilt == [date(2026, 11, 12), date(2026, 11, 21)]
+    assert len(untouched) == 2
+    assert untouched == untouched_after_move
+    assert after_move == full_after_move
+    assert after_back == await _scores(database)
+    late = {row["score_date"]: row["late_days_total"] for row in after_move}
+    assert late == {
+        date(2026, 11, 10): 0,
+        date(2026, 11, 12): 10,
+        date(2026, 11, 21): 1,
+        date(2026, 11, 25): 0,
+    }
