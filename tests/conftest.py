@@ -101,9 +101,13 @@ def postgres_superuser_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def template_database(postgres_superuser_url: str) -> str:
-    """A database initialised and migrated by `init_database`, cloned by every test."""
+    """A database initialised and migrated by `init_database`, cloned by every test.
+
+    The `ecom_*` roles are cluster-wide: a benchmark or `ecom db init` run earlier against the
+    same test server leaves them with its own passwords, so the suite sets the test ones (the
+    test server is the suite's to use, as ECOM_TEST_DATABASE_URL's documentation says)."""
     name = f"ecom_template_{uuid.uuid4().hex[:8]}"
-    asyncio.run(init_database(postgres_superuser_url, name, TEST_PASSWORDS))
+    asyncio.run(init_database(postgres_superuser_url, name, TEST_PASSWORDS, reset_passwords=True))
     return name
 
 
