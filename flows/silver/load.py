@@ -30,6 +30,12 @@ from shared.objectstore import ObjectStore
 logger = logging.getLogger(__name__)
 
 SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_valid
+# Memory for one file's load. The stage tables of a file of a million orders take a few hundred
+# MB: with the default 8 MB of temp_buffers every write and scan of them goes through the
+# operating system, and with the default 4 MB of work_mem the sort that ranks a file's rows by
+# key, and the hashes of its keys, spill to disk. temp_buffers is taken as needed, not up front.
+LOAD_WORK_MEM = "256MB"
+LOAD_TEMP_BUFFERS = "1GB"
 
 
 class LedgerImbalanceError(RuntimeError):
@@ -111,6 +117,17 @@ def read_header(store: ObjectStore, key: str) -> list[str]:
         head = stream.read(256 * 1024).removeprefix(BOM)
     first = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"), newline="")), [])
     return [name.strip().lower() for name in first]
+
+
+async def size_load_memory(connection: asyncpg.Connection) -> None:
+    """Give the load transaction its memory (`LOAD_WORK_MEM`, `LOAD_TEMP_BUFFERS`). A session
+    that used temporary tables already keeps the temp_buffers it started them with."""
+    await connection.execute(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
+    try:
+        async with connection.transaction():
+            await connection.execute(f"SET LOCAL temp_buffers = '{LOAD_TEMP_BUFFERS}'")
+    except asyncpg.InvalidParameterValueError:
+        logger.debug("temp_buffers is fixed for this session: temporary tables were used")
 
 
 async def stage_open_rejects(
@@ -325,6 +342,7 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await size_load_memory(connection)
         await connection.execute(stage_raw_table(staged.width))
         staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(
@@ -357,6 +375,7 @@ async def replay_file_rejects(
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await size_load_memory(connection)
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         staged = checks.StagedHeader.from_header(table, header)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
