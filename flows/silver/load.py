@@ -172,6 +172,14 @@ async def check_staged_rows(
 ) -> None:
     """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks.
     `control_characters`: whether staging saw any (else their search is skipped)."""
+    fx_days = False
+    if table.fx is not None:
+        size = await connection.fetchval(checks.fx_days_size(), options.base_currency)
+        if size <= checks.FX_DAYS_LIMIT:
+            await connection.execute("DROP TABLE IF EXISTS stage_fx_days")
+            await connection.execute(checks.fx_days(), options.base_currency)
+            await connection.execute(sql.analyze_stage("stage_fx_days"))
+            fx_days = True
     check_options = checks.CheckOptions(
         base_currency=options.base_currency,
         keep_extras=options.drift_policy is DriftPolicy.APPEND,
@@ -179,6 +187,7 @@ async def check_staged_rows(
         limits=await number_limits(connection, table),
         control_characters=control_characters,
         soft_casts=connection.get_server_version().major >= SOFT_CASTS_SINCE,
+        fx_days=fx_days,
     )
     statement, args = checks.checked_rows(table, staged, check_options)
     await connection.execute(statement, *args)
