@@ -63,6 +63,47 @@ class CheckOptions:
     control_characters: bool = True
     # The server has pg_input_is_valid (PostgreSQL 16 and later).
     soft_casts: bool = False
+    # `stage_fx_days` holds the rate of every day (`fx_days`): rates are joined by hash, not
+    # looked up row by row.
+    fx_days: bool = False
+
+
+# The most rows `stage_fx_days` may take (currencies x days from a currency's first rate to the
+# last rate of any): ten years of thirty currencies. Rates spanning more are looked up per row.
+FX_DAYS_LIMIT = 110_000
+
+
+def fx_days_size() -> str:
+    """The rows `fx_days` would stage. Parameter $1: the base currency."""
+    return """
+        SELECT coalesce(sum(l.last_day - r.first_day + 1), 0)
+        FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
+              WHERE base_currency = $1 GROUP BY currency) AS r
+        CROSS JOIN (SELECT max(rate_date) AS last_day FROM silver.fx_rates
+                    WHERE base_currency = $1) AS l
+    """
+
+
+def fx_days() -> str:
+    """CREATE `stage_fx_days`: for each currency with rates to the base, each day from its first
+    rate to the last rate of any currency, with the rate in force that day (the latest on or
+    before it). A day after the last rate takes the last day's rate: the latest on or before it
+    too. Parameter $1: the base currency."""
+    return """
+        CREATE TEMP TABLE stage_fx_days ON COMMIT DROP AS
+        SELECT r.currency, d.day::date AS day, (
+            SELECT f.rate FROM silver.fx_rates f
+            WHERE f.currency = r.currency AND f.base_currency = $1 AND f.rate_date <= d.day::date
+            ORDER BY f.rate_date DESC LIMIT 1
+        ) AS rate
+        FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
+              WHERE base_currency = $1 GROUP BY currency) AS r
+        CROSS JOIN (SELECT max(rate_date) AS last_day FROM silver.fx_rates
+                    WHERE base_currency = $1) AS l
+        CROSS JOIN LATERAL generate_series(
+            r.first_day::timestamp, l.last_day::timestamp, interval '1 day'
+        ) AS d (day)
+    """
 
 
 def quote(identifier: str) -> str:
@@ -287,9 +328,9 @@ def checked_rows(
     ]
     for column in table.columns:
         checks += column_rules(column, options)
-    fx_select = base_select = ""
+    fx_select = fx_join = base_select = ""
     if table.fx is not None:
-        fx_select, base_select, fx_checks = _fx_conversion(table, options, base)
+        fx_select, fx_join, base_select, fx_checks = _fx_conversion(table, options, base)
         checks += fx_checks
     rules = " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule, _ in checks)
     messages = " ".join(f"WHEN {condition} THEN {message}" for condition, _, message in checks)
@@ -315,7 +356,7 @@ def checked_rows(
                         {", ".join(typed_select)}, {raw_columns}
                     FROM (SELECT source_line, {", ".join(raw_select)} FROM stage_raw OFFSET 0) raw
                     OFFSET 0
-                ) typed
+                ) typed{fx_join}
                 OFFSET 0
             ) fx{base_select}
             OFFSET 0
@@ -326,21 +367,35 @@ def checked_rows(
 
 def _fx_conversion(
     table: SilverTable, options: CheckOptions, base: str
-) -> tuple[str, str, list[tuple[str, str, str]]]:
-    """The rate lookup (a select item of the typed rows), the converted amounts (a lateral
-    join, rounded to their columns' scale) and the rules of conversion: a rate must exist, and
-    a converted amount must fit its column."""
+) -> tuple[str, str, str, list[tuple[str, str, str]]]:
+    """The rate (a select item of the typed rows, with the join to `stage_fx_days` it reads
+    when `options.fx_days`), the converted amounts (a lateral join, rounded to their columns'
+    scale) and the rules of conversion: a rate must exist, and a converted amount must fit its
+    column."""
     assert table.fx is not None
     fx = table.fx
     currency, day = quote(fx.currency), f"({quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
-    # Qualified: fx_rates has columns called currency and updated_at too, and inside the
-    # subquery an unqualified name would mean the rate's own column.
+    # Qualified: fx_rates and stage_fx_days have columns called currency too, and an
+    # unqualified name would mean theirs.
     row_day = f"(typed.{quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
+    if options.fx_days:
+        # A hash join over a few thousand days instead of an index probe per row; least() sends
+        # a day past the last rate to the last day, and a row without a day finds no rate.
+        rate = "fx_day.rate"
+        fx_join = (
+            f" LEFT JOIN stage_fx_days fx_day ON fx_day.currency = typed.{currency}"
+            f" AND fx_day.day = least({row_day}, (SELECT max(d.day) FROM stage_fx_days d))"
+            f" AND {row_day} IS NOT NULL"
+        )
+    else:
+        rate = (
+            f"(SELECT f.rate FROM silver.fx_rates f WHERE f.currency = typed.{currency}"  # nosec B608 # columns from SILVER_TABLES declarations; values bound
+            f" AND f.base_currency = {base}::text AND f.rate_date <= {row_day}"
+            " ORDER BY f.rate_date DESC LIMIT 1)"
+        )
+        fx_join = ""
     fx_select = (
-        f", CASE WHEN {currency} = {base}::text THEN 1::numeric ELSE (SELECT f.rate"  # nosec B608 # columns from SILVER_TABLES declarations; values bound
-        f" FROM silver.fx_rates f WHERE f.currency = typed.{currency}"
-        f" AND f.base_currency = {base}::text AND f.rate_date <= {row_day}"
-        " ORDER BY f.rate_date DESC LIMIT 1) END AS fx_rate"
+        f", CASE WHEN typed.{currency} = {base}::text THEN 1::numeric ELSE {rate} END AS fx_rate"
     )
     no_rate = f"fx_rate IS NULL AND {currency} IS NOT NULL AND {quote(fx.date_column)} IS NOT NULL"
     checks = [
@@ -365,7 +420,7 @@ def _fx_conversion(
             )
         )
     base_select = f" CROSS JOIN LATERAL (SELECT {', '.join(amounts)}) AS converted"
-    return fx_select, base_select, checks
+    return fx_select, fx_join, base_select, checks
 
 
 def record_rejects(entity: str, width: int, max_field_bytes: int) -> str:

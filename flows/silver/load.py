@@ -30,6 +30,12 @@ from shared.objectstore import ObjectStore
 logger = logging.getLogger(__name__)
 
 SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_valid
+# Memory for one file's load. The stage tables of a file of a million orders take a few hundred
+# MB: with the default 8 MB of temp_buffers every write and scan of them goes through the
+# operating system, and with the default 4 MB of work_mem the sort that ranks a file's rows by
+# key, and the hashes of its keys, spill to disk. temp_buffers is taken as needed, not up front.
+LOAD_WORK_MEM = "256MB"
+LOAD_TEMP_BUFFERS = "1GB"
 
 
 class LedgerImbalanceError(RuntimeError):
@@ -113,6 +119,17 @@ def read_header(store: ObjectStore, key: str) -> list[str]:
     return [name.strip().lower() for name in first]
 
 
+async def size_load_memory(connection: asyncpg.Connection) -> None:
+    """Give the load transaction its memory (`LOAD_WORK_MEM`, `LOAD_TEMP_BUFFERS`). A session
+    that used temporary tables already keeps the temp_buffers it started them with."""
+    await connection.execute(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
+    try:
+        async with connection.transaction():
+            await connection.execute(f"SET LOCAL temp_buffers = '{LOAD_TEMP_BUFFERS}'")
+    except asyncpg.InvalidParameterValueError:
+        logger.debug("temp_buffers is fixed for this session: temporary tables were used")
+
+
 async def stage_open_rejects(
     connection: asyncpg.Connection, bronze_file_id: int, rule: str | None = None
 ) -> list[str]:
@@ -155,6 +172,14 @@ async def check_staged_rows(
 ) -> None:
     """CREATE `stage_checked`: the staged rows typed, each with the first rule it breaks.
     `control_characters`: whether staging saw any (else their search is skipped)."""
+    fx_days = False
+    if table.fx is not None:
+        size = await connection.fetchval(checks.fx_days_size(), options.base_currency)
+        if size <= checks.FX_DAYS_LIMIT:
+            await connection.execute("DROP TABLE IF EXISTS stage_fx_days")
+            await connection.execute(checks.fx_days(), options.base_currency)
+            await connection.execute(sql.analyze_stage("stage_fx_days"))
+            fx_days = True
     check_options = checks.CheckOptions(
         base_currency=options.base_currency,
         keep_extras=options.drift_policy is DriftPolicy.APPEND,
@@ -162,6 +187,7 @@ async def check_staged_rows(
         limits=await number_limits(connection, table),
         control_characters=control_characters,
         soft_casts=connection.get_server_version().major >= SOFT_CASTS_SINCE,
+        fx_days=fx_days,
     )
     statement, args = checks.checked_rows(table, staged, check_options)
     await connection.execute(statement, *args)
@@ -325,6 +351,7 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await size_load_memory(connection)
         await connection.execute(stage_raw_table(staged.width))
         staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(
@@ -357,6 +384,7 @@ async def replay_file_rejects(
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await size_load_memory(connection)
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         staged = checks.StagedHeader.from_header(table, header)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
