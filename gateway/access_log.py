@@ -35,6 +35,24 @@ def caller_of(scope: Scope) -> str | None:
     return f"{getattr(role, 'value', role)}:{sub}"
 
 
+def log_access(scope: Scope, status: int, started: float) -> None:
+    """Log the line of a request answered with `status` that arrived at `started`
+    (`time.perf_counter()`); the request id comes from the context variable, as on every line."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    path = scope.get("path", "")
+    fields = {
+        "method": scope.get("method"),
+        "path": path,
+        "upstream": upstream_of(path),
+        "status": status,
+        "duration_ms": duration_ms,
+        "caller": caller_of(scope),
+    }
+    logger.info("%s %s %s %.1f ms", fields["method"], path, status, duration_ms, extra=fields)
+
+
 class AccessLogMiddleware:
     """Logs each HTTP request once it has been answered (or has failed)."""
 
@@ -59,18 +77,5 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            path = scope.get("path", "")
-            fields = {
-                "method": scope.get("method"),
-                "path": path,
-                "upstream": upstream_of(path),
-                "status": status,
-                "duration_ms": duration_ms,
-                "caller": caller_of(scope),
-            }
-            # The request id comes from the context variable, as on every other line.
-            logger.info(
-                "%s %s %s %.1f ms", fields["method"], path, status, duration_ms, extra=fields
-            )
+            log_access(scope, status, started)
             current_request_id.reset(token)

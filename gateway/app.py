@@ -9,15 +9,18 @@ import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from console.app import mount_console
 from gateway.access_log import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.docs import add_docs_routes
+from gateway.fast_path import ProxyFastPath
 from gateway.front_door import install_gateway_front_door
-from gateway.metrics import install_observability
+from gateway.metrics import PROXIED_ROUTE, install_observability
 from gateway.openapi_cache import MergedOpenApiCache
-from gateway.proxy import forward
+from gateway.proxy_route import PROXIED_METHODS, ProxyRoute
 from gateway.readiness import readiness_response
 from gateway.request_id import RequestIdMiddleware
 from gateway.settings import GatewaySettings
@@ -33,7 +36,6 @@ from shared.problems import (
 )
 
 MERGED_OPENAPI_URL = "/api/openapi.json"
-PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _session(request: Request) -> aiohttp.ClientSession:
@@ -41,7 +43,23 @@ def _session(request: Request) -> aiohttp.ClientSession:
     return session
 
 
-def create_app(settings: GatewaySettings) -> FastAPI:
+class GatewayApp(FastAPI):
+    """FastAPI, except that requests the proxy fast path can serve skip the middleware stack."""
+
+    proxy_fast_path: ProxyFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a plain proxied request on the fast path, anything else through the stack."""
+        fast_path = self.proxy_fast_path
+        if fast_path is not None and scope["type"] == "http":
+            service = fast_path.service_of(scope)
+            if service is not None:
+                await fast_path.serve(scope, receive, send, service)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: GatewaySettings) -> GatewayApp:
     """The gateway for `settings`; its upstream client lives exactly as long as the app."""
     configure_logging(settings.log_level)
     upstreams = settings.upstreams()
@@ -56,7 +74,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         finally:
             await app.state.upstream_session.close()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="Ecom gateway",
         description="Routes /api/<service>/... to the services; see /api/openapi.json.",
         version="0.1.0",
@@ -111,31 +129,15 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     add_docs_routes(app, MERGED_OPENAPI_URL)
 
-    async def forward_to_service(request: Request) -> Response:
-        service: str = request.path_params["service"]
-        base_url = upstreams.get(service)
-        if base_url is None:
-            raise ProblemError(404, "No service is routed at this path.")
-        # A dot segment could be resolved by a normalising hop into another service's routes.
-        if any(segment in {".", ".."} for segment in request.url.path.split("/")):
-            raise ProblemError(400, "Paths may not contain '.' or '..' segments.")
-        principal = await rate_limit.authenticate(request, authenticator, _session(request))
-        request.state.principal = principal  # the access log's caller
-        return await forward(
-            request,
-            _session(request),
-            service=service,
-            base_url=base_url,
-            assertion=authenticator.assertion_for(principal) if principal else None,
-        )
-
-    # A plain Starlette route: it skips FastAPI's parameter machinery on the hot path.
-    app.add_route(
-        "/api/{service}/{path:path}",
-        forward_to_service,
-        methods=PROXIED_METHODS,
-        include_in_schema=False,
+    proxy_route = ProxyRoute(
+        upstreams, authenticator, rate_limit, lambda: app.state.upstream_session
     )
+    # A raw ASGI endpoint: it skips FastAPI's parameter machinery and Starlette's Request.
+    app.router.routes.append(
+        Route(PROXIED_ROUTE, proxy_route, methods=list(PROXIED_METHODS), include_in_schema=False)
+    )
+    # Plain proxied requests are served in one pass, before the stack; the rest go through it.
+    app.proxy_fast_path = ProxyFastPath(settings, upstreams, proxy_route)
 
     async def identify(authorization: str, client_host: str) -> Principal:
         try:

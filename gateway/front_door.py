@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import aiohttp
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from starlette.types import Scope
 
 from console.session import carries_console_cookie
@@ -27,6 +28,21 @@ def presents_no_credentials(scope: Scope) -> bool:
     if any(name in _CREDENTIAL_HEADERS and value for name, value in scope["headers"]):
         return False
     return not carries_console_cookie(scope)
+
+
+def credentials_of(scope: Scope) -> dict[str, str]:
+    """The credential headers of a request (the first of each), as `Authenticator` reads them."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _CREDENTIAL_HEADERS:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+def client_host_of(scope: Scope) -> str | None:
+    """The client address the server established, if it knows one."""
+    client = scope.get("client")
+    return None if client is None else str(client[0])
 
 
 class RateLimit:
@@ -57,12 +73,17 @@ class RateLimit:
             )
 
     async def authenticate(
-        self, request: Request, authenticator: Authenticator, session: aiohttp.ClientSession
+        self,
+        credentials: Mapping[str, str],
+        client_host: str | None,
+        authenticator: Authenticator,
+        session: aiohttp.ClientSession,
     ) -> Principal | None:
-        """The caller (as `Authenticator.authenticate`), once the caller's bucket admits it."""
-        address = f"address:{request.client.host if request.client else 'unknown'}"
+        """The caller (as `Authenticator.authenticate` of the `credentials` headers), once the
+        caller's bucket admits it; an unknown `client_host` shares the bucket `unknown`."""
+        address = f"address:{'unknown' if client_host is None else client_host}"
         try:
-            principal = await authenticator.authenticate(request.headers, session)
+            principal = await authenticator.authenticate(credentials, session)
         except ProblemError:
             self.admit(address)
             raise

@@ -36,7 +36,8 @@ METRICS_PATH = "/metrics"
 LATENCY_BUCKETS = (
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 )  # fmt: skip
-_PROXIED_ROUTE = "/api/{service}/{path:path}"
+# The gateway's catch-all proxy route (gateway/proxy_route.py); declared here, below it.
+PROXIED_ROUTE = "/api/{service}/{path:path}"
 
 REGISTRY = CollectorRegistry()
 REQUEST_DURATION = Histogram(
@@ -87,12 +88,47 @@ def generate_latest() -> bytes:
 def _label(scope: Scope, upstream_route: str | None, upstreams: Mapping[str, str]) -> str:
     # FastAPI routes put themselves in the scope; the proxy's plain Starlette route does not.
     template = route_template(scope)
-    if template is not None and template != _PROXIED_ROUTE:
+    if template is not None and template != PROXIED_ROUTE:
         return template
-    if upstream_route is not None:
-        return upstream_route
     service = scope.get("path_params", {}).get("service")
-    return f"/api/{service}/*" if service in upstreams else "unmatched"
+    if upstream_route is not None or service in upstreams:
+        return proxied_route_label(service, upstream_route)
+    return "unmatched"
+
+
+def take_route_header(
+    headers: list[tuple[bytes, bytes]],
+) -> tuple[list[tuple[bytes, bytes]], str | None]:
+    """`headers` without the upstream's `x-ecom-route`, and the route template it named."""
+    upstream_route = None
+    kept = []
+    for name, value in headers:
+        if name.lower() == ROUTE_HEADER_BYTES:
+            candidate = value.decode("latin-1")
+            if is_route_template(candidate):
+                upstream_route = candidate
+        else:
+            kept.append((name, value))
+    return kept, upstream_route
+
+
+def proxied_route_label(service: str, upstream_route: str | None) -> str:
+    """The route label of a request proxied to a known `service`."""
+    return upstream_route if upstream_route is not None else f"/api/{service}/*"
+
+
+# The histogram's children by labels: `labels()` takes a lock and validates on every call.
+# Bounded as the labels are (route templates, the routed methods, statuses).
+_DURATION_CHILDREN: dict[tuple[str, str, int], Histogram] = {}
+
+
+def observe_request(route: str, method: str, status: int, seconds: float) -> None:
+    """Record one answered request in the latency histogram."""
+    child = _DURATION_CHILDREN.get((route, method, status))
+    if child is None:
+        child = REQUEST_DURATION.labels(route, method, str(status))
+        _DURATION_CHILDREN[(route, method, status)] = child
+    child.observe(seconds)
 
 
 class MetricsMiddleware:
@@ -115,14 +151,7 @@ class MetricsMiddleware:
             nonlocal status, upstream_route
             if message["type"] == "http.response.start":
                 status = message["status"]
-                kept = []
-                for name, value in message.get("headers", []):
-                    if name.lower() == ROUTE_HEADER_BYTES:
-                        candidate = value.decode("latin-1")
-                        if is_route_template(candidate):
-                            upstream_route = candidate
-                    else:
-                        kept.append((name, value))
+                kept, upstream_route = take_route_header(message.get("headers", []))
                 message = {**message, "headers": kept}
             await send(message)
 
@@ -130,9 +159,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_observed)
         finally:
             route = _label(scope, upstream_route, self.upstreams)
-            REQUEST_DURATION.labels(route, scope["method"], str(status)).observe(
-                time.perf_counter() - started
-            )
+            observe_request(route, scope["method"], status, time.perf_counter() - started)
 
 
 def install_observability(app: FastAPI, upstreams: Mapping[str, str]) -> None:

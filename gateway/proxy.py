@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import aiohttp
-from fastapi import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import ClientDisconnect
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
@@ -54,57 +54,88 @@ def _connection_listed(values: list[str]) -> set[str]:
     return {token.strip().lower() for value in values for token in value.split(",")}
 
 
+# Request headers never copied upstream, as the server hands them over (lower-case bytes).
+_DROPPED_REQUEST_HEADERS = frozenset(
+    name.encode("latin-1")
+    for name in CLIENT_IDENTITY_HEADERS | _REPLACED_REQUEST_HEADERS | HOP_BY_HOP_HEADERS
+)
+
+
 def upstream_request_headers(
-    request: Request, *, assertion: str | None, request_id: str
+    scope: Scope, *, assertion: str | None, request_id: str
 ) -> list[tuple[str, str]]:
     """The headers sent upstream: the client's minus identity and hop-by-hop ones, plus ours."""
-    raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
-    listed = _connection_listed([value for name, value in raw if name == "connection"])
-    headers = [
-        (name, value)
-        for name, value in raw
-        if not (
-            name in CLIENT_IDENTITY_HEADERS
-            or name in _REPLACED_REQUEST_HEADERS
-            or name in listed
-            or _is_hop_by_hop(name)
-        )
-    ]
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    listed = _connection_listed(
+        [value.decode("latin-1") for name, value in raw if name == b"connection"]
+    )
+    headers: list[tuple[str, str]] = []
+    host: bytes | None = None
+    for name, value in raw:
+        if name == b"host" and host is None:
+            host = value
+        if name in _DROPPED_REQUEST_HEADERS or name.startswith(b"proxy-"):
+            continue
+        text = name.decode("latin-1")
+        if text not in listed:
+            headers.append((text, value.decode("latin-1")))
     # The client address and scheme as the gateway's server established them: uvicorn honours
     # X-Forwarded-* only from trusted proxies (--forwarded-allow-ips). Services get that one
     # vouched-for address, never a client-written chain whose first entry anyone can forge.
-    if request.client is not None:
-        headers.append(("x-forwarded-for", request.client.host))
-    headers.append(("x-forwarded-proto", request.url.scheme))
-    if host := request.headers.get("host"):
-        headers.append(("x-forwarded-host", host))
+    client = scope.get("client")
+    if client is not None:
+        headers.append(("x-forwarded-for", client[0]))
+    headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
+    if host:
+        headers.append(("x-forwarded-host", host.decode("latin-1")))
     headers.append((REQUEST_ID_HEADER, request_id))
     if assertion is not None:
         headers.append((ASSERTION_HEADER, assertion))
     return headers
 
 
-def upstream_url(base_url: str, request: Request) -> URL:
+def upstream_url(base_url: str, scope: Scope) -> URL:
     """The upstream URL: same (still percent-encoded) path and query string as received."""
-    raw_path: bytes | None = request.scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else quote(request.scope["path"])
-    query = request.scope.get("query_string", b"").decode("latin-1")
+    raw_path: bytes | None = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
     target = f"{base_url.rstrip('/')}{path}" + (f"?{query}" if query else "")
     # encoded=True: re-quoting would change what the client sent (e.g. %2F inside a segment).
     return URL(target, encoded=True)
 
 
-async def _request_body(request: Request) -> bytes | AsyncIterator[bytes] | None:
-    declared = request.headers.get("content-length")
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _received_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as the server hands it over; ClientDisconnect if the client leaves."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        if message["type"] == "http.request":
+            if body := message.get("body", b""):
+                yield body
+            if not message.get("more_body", False):
+                return
+
+
+async def _request_body(scope: Scope, receive: Receive) -> bytes | AsyncIterator[bytes] | None:
+    declared_bytes = _header(scope, b"content-length")
+    declared = None if declared_bytes is None else declared_bytes.decode("latin-1")
     length = None if declared is None else bounded_decimal(declared)
     if declared is not None and length is None:
         raise ProblemError(400, CONTENT_LENGTH_PROBLEM)
     if length is not None and length <= BUFFER_LIMIT_BYTES:
-        return await request.body()
-    if declared is None and "transfer-encoding" not in request.headers:
+        return b"".join([chunk async for chunk in _received_chunks(receive)])
+    if declared is None and _header(scope, b"transfer-encoding") is None:
         return None
     # The forwarded Content-Length (when there is one) keeps aiohttp from switching to chunked.
-    return request.stream()
+    return _received_chunks(receive)
 
 
 def _response_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
@@ -173,38 +204,48 @@ def _upstream_failure(service: str, error: Exception) -> ProblemError:
 
 
 async def forward(
-    request: Request,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
     session: aiohttp.ClientSession,
     *,
     service: str,
     base_url: str,
     assertion: str | None,
-) -> Response:
-    """Send `request` to the service at `base_url` and relay its answer (or a problem)."""
+) -> None:
+    """Send the request of `scope` to the service at `base_url` and relay its answer.
+
+    Pure ASGI: failures before the answer starts raise a ProblemError for the caller to render.
+    """
+    method: str = scope["method"]
     headers = upstream_request_headers(
-        request,
-        assertion=assertion,
-        request_id=request.state.request_id,
+        scope, assertion=assertion, request_id=scope["state"]["request_id"]
     )
-    body = await _request_body(request)
+    body = await _request_body(scope, receive)
     try:
         upstream = await send_upstream(
             session,
-            request.method,
-            upstream_url(base_url, request),
+            method,
+            upstream_url(base_url, scope),
             headers=headers,
             body=body,
             # Redirects and their Location belong to the client, not to the gateway.
             allow_redirects=False,
         )
-        if _fits_in_memory(upstream, request.method):
+        buffered = _fits_in_memory(upstream, method)
+        content = b""
+        if buffered:
             try:
                 content = await upstream.read()
             finally:
                 upstream.release()
-            response = Response(content, status_code=upstream.status)
-            response.raw_headers = _response_headers(upstream)
-            return response
     except (aiohttp.ClientError, TimeoutError) as error:
         raise _upstream_failure(service, error) from None
-    return UpstreamStreamingResponse(upstream, service, _response_headers(upstream))
+    response_headers = _response_headers(upstream)
+    if not buffered:
+        await UpstreamStreamingResponse(upstream, service, response_headers)(scope, receive, send)
+        return
+    await send(
+        {"type": "http.response.start", "status": upstream.status, "headers": response_headers}
+    )
+    await send({"type": "http.response.body", "body": content})

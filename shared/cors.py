@@ -32,18 +32,50 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-class Cors:
-    """Answers preflights for allowed origins and adds `Access-Control-Allow-Origin` to their
-    responses; any CORS header from an inner layer (a proxied service) is replaced."""
+class CorsPolicy:
+    """The allow-list of origins, and the CORS headers it puts on a response."""
 
-    def __init__(self, app: ASGIApp, settings: HttpFrontSettings) -> None:
-        self.app = app
+    def __init__(self, settings: HttpFrontSettings) -> None:
         self.origins = frozenset(origin.rstrip("/") for origin in settings.cors_origins)
         self.any_origin = "*" in self.origins
         self.max_age = str(settings.cors_max_age_s).encode()
 
     def _allowed(self, origin: bytes) -> bool:
         return self.any_origin or origin.decode("latin-1") in self.origins
+
+    def is_preflight(self, scope: Scope) -> bool:
+        """Whether the request is a CORS preflight, which `Cors` answers itself."""
+        return (
+            scope["method"] == "OPTIONS"
+            and _header(scope, b"origin") is not None
+            and _header(scope, b"access-control-request-method") is not None
+        )
+
+    def marked(
+        self, headers: list[tuple[bytes, bytes]], origin: bytes | None
+    ) -> list[tuple[bytes, bytes]]:
+        """A response's `headers` with CORS headers for a request from `origin` (none if
+        absent); an inner layer's own CORS headers are dropped."""
+        kept = [
+            (name, value)
+            for name, value in headers
+            if not name.lower().startswith(b"access-control-")
+        ]
+        if self.origins:
+            kept.append((b"vary", b"Origin"))
+        if origin is not None and self._allowed(origin):
+            kept.append((b"access-control-allow-origin", origin))
+            kept.append((b"access-control-expose-headers", CORS_EXPOSED_HEADERS))
+        return kept
+
+
+class Cors(CorsPolicy):
+    """Answers preflights for allowed origins and adds `Access-Control-Allow-Origin` to their
+    responses; any CORS header from an inner layer (a proxied service) is replaced."""
+
+    def __init__(self, app: ASGIApp, settings: HttpFrontSettings) -> None:
+        super().__init__(settings)
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,21 +86,10 @@ class Cors:
         if origin is not None and scope["method"] == "OPTIONS" and requested_method is not None:
             await self._preflight(scope, send, origin)
             return
-        allowed = origin is not None and self._allowed(origin)
 
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if not name.lower().startswith(b"access-control-")
-                ]
-                if self.origins:
-                    headers.append((b"vary", b"Origin"))
-                if allowed and origin is not None:
-                    headers.append((b"access-control-allow-origin", origin))
-                    headers.append((b"access-control-expose-headers", CORS_EXPOSED_HEADERS))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": self.marked(message.get("headers", []), origin)}
             await send(message)
 
         await self.app(scope, receive, send_marked)

@@ -120,10 +120,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._lingering:
             return  # discarded: the answer is sent and the connection is closing
         self._unset_keepalive_if_required()
-        if not self._request_bytes_seen:
-            self._request_bytes_seen = True
-            if self._read_timer is None:  # a keep-alive connection's next request begins
-                self._arm_read_timer(self.limits.header_read_timeout_s)
+        self._request_bytes_seen = True
         was_in_header_section = self._in_header_section
         try:
             self.parser.feed_data(data)
@@ -155,6 +152,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 self._unparsed_header_bytes = len(data)
             if self._unparsed_header_bytes > self.limits.max_header_bytes:
                 self._refuse(431, self._too_large_detail())
+                return
+        self._time_the_rest()
+
+    def _time_the_rest(self) -> None:
+        """Start the read timer when this read left a request incomplete. Timers start here,
+        after parsing, rather than in the parser callbacks: a request that arrives whole in one
+        read (nearly all of them) then costs no timer at all."""
+        if self._read_timer is not None or self.transport.is_closing():
+            return
+        if self._in_header_section and self._request_bytes_seen:
+            self._arm_read_timer(self.limits.header_read_timeout_s)
+        elif self._body_pending:
+            self._arm_read_timer(self.limits.body_read_timeout_s)
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(400, "The request could not be parsed as HTTP/1.1.")
@@ -169,8 +179,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._body_pending = False
         self._request_bytes_seen = True  # also when it follows the previous one in one read
-        if self._read_timer is None:
-            self._arm_read_timer(self.limits.header_read_timeout_s)
 
     def on_url(self, url: bytes) -> None:
         self._count_header_bytes(len(url))
@@ -191,12 +199,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None and self.cycle.scope is self.scope:
             self.cycle.transport = _LingeringTransport(self, self.transport)  # type: ignore[assignment]
-        self._body_pending = True
-        self._arm_read_timer(self.limits.body_read_timeout_s)
+        self._body_pending = True  # timed from the end of this read (`_time_the_rest`)
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)
-        self._arm_read_timer(self.limits.body_read_timeout_s)
+        self._cancel_read_timer()  # progress: the wait restarts after this read
 
     def on_message_complete(self) -> None:
         self._body_pending = False

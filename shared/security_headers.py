@@ -48,15 +48,30 @@ def content_security_policy(headers: list[tuple[bytes, bytes]]) -> bytes | None:
     return DOCS_POLICY if html else API_POLICY
 
 
-class SecurityHeaders:
+class SecurityHeaderSet:
+    """The security headers of `settings`, and how they are set on a response."""
+
+    def __init__(self, settings: HttpFrontSettings) -> None:
+        self.headers = security_headers(settings)
+        self.names = {name for name, _ in self.headers}
+
+    def secured(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """A response's `headers` with the security headers (and a policy) set once."""
+        kept = [(name, value) for name, value in headers if name.lower() not in self.names]
+        policy = content_security_policy(headers)
+        if policy is not None:
+            kept.append((CSP, policy))
+        return kept + self.headers
+
+
+class SecurityHeaders(SecurityHeaderSet):
     """Sets the security headers on every response, replacing copies an inner layer (or a
     proxied service) already set, so none is ever sent twice; adds a Content-Security-Policy
     unless the response carries one."""
 
     def __init__(self, app: ASGIApp, settings: HttpFrontSettings) -> None:
+        super().__init__(settings)
         self.app = app
-        self.headers = security_headers(settings)
-        self.names = {name for name, _ in self.headers}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,12 +80,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                kept = [(name, value) for name, value in headers if name.lower() not in self.names]
-                policy = content_security_policy(headers)
-                if policy is not None:
-                    kept.append((CSP, policy))
-                message = {**message, "headers": kept + self.headers}
+                message = {**message, "headers": self.secured(list(message.get("headers", [])))}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -75,6 +75,19 @@ def _incoming(scope: Scope) -> TraceContext | None:
     return parse_traceparent(values[0].decode("latin-1"))
 
 
+def open_span(scope: Scope) -> TraceContext:
+    """This hop's span of the request in `scope`, put in its `traceparent` header and state."""
+    parent = _incoming(scope)
+    span = parent.child() if parent else new_trace()
+    headers = [(name, value) for name, value in scope["headers"] if name != _TRACEPARENT_BYTES]
+    headers.append((_TRACEPARENT_BYTES, span.traceparent.encode("latin-1")))
+    scope["headers"] = headers  # in place: outer middleware reads `route` from this dict
+    state = scope.setdefault("state", {})
+    state["trace"] = span
+    state["trace_parent"] = parent
+    return span
+
+
 class TraceMiddleware:
     """Pure ASGI: opens this hop's span and puts it in the request's `traceparent` header.
 
@@ -91,15 +104,7 @@ class TraceMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        parent = _incoming(scope)
-        span = parent.child() if parent else new_trace()
-        headers = [(name, value) for name, value in scope["headers"] if name != _TRACEPARENT_BYTES]
-        headers.append((_TRACEPARENT_BYTES, span.traceparent.encode("latin-1")))
-        scope["headers"] = headers  # in place: outer middleware reads `route` from this dict
-        state = scope.setdefault("state", {})
-        state["trace"] = span
-        state["trace_parent"] = parent
-        token = current_trace.set(span)
+        token = current_trace.set(open_span(scope))
         try:
             await self.app(scope, receive, send)
         finally:
