@@ -42,12 +42,10 @@ PREVIOUS: dict[str | None, str] = {
 
 
 def _comment(comments: dict[str | None, str]) -> None:
+    table = "reminders.reminder_candidates"
     for column, text in comments.items():
-        quoted = "'" + text.replace("'", "''") + "'"
-        if column is None:
-            op.execute(f"COMMENT ON TABLE reminders.reminder_candidates IS {quoted}")
-        else:
-            op.execute(f"COMMENT ON COLUMN reminders.reminder_candidates.{column} IS {quoted}")
+        target = f"TABLE {table}" if column is None else f"COLUMN {table}.{column}"
+        op.execute(f"COMMENT ON {target} IS '" + text.replace("'", "''") + "'")
 
 
 def upgrade() -> None:
