@@ -1,14 +1,17 @@
 -- admin.mart_daily_revenue for the days in gold_days (UTC order days), from silver.orders and
 -- silver.order_items. Orders deleted in the admin back office are left out. "Kept" orders are
 -- those neither cancelled nor returned; revenue is in the base currency (converted in silver at
--- the rate of the order day).
+-- the rate of the order day). Rows are per day, channel and region: a customer counts as new
+-- only in the row of their first order ever, and as returning in every other row they order
+-- in, so the rows of a day do not add up to its distinct customers (docs/daily_revenue.md).
 -- MATERIALIZED: each order's look-ups run once, not once per aggregate that reads them.
 WITH day_orders AS MATERIALIZED (
     SELECT
         d.day, o.order_id, o.customer_id, o.channel, o.region, o.status,
         o.status NOT IN ('cancelled', 'returned') AS kept,
         o.subtotal_amount_base, o.discount_amount_base, o.total_amount_base,
-        -- The customer's first order ever (ties broken by order id) makes them new that day.
+        -- The customer's first order ever, of any status (ties broken by order id), makes
+        -- them new in its own channel and region row.
         NOT EXISTS (
             SELECT 1 FROM silver.orders p
             WHERE p.customer_id = o.customer_id AND p.deleted_at IS NULL
@@ -37,7 +40,8 @@ SELECT
     coalesce(sum(o.total_amount_base) FILTER (WHERE o.kept), 0) AS net_revenue,
     round(avg(o.total_amount_base) FILTER (WHERE o.kept), 2) AS average_order_value,
     count(DISTINCT o.customer_id) FILTER (WHERE o.first_order)::integer AS new_customers,
-    -- Everyone else ordering in the group had ordered before (earlier, or earlier that day).
+    -- Everyone else ordering in the row ordered first elsewhere: an earlier day, or that day
+    -- in another channel or region.
     (count(DISTINCT o.customer_id)
         - count(DISTINCT o.customer_id) FILTER (WHERE o.first_order))::integer
         AS returning_customers,

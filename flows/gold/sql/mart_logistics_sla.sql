@@ -118,11 +118,15 @@ snapshot_days AS (
 stockist_inventory AS (
     SELECT
         latest.stockist_id, s.distributor_id,
-        latest.snapshot_date AS last_snapshot_date, latest.on_hand, recent.daily_sold,
+        latest.snapshot_date AS last_snapshot_date, latest.on_hand, recent.daily_sold_parts,
         latest.alerts, coalesce(latest.alert_products, '{}') AS alert_products
     FROM snapshot_days latest
     JOIN (
-        SELECT stockist_id, avg(sold) AS daily_sold
+        -- Units sold per snapshot day, counted in 1/360360ths of a unit: 360360 = lcm(1..14),
+        -- so the mean over any 1 to 14 days is a whole number of them and a distributor's sum
+        -- over its stockists stays exact. (avg() would cut 20/3 to 6.6666666666666667, and
+        -- 1 unit on hand / 6.67 a day, exactly 0.15 days, would publish as 0.1.)
+        SELECT stockist_id, sum(sold) * (360360 / count(*)) AS daily_sold_parts
         FROM snapshot_days WHERE recency <= 14 GROUP BY stockist_id
     ) AS recent ON recent.stockist_id = latest.stockist_id
     LEFT JOIN stockists s ON s.stockist_id = latest.stockist_id
@@ -131,13 +135,13 @@ stockist_inventory AS (
 inventory AS (
     SELECT
         'stockist' AS subject_type, stockist_id AS subject_id, last_snapshot_date, on_hand,
-        daily_sold, alerts, alert_products
+        daily_sold_parts, alerts, alert_products
     FROM stockist_inventory
     UNION ALL
     -- A distributor: over its stockists, dated by the stalest of their latest snapshots.
     SELECT
         'distributor', i.distributor_id, min(i.last_snapshot_date), sum(i.on_hand),
-        sum(i.daily_sold), sum(i.alerts),
+        sum(i.daily_sold_parts), sum(i.alerts),
         ARRAY(
             SELECT DISTINCT product FROM stockist_inventory a, unnest(a.alert_products) product
             WHERE a.distributor_id = i.distributor_id ORDER BY 1
@@ -172,8 +176,15 @@ SELECT
         AS penalty_amount_base,
     p.base_currency,
     i.on_hand AS on_hand_units,
-    round(i.daily_sold, 2) AS avg_daily_units_sold,
-    round(i.on_hand / nullif(i.daily_sold, 0), 1) AS days_on_hand,
+    -- Rounded once from the exact fractions, halves away from zero as round() does:
+    -- round(n / d, k) = sign(n) * div(2 * 10^k * |n| + d, 2 * d) / 10^k for d > 0.
+    (div(200 * i.daily_sold_parts + 360360, 2 * 360360) / 100)::numeric(12, 2)
+        AS avg_daily_units_sold,
+    CASE WHEN i.daily_sold_parts > 0 THEN
+        (sign(i.on_hand::numeric)
+         * div(20 * abs(i.on_hand) * 360360 + i.daily_sold_parts, 2 * i.daily_sold_parts)
+         / 10)::numeric(10, 1)
+    END AS days_on_hand,
     i.last_snapshot_date,
     p.as_of_date - i.last_snapshot_date AS snapshot_age_days,
     coalesce(i.alerts, 0) AS stock_alerts,

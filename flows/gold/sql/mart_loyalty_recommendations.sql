@@ -66,7 +66,9 @@ products AS (
     ) AS latest
 ),
 -- Every customer of the summary with their basket (distinct products of kept orders, empty
--- without any) as product numbers. Everything per customer below stems from this one row, so
+-- without any) as product numbers. A product with no row in silver.products (its every
+-- catalogue row rejected) has no number and drops out here: no anchor, no candidate, in no
+-- pair or popularity count (docs/loyalty_scoring.md, "Products missing from the catalogue"). Everything per customer below stems from this one row, so
 -- no two large intermediate results are joined (the planner cannot estimate such joins).
 baskets AS (
     SELECT

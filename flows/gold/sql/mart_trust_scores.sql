@@ -71,7 +71,14 @@ support_totals AS (
         count(*)::integer AS support_cases,
         avg(first_response_minutes) AS first_response,
         avg(resolution_minutes) AS resolution,
-        avg(sentiment) AS sentiment
+        avg(sentiment) AS sentiment,
+        -- The averages again as exact sums and counts, for the score's fractions.
+        sum(first_response_minutes) AS first_response_total,
+        count(first_response_minutes) AS first_responses,
+        sum(resolution_minutes) AS resolution_total,
+        count(resolution_minutes) AS resolutions,
+        sum(sentiment) AS sentiment_total,
+        count(sentiment) AS sentiments
     FROM day_support
     GROUP BY day, subject_type, subject_id
 ),
@@ -89,50 +96,106 @@ measured AS (
         sh.delivered_on_time::numeric / nullif(sh.shipments_due, 0) AS on_time,
         sh.late_days_total::numeric / nullif(sh.shipments_due - sh.delivered_on_time, 0)
             AS delay,
-        su.first_response, su.resolution, su.sentiment
+        su.first_response, su.resolution, su.sentiment,
+        su.first_response_total, coalesce(su.first_responses, 0) AS first_responses,
+        su.resolution_total, coalesce(su.resolutions, 0) AS resolutions,
+        su.sentiment_total, coalesce(su.sentiments, 0) AS sentiments
     FROM shipment_totals sh
     FULL JOIN support_totals su
         ON su.day = sh.day AND su.subject_type = sh.subject_type
        AND su.subject_id = sh.subject_id
 ),
--- Each part of the score on 0..1; NULL when the day gives nothing to judge it by.
+-- Each part of the score on 0..1 as an exact fraction (numerator / denominator, both exact
+-- numerics: counts, minutes and sentiments summed, never divided), with its weight: 0 (and 0/1)
+-- when the day gives nothing to judge the part by. A quotient in numeric is cut after some
+-- twenty digits, so parts such as 1/3 and 2/3 that add up to an exact half cent would publish
+-- the score 0.01 low (81.6749999... -> 81.67); fractions round exactly once, at the end.
 parts AS (
     SELECT
         m.*,
-        m.on_time AS on_time_part,
-        CASE WHEN m.shipments_due > 0
-            THEN 1 - least(coalesce(m.delay, 0) / t.delay_ceiling_days, 1) END AS delay_part,
-        -- Responsiveness: target / actual (capped at 1), the mean over first response and
+        -- On time: delivered_on_time / shipments_due.
+        CASE WHEN m.shipments_due > 0 THEN 50 ELSE 0 END AS on_time_weight,
+        m.delivered_on_time AS on_time_num,
+        greatest(m.shipments_due, 1) AS on_time_den,
+        -- Delay: 1 - least(late_days_total / shipments_late / ceiling, 1); 1 with nothing late.
+        CASE WHEN m.shipments_due > 0 THEN 20 ELSE 0 END AS delay_weight,
+        CASE WHEN m.shipments_late = 0 THEN 1
+             ELSE greatest(t.delay_ceiling_days * m.shipments_late - m.late_days_total, 0)
+        END AS delay_num,
+        CASE WHEN m.shipments_late = 0 THEN 1 ELSE t.delay_ceiling_days * m.shipments_late END
+            AS delay_den,
+        -- Responsiveness: target / average (capped at 1), the mean over first response and
         -- resolution, or whichever of them is known.
-        (SELECT avg(score) FROM (VALUES
-            (CASE WHEN m.first_response <= t.first_response_minutes THEN 1
-                  ELSE t.first_response_minutes / m.first_response END),
-            (CASE WHEN m.resolution <= t.resolution_minutes THEN 1
-                  ELSE t.resolution_minutes / m.resolution END)
-        ) AS responsiveness (score)) AS responsiveness_part,
-        (m.sentiment + 1) / 2 AS sentiment_part
-    FROM measured m CROSS JOIN targets t
+        CASE WHEN r.known > 0 THEN 20 ELSE 0 END AS responsiveness_weight,
+        CASE r.known WHEN 2 THEN f.num * r2.den + r2.num * f.den
+                     WHEN 1 THEN f.num + r2.num ELSE 0 END AS responsiveness_num,
+        CASE r.known WHEN 2 THEN 2 * f.den * r2.den
+                     WHEN 1 THEN f.den * r2.den ELSE 1 END AS responsiveness_den,
+        -- Sentiment: (average + 1) / 2.
+        CASE WHEN m.sentiments > 0 THEN 10 ELSE 0 END AS sentiment_weight,
+        CASE WHEN m.sentiments > 0 THEN m.sentiment_total + m.sentiments ELSE 0 END
+            AS sentiment_num,
+        greatest(2 * m.sentiments, 1) AS sentiment_den
+    FROM measured m
+    CROSS JOIN targets t
+    -- First response and resolution scores: 1 at or under target, else target * count / total
+    -- (target / average); 0/1 when unknown.
+    CROSS JOIN LATERAL (
+        SELECT
+            CASE WHEN m.first_responses = 0 THEN 0
+                 WHEN m.first_response_total <= t.first_response_minutes * m.first_responses
+                     THEN 1
+                 ELSE t.first_response_minutes * m.first_responses END AS num,
+            CASE WHEN m.first_responses = 0
+                   OR m.first_response_total <= t.first_response_minutes * m.first_responses
+                     THEN 1
+                 ELSE m.first_response_total END AS den
+    ) AS f
+    CROSS JOIN LATERAL (
+        SELECT
+            CASE WHEN m.resolutions = 0 THEN 0
+                 WHEN m.resolution_total <= t.resolution_minutes * m.resolutions THEN 1
+                 ELSE t.resolution_minutes * m.resolutions END AS num,
+            CASE WHEN m.resolutions = 0
+                   OR m.resolution_total <= t.resolution_minutes * m.resolutions THEN 1
+                 ELSE m.resolution_total END AS den
+    ) AS r2
+    CROSS JOIN LATERAL (
+        SELECT (m.first_responses > 0)::integer + (m.resolutions > 0)::integer AS known
+    ) AS r
+),
+-- Weights 50/20/20/10; a missing part's weight is shared out by leaving it out of both the sum
+-- and the total weight: score = 100 * sum(weight * num / den) / sum(weight), as one fraction.
+score_fractions AS (
+    SELECT
+        p.*,
+        p.on_time_weight * p.on_time_num * p.delay_den * p.responsiveness_den * p.sentiment_den
+        + p.delay_weight * p.delay_num * p.on_time_den * p.responsiveness_den * p.sentiment_den
+        + p.responsiveness_weight * p.responsiveness_num * p.on_time_den * p.delay_den
+            * p.sentiment_den
+        + p.sentiment_weight * p.sentiment_num * p.on_time_den * p.delay_den
+            * p.responsiveness_den AS score_num,
+        (p.on_time_weight + p.delay_weight + p.responsiveness_weight + p.sentiment_weight)
+        * p.on_time_den * p.delay_den * p.responsiveness_den * p.sentiment_den AS score_den
+    FROM parts p
 ),
 scored AS (
     SELECT
-        p.*,
-        round(p.on_time, 4) AS on_time_rate,
-        round(p.delay, 2) AS average_delay_days,
-        round(p.first_response, 1) AS avg_first_response_minutes,
-        round(p.resolution, 1) AS avg_resolution_minutes,
-        round(p.sentiment, 3) AS avg_sentiment,
-        -- Weights 50/20/20/10; a missing part's weight is shared out by leaving it out of both
-        -- the sum and the total weight.
-        round(100 * (
-            50 * coalesce(p.on_time_part, 0) + 20 * coalesce(p.delay_part, 0)
-            + 20 * coalesce(p.responsiveness_part, 0) + 10 * coalesce(p.sentiment_part, 0)
-        ) / nullif(
-            CASE WHEN p.on_time_part IS NULL THEN 0 ELSE 50 END
-            + CASE WHEN p.delay_part IS NULL THEN 0 ELSE 20 END
-            + CASE WHEN p.responsiveness_part IS NULL THEN 0 ELSE 20 END
-            + CASE WHEN p.sentiment_part IS NULL THEN 0 ELSE 10 END, 0
-        ), 2) AS trust_score
-    FROM parts p
+        s.*,
+        -- The other published numbers are single quotients of exact sums, which numeric
+        -- carries far enough that round() sees the exact value's side of every half.
+        round(s.on_time, 4) AS on_time_rate,
+        round(s.delay, 2) AS average_delay_days,
+        round(s.first_response, 1) AS avg_first_response_minutes,
+        round(s.resolution, 1) AS avg_resolution_minutes,
+        round(s.sentiment, 3) AS avg_sentiment,
+        -- 100 * num / den to 2 places, halves away from zero as round() does: in hundredths,
+        -- floor(10000 * |num| / den + 1/2) = div(20000 * |num| + den, 2 * den), exactly.
+        CASE WHEN s.score_den > 0 THEN
+            (sign(s.score_num) * div(20000 * abs(s.score_num) + s.score_den, 2 * s.score_den)
+             / 100)::numeric(5, 2)
+        END AS trust_score
+    FROM score_fractions s
 ),
 -- Breaches compare the published (rounded) values, so the reasons match the numbers shown.
 breaches AS (

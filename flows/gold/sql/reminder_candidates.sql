@@ -1,6 +1,6 @@
 -- reminders.reminder_candidates: customers due a reminder as of the data date, from
--- loyalty.mart_customer_summary (segment, last order, repurchase interval), the reminder
--- preferences and the customer's current silver row.
+-- loyalty.mart_customer_summary (segment, last kept order, median repurchase interval), the
+-- reminder preferences and the customer's current silver row. docs/reminders.md explains it.
 --
 -- Which preference applies: the most specific level that has any preference decides.
 --   1. The customer has customer-scope preferences: the enabled one applies (several enabled:
@@ -8,11 +8,13 @@
 --      customer turned reminders off: no candidate, whatever their segment says.
 --   2. Otherwise their segment has preferences: the enabled one applies (same order); all
 --      disabled means reminders are off for the segment: no candidate.
---   3. Otherwise no preference: the cadence is the customer's repurchase interval (rounded,
---      clamped to 7..90 days), or 30 days for customers with a single order.
+--   3. Otherwise no preference: the cadence is the customer's repurchase interval (the median
+--      gap between kept orders, rounded to whole days, clamped to 7..90 days), or 30 days for
+--      customers with a single kept order.
 -- Customers whose current silver row says marketing_opt_in = false are left out (unknown is
--- not a refusal). A customer is due once last order date (UTC) + cadence <= as_of_date; the
--- reminder then repeats every cadence, so the window is the cadence period as_of_date is in.
+-- not a refusal). last_order_at is the last kept order: a later cancelled or returned order
+-- does not move it. A customer is due once its UTC date + cadence <= as_of_date; the reminder
+-- then repeats every cadence, so the window is the cadence period as_of_date is in.
 WITH customer_level AS (
     SELECT
         s.customer_id, s.segment, s.last_order_at, s.repurchase_interval_days,

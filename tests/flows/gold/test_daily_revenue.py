@@ -68,3 +68,32 @@ async def test_revenue_per_day_channel_and_region_in_the_base_currency(
     )
     assert len(checks) == len(MART_BY_NAME["mart_daily_revenue"].contract)
     assert {row["status"] for row in checks} == {"pass"}
+
+
+async def test_a_first_order_makes_its_customer_new_in_its_own_row_only(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    # C-1 orders first on the web at 09:00 (cancelled later), then twice from the app; C-2,
+    # a customer since October, orders on the web.
+    await silver.add("orders", order_id="O-0", customer_id="C-2",
+                     order_ts=datetime(2026, 10, 1, tzinfo=UTC),
+                     total_amount=Decimal("5.00"))  # fmt: skip
+    for order_id, customer_id, hour, channel, status in (
+        ("O-1", "C-1", 9, "web", "cancelled"),
+        ("O-2", "C-1", 10, "mobile", "delivered"),
+        ("O-3", "C-1", 11, "mobile", "delivered"),
+        ("O-4", "C-2", 12, "web", "delivered"),
+    ):
+        await silver.add("orders", order_id=order_id, customer_id=customer_id,
+                         order_ts=DAY.replace(hour=hour), channel=channel, status=status,
+                         total_amount=Decimal("10.00"))  # fmt: skip
+
+    await build(pipeline_dsn, "mart_daily_revenue")
+
+    rows = await database.rows(
+        "SELECT channel, orders, cancelled_orders, new_customers, returning_customers"
+        " FROM admin.mart_daily_revenue WHERE order_date = '2026-11-10' ORDER BY channel"
+    )
+    # C-1 is new on the web (its first order, though cancelled) and returning in the app row;
+    # the day's rows count C-1 twice but as new once.
+    assert rows == [("mobile", 2, 0, 0, 1), ("web", 1, 1, 1, 1)]

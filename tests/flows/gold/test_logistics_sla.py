@@ -261,3 +261,44 @@ async def test_window_counts_back_thirty_days_from_the_data_date(
     assert await database.rows(
         "SELECT orders_routed_30d, shipments_30d FROM transparency.mart_logistics_sla"
     ) == [(1, 1)]
+
+
+async def test_units_per_day_and_days_on_hand_round_the_exact_values(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await silver.add("orders", order_id="O-NOW", customer_id="C-1", order_ts=AS_OF,
+                     total_amount=Decimal("10.00"))  # fmt: skip
+    for distributor_id in ("D-1", "D-2"):
+        await silver.add("distributors", distributor_id=distributor_id)
+    # Units sold per snapshot day and units on hand on the latest day (the 20th).
+    stockists = {
+        "S-1": ("D-1", (7, 7, 6), 1),  # 20/3 a day
+        "S-2": ("D-2", (1, 1, 2), 3),  # 4/3
+        "S-3": ("D-2", (0, 1, 1), 0),  # 2/3
+        "S-4": ("D-2", (1, 0, 0, 0, 0, 0, 0, 0), 0),  # 1/8
+    }
+    for stockist_id, (distributor_id, sold, on_hand) in stockists.items():
+        await silver.add("stockists", stockist_id=stockist_id, distributor_id=distributor_id)
+        for back, units_sold in enumerate(reversed(sold)):
+            await silver.add("inventory_snapshots", snapshot_date=date(2026, 11, 20 - back),
+                             stockist_id=stockist_id, product_id="P-1",
+                             on_hand_units=on_hand if back == 0 else 10,
+                             units_sold=units_sold)  # fmt: skip
+
+    await build(pipeline_dsn, "mart_logistics_sla")
+
+    rows = await database.rows(
+        "SELECT subject_id, on_hand_units, avg_daily_units_sold, days_on_hand"
+        " FROM transparency.mart_logistics_sla ORDER BY subject_id"
+    )
+    assert rows == [
+        # 1 unit / (20/3 a day) = 0.15 days exactly: 0.2. (1 / 6.6666666666666667 gave 0.1.)
+        ("D-1", 1, Decimal("6.67"), Decimal("0.2")),
+        # 4/3 + 2/3 + 1/8 = 2.125 units a day exactly: 2.13 (the cut-off thirds gave 2.12);
+        # 3 units / 2.125 = 1.41 days.
+        ("D-2", 3, Decimal("2.13"), Decimal("1.4")),
+        ("S-1", 1, Decimal("6.67"), Decimal("0.2")),
+        ("S-2", 3, Decimal("1.33"), Decimal("2.3")),  # 3 / (4/3) = 2.25
+        ("S-3", 0, Decimal("0.67"), Decimal("0.0")),
+        ("S-4", 0, Decimal("0.13"), Decimal("0.0")),  # 1/8 = 0.125
+    ]

@@ -283,3 +283,38 @@ async def test_building_twice_gives_identical_recommendations(
     assert {row["refreshed_at"] for row in second}.isdisjoint(
         {row["refreshed_at"] for row in first}
     )
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_product_missing_from_the_catalogue_is_neither_anchor_nor_candidate(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    # P-X was sold but its every catalogue row was rejected: silver.products has none. All five
+    # customers bought it; two each also bought P-A or P-B.
+    shop = Shop(silver)
+    await shop.catalogue()
+    baskets = {
+        "V1": ("P-A", "P-X"), "V2": ("P-A", "P-X"), "V3": ("P-B", "P-X"), "V4": ("P-B", "P-X"),
+        "V5": ("P-X",),
+    }  # fmt: skip
+    for customer_id, products in baskets.items():
+        await shop.customer(customer_id, (at(11, 18), products))
+
+    await build(pipeline_dsn, *MARTS)
+
+    # As an anchor P-X would give V5 co-purchase rows (P-X -> P-A: 2 of 5 buyers, two
+    # co-buyers); unknown, it leaves V5 an empty basket and the popularity fallback (2 of 5).
+    fallback = FALLBACK.format("new customers", 40)
+    assert await recommendations(database, "V5") == [
+        (1, "P-A", Decimal("0.4000"), "segment_popularity", None, fallback),
+        (2, "P-B", Decimal("0.4000"), "segment_popularity", None, fallback),
+    ]
+    mentions = await database.rows(
+        "SELECT count(*) FROM loyalty.mart_loyalty_recommendations"
+        " WHERE 'P-X' IN (product_id, anchor_product_id)"
+    )
+    assert mentions == [(0,)]
+    # The summary still lists what was bought.
+    assert await database.rows(
+        "SELECT products_bought FROM loyalty.mart_customer_summary WHERE customer_id = 'V5'"
+    ) == [(["P-X"],)]

@@ -306,3 +306,31 @@ async def test_disabling_a_preference_removes_the_customer_on_the_next_build(
         ("C-MIXED", "push", 10, "customer_preference", date(2026, 11, 25)),
         ("C-TWO", "sms", 5, "customer_preference", date(2026, 11, 25)),
     ]
+
+
+async def test_the_cadence_runs_from_the_last_kept_order_not_the_newest(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    # K-1 kept an order on 1 October and cancelled one on 20 November; N-1's order sets the
+    # data date. Built from silver, through the real customer summary.
+    orders = (
+        ("O-K-1", "K-1", on(1, month=10), "delivered"),
+        ("O-K-2", "K-1", on(20), "cancelled"),
+        ("O-N-1", "N-1", on(27), "delivered"),
+    )
+    for order_id, customer_id, order_ts, status in orders:
+        await silver.add("orders", order_id=order_id, customer_id=customer_id,
+                         order_ts=order_ts, status=status,
+                         total_amount=Decimal("10.00"))  # fmt: skip
+    for customer_id in ("K-1", "N-1"):
+        await silver.add("customers", customer_id=customer_id)
+
+    await build(pipeline_dsn, "mart_customer_summary", "reminder_candidates")
+
+    # One kept order: the default 30 days from 1 October, due since 31 October (the cancelled
+    # order of 20 November would have made it due on 20 December: no candidate).
+    rows = await database.rows(
+        "SELECT customer_id, last_order_at, cadence_source, cadence_days, due_date"
+        " FROM reminders.reminder_candidates WHERE customer_id = 'K-1'"
+    )
+    assert rows == [("K-1", on(1, month=10), "default", 30, date(2026, 10, 31))]

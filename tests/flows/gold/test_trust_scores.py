@@ -298,3 +298,33 @@ async def test_a_data_date_move_rebuilds_the_days_of_undelivered_shipments_befor
         date(2026, 11, 21): 1,
         date(2026, 11, 25): 0,
     }
+
+
+async def test_a_score_exactly_on_a_half_cent_rounds_up(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await _data_time(silver)
+    # TieCo/D-9 on the 18th: 1 of 3 on time, two 1 day late; two cases about T-1 answered in
+    # 90 minutes each, not yet resolved, with sentiments 0.53 and 0.54 (mean 0.535).
+    await _shipment(silver, "T-1", "TieCo", "D-9", DAY, at(18))
+    await _shipment(silver, "T-2", "TieCo", "D-9", DAY, at(19))
+    await _shipment(silver, "T-3", "TieCo", "D-9", DAY, at(19))
+    for interaction_id, sentiment in (("SI-1", "0.53"), ("SI-2", "0.54")):
+        await silver.add("support_interactions", interaction_id=interaction_id,
+                         order_id="O-T-1", customer_id="C-1", opened_at=at(18),
+                         first_response_minutes=90, resolution_minutes=None,
+                         sentiment=Decimal(sentiment))  # fmt: skip
+
+    await build(pipeline_dsn, "mart_trust_scores")
+
+    # Parts: on time 1/3; delay 1 - (2/2)/5 = 0.8; responsiveness 60/90 = 2/3 (no resolution
+    # time); sentiment (0.535 + 1)/2 = 0.7675. Score 50/3 + 16 + 40/3 + 7.675 = 53.675 exactly,
+    # a half cent: 53.68. (1/3 and 2/3 cut to twenty digits add up to 29.99...9 and gave 53.67.)
+    rows = await database.rows(
+        "SELECT subject_type, avg_first_response_minutes, avg_resolution_minutes, avg_sentiment,"
+        " trust_score, badge FROM transparency.mart_trust_scores ORDER BY subject_type"
+    )
+    assert rows == [
+        ("carrier", Decimal("90.0"), None, Decimal("0.535"), Decimal("53.68"), "at_risk"),
+        ("distributor", Decimal("90.0"), None, Decimal("0.535"), Decimal("53.68"), "at_risk"),
+    ]
