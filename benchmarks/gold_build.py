@@ -1,29 +1,36 @@
-"""Gold: a full rebuild of every mart at 1M orders of history against the incremental gold step
-after a 30-row batch on the same history.
+"""Gold: each mart's full rebuild at 1M orders of history against its incremental build after
+a 30-row batch on the same history, and the data pipeline's gold step as a whole.
 
 One lake gets `--orders` orders of history (generated, landed and loaded into silver by the
 pipeline, then vacuumed and analysed), and one untimed batch. Then, `--runs` times:
 
-- full: every mart rebuilt from silver (`build_marts(MARTS, full=True)`), the baseline;
+- full: every mart rebuilt from silver (`build_marts(MARTS, full=True)`), each build timed;
 - incremental: the same kind of 30-row orders file is landed and loaded into silver (untimed),
-  then the data pipeline's gold step is timed: the marts it owns rebuilt for the days and
-  customers the batch touched, and the KPI snapshot.
+  then the data pipeline's gold step is timed (the marts it owns rebuilt for the days and
+  customers the batch touched, and the KPI snapshot), each of its builds too; then the flows
+  with their own schedules (recommendations, SLA and metrics) build as they would next, each
+  build timed.
 
-The ratio is the median incremental time over the median full time. Target: <= 0.05. The full
-rebuild of only the data pipeline's marts is reported too, for context (the recommendation,
-SLA and metrics marts are whole-table builds run by their own flows on their own schedules).
+The table gives each mart's median full and incremental time (`MartBuild.seconds`: scope,
+build, contract and publish). The headline ratio is the median gold step over the median full
+rebuild of every mart. Target: <= 0.05.
 
-    python -m benchmarks.gold_build [--orders 1000000] [--runs 3] [--database-url URL] [--keep]
+    python -m benchmarks.gold_build [--orders 1000000] [--runs 3] [--database-url URL]
+        [--database gold_bench] [--keep] [--reuse FOLDER]
 
 Without --database-url an embedded PostgreSQL is started in a temporary folder; with it (a
-superuser URL) the database `gold_bench` is dropped and recreated there, and `ecom db init` sets
-the cluster-wide `ecom_*` roles' passwords: do not point it at a server others use.
+superuser URL) the database `--database` is dropped and recreated there. `ecom db init` creates
+the cluster-wide `ecom_*` roles with the benchmark's passwords; where they exist already, set
+ECOM_DB_PASSWORD_<OWNER> to the passwords in use. --keep leaves the database and the lake (the
+folder is printed); `--reuse FOLDER` measures again on them without generating (`--runs 0`
+with --keep only generates).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import time
 import uuid
@@ -32,6 +39,8 @@ from pathlib import Path
 import asyncpg
 
 from benchmarks.silver_load import (
+    BATCH_ORDERS,
+    PASSWORDS,
     Lake,
     _create_lake,
     _drop_database,
@@ -46,28 +55,44 @@ from flows.gold.marts import MARTS, marts_for
 from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
 from flows.steps import PipelineSteps, gold_step
+from shared.database import with_login
+from shared.owners import OWNERSHIP, Owner
 
 TARGET = 0.05
+# The flows that build their marts on their own schedules, after the data pipeline's.
+OWN_SCHEDULES = (GoldFlow.LOYALTY_RECOMMENDATIONS, GoldFlow.TRUST_TRANSPARENCY)
 
 
-async def _full_rebuild(lake: Lake, marts: tuple[Mart, ...]) -> float:
+Timings = dict[str, float]  # seconds by mart table
+
+
+def _by_mart(builds: list[MartBuild]) -> Timings:
+    return {build.mart: build.seconds for build in builds}
+
+
+async def _full_rebuild(lake: Lake) -> Timings:
+    """Every mart rebuilt from silver in one session, each build timed by `build_mart`."""
     connection = await asyncpg.connect(lake.dsn)
     try:
         started = time.perf_counter()
         builds = await build_marts(
-            connection, marts, uuid.uuid4(), lake.settings.base_currency, full=True
+            connection, MARTS, uuid.uuid4(), lake.settings.base_currency, full=True
         )
         elapsed = time.perf_counter() - started
     finally:
         await connection.close()
     _say(f"  full rebuild of {len(builds)} mart(s): {elapsed:.2f} s")
-    return elapsed
+    for build in builds:
+        _say(f"    {build.mart}: {build.seconds:.2f} s, {build.rows:,} rows")
+    return _by_mart(builds)
 
 
-async def _incremental_after_batch(lake: Lake, run: int) -> float:
-    """Land and load a 30-row orders file without gold, then time the gold step alone."""
+async def _incremental_after_batch(lake: Lake, run: int) -> tuple[float, Timings]:
+    """Land and load a 30-row orders file without gold, then time the gold step alone, then
+    the other flows' builds as their own schedules would run them next (each mart timed)."""
     lake.store.write_atomic(f"landing/orders/gold_bench_{run:03d}.csv", _fixed_orders_file(run))
     timings: list[float] = []
+    by_mart: Timings = {}
 
     async def timed_gold(
         settings: FlowSettings, dsn: str, run_id: uuid.UUID, full: bool = False
@@ -75,20 +100,68 @@ async def _incremental_after_batch(lake: Lake, run: int) -> float:
         started = time.perf_counter()
         builds = await gold_step(settings, dsn, run_id, full)
         timings.append(time.perf_counter() - started)
+        by_mart.update(_by_mart(builds))
         return builds
 
     summary = await run_data_pipeline(lake.settings, steps=PipelineSteps(gold=timed_gold))
     [elapsed] = timings
     _say(f"  30-row batch, incremental gold: {elapsed:.3f} s ({summary.describe()[-160:]})")
-    return elapsed
+    for flow in OWN_SCHEDULES:
+        connection = await asyncpg.connect(lake.dsn)
+        try:
+            builds = await build_marts(
+                connection, marts_for(flow), uuid.uuid4(), lake.settings.base_currency
+            )
+        finally:
+            await connection.close()
+        by_mart.update(_by_mart(builds))
+        for build in builds:
+            _say(f"    {build.describe()}: {build.seconds:.2f} s")
+    return elapsed, by_mart
 
 
-async def _measure(lake: Lake, options: argparse.Namespace) -> None:
+async def _first_run(lake: Lake) -> int:
+    """The first unused batch number (a reused lake already holds earlier rounds' orders)."""
+    connection = await asyncpg.connect(lake.dsn)
+    try:
+        done = await connection.fetchval(
+            "SELECT count(*) FROM silver.orders WHERE order_id LIKE 'BENCH-%'"
+        )
+    finally:
+        await connection.close()
+    return int(done) // BATCH_ORDERS + 1
+
+
+def _passwords_in_use() -> None:
+    """Use the roles' passwords from ECOM_DB_PASSWORD_<OWNER> where set (a shared server whose
+    roles already exist keeps them), else the benchmark's own."""
+    for owner in Owner:
+        given = os.environ.get(f"ECOM_DB_PASSWORD_{owner.value.upper()}")
+        if given:
+            PASSWORDS[owner] = given
+
+
+def _kept_lake(folder: Path, database: str, superuser_url: str) -> Lake:
+    """The lake and database a `--keep` run left in `folder`, as `_create_lake` made them."""
+    flows_url = with_login(
+        superuser_url, OWNERSHIP[Owner.FLOWS].role, PASSWORDS[Owner.FLOWS], database
+    )
+    settings = FlowSettings(
+        _env_file=None,
+        data_dir=folder / "lake",
+        database_url=flows_url,
+        object_store_url=(folder / "lake" / "lake").as_uri(),
+        log_level="WARNING",
+    )
+    return Lake("kept", database, superuser_url, settings)
+
+
+async def _prepare(lake: Lake, options: argparse.Namespace) -> None:
     _say(f"generating {options.orders:,} orders of history ...")
     rows = _generate(lake, options.orders, 90, options.clean)
     _say(f"  {rows:,} rows over all entities; loading into silver (and a first gold build) ...")
     await _load_history(lake)
-    for flow in (GoldFlow.LOYALTY_RECOMMENDATIONS, GoldFlow.TRUST_TRANSPARENCY):
+    for flow in OWN_SCHEDULES:
         connection = await asyncpg.connect(lake.dsn)
         try:
             await build_marts(connection, marts_for(flow), uuid.uuid4(), "USD")
@@ -97,36 +170,67 @@ async def _measure(lake: Lake, options: argparse.Namespace) -> None:
     _generate(lake, 30, None, options.clean)
     await run_data_pipeline(lake.settings)  # the first batch after a backfill carries its tail
 
-    full, pipeline_full, incremental = [], [], []
-    for run in range(1, options.runs + 1):
-        _say(f"round {run}/{options.runs}")
-        full.append(await _full_rebuild(lake, MARTS))
-        pipeline_full.append(await _full_rebuild(lake, marts_for(GoldFlow.DATA_PIPELINE)))
-        incremental.append(await _incremental_after_batch(lake, run))
 
-    full_s, pipeline_s, incremental_s = (
-        statistics.median(values) for values in (full, pipeline_full, incremental)
-    )
-    ratio = incremental_s / full_s
+async def _measure(lake: Lake, options: argparse.Namespace) -> None:
+    full: list[Timings] = []
+    incremental: list[Timings] = []
+    gold_steps: list[float] = []
+    first = await _first_run(lake)
+    for run in range(first, first + options.runs):
+        _say(f"round {run - first + 1}/{options.runs}")
+        full.append(await _full_rebuild(lake))
+        step, by_mart = await _incremental_after_batch(lake, run)
+        gold_steps.append(step)
+        incremental.append(by_mart)
+    _report(options, full, incremental, gold_steps)
+
+
+def _median(timings: list[Timings], mart: Mart) -> float:
+    return statistics.median(run.get(mart.table, 0.0) for run in timings)
+
+
+def _report(
+    options: argparse.Namespace,
+    full: list[Timings],
+    incremental: list[Timings],
+    gold_steps: list[float],
+) -> None:
+    pipeline = marts_for(GoldFlow.DATA_PIPELINE)
+    full_s = statistics.median(sum(run.values()) for run in full)
+    pipeline_s = statistics.median(sum(run[m.table] for m in pipeline) for run in full)
+    step_s = statistics.median(gold_steps)
     print()
     print(f"history: {options.orders:,} orders; medians of {options.runs} run(s)")
+    print(f"  {'mart':<42} {'flow':<24} {'full s':>8} {'incr. s':>8} {'ratio':>7}")
+    for mart in MARTS:
+        mart_full, mart_incremental = _median(full, mart), _median(incremental, mart)
+        print(
+            f"  {mart.table:<42} {mart.flow.value:<24} {mart_full:8.2f} {mart_incremental:8.3f}"
+            f" {mart_incremental / mart_full:7.3f}"
+        )
     print(f"  full rebuild, every mart ({len(MARTS)}):            {full_s:8.2f} s")
-    print(
-        f"  full rebuild, data pipeline marts ({len(marts_for(GoldFlow.DATA_PIPELINE))}):"
-        f"        {pipeline_s:8.2f} s"
-    )
-    print(f"  incremental gold after a 30-row batch:      {incremental_s:8.3f} s")
+    print(f"  full rebuild, data pipeline marts ({len(pipeline)}):        {pipeline_s:8.2f} s")
+    print(f"  incremental gold step after a 30-row batch: {step_s:8.3f} s (with the KPI snapshot)")
+    ratio = step_s / full_s
     print(f"  ratio incremental / full:                   {ratio:8.4f}  (target <= {TARGET})")
-    print(f"  ratio incremental / full of the same marts: {incremental_s / pipeline_s:8.4f}")
+    print(f"  ratio incremental / full of the same marts: {step_s / pipeline_s:8.4f}")
 
 
 async def _run(superuser_url: str, options: argparse.Namespace, folder: Path) -> None:
-    lake = await _create_lake(f"{options.orders:,}", "gold_bench", superuser_url, folder / "lake")
+    if options.reuse:
+        lake = _kept_lake(options.reuse, options.database, superuser_url)
+    else:
+        lake = await _create_lake(
+            f"{options.orders:,}", options.database, superuser_url, folder / "lake"
+        )
     try:
-        await _measure(lake, options)
+        if not options.reuse:
+            await _prepare(lake, options)
+        if options.runs:
+            await _measure(lake, options)
     finally:
-        if options.keep:
-            print(f"kept: database {lake.database}, lake in {folder}")
+        if options.keep or options.reuse:
+            print(f"kept: database {lake.database}, lake in {options.reuse or folder}")
         else:
             await _drop_database(superuser_url, lake.database)
 
@@ -139,8 +243,16 @@ def main() -> None:
     parser.add_argument("--clean", action="store_true", help="generate without faults")
     parser.add_argument("--database-url", help="superuser URL of an existing server")
     parser.add_argument("--keep", action="store_true", help="keep the database and lake")
+    parser.add_argument("--database", default="gold_bench", help="database name on the server")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="FOLDER",
+        help="measure on a kept run's database and lake (its folder) instead of generating",
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    _passwords_in_use()
     run_on_a_server(options, "ecom-bench-gold-", _run)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -119,6 +120,7 @@ class MartBuild:
     rebuilt: list[object] = field(default_factory=list)  # the keys of an incremental build
     rows: int = 0
     results: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of `build_mart`: scope, build, contract and publish
 
     @property
     def warnings(self) -> list[CheckResult]:
@@ -313,6 +315,7 @@ async def build_mart(
     listed = ", ".join(f'"{column}"' for column in columns)
     candidate = f"gold_candidate_{mart.name}"
     build = MartBuild(mart.table, "full")
+    started = time.perf_counter()
     try:
         async with connection.transaction():
             last = await _last_build(connection, mart)
@@ -391,6 +394,7 @@ async def build_mart(
     finally:
         if build.results:
             await record_results(connection, run_id, mart.table, build.results)
+        build.seconds = time.perf_counter() - started
     for warning in build.warnings:
         logger.warning("%s: %s", mart.table, warning.describe())
     return build

@@ -16,14 +16,18 @@
 -- product_id. Candidates are active products only (current version, active not false).
 --
 -- Set-based, and no order is scanned: baskets (each customer's distinct products of kept
--- orders) come from the summary mart's products_bought. Pair counts per segment come from every
--- pair within each basket. For the per-customer ranking, b can only be in a customer's top N if
--- it is among the first N + (products the customer bought - 1) entries of some anchor's list
--- (every unbought product ahead of b in that list scores at least as well, and the rest of those
--- ahead were bought); each list is kept as arrays, so a customer's candidates are slices of
--- their anchors' lists filtered against their own basket. Popularity likewise needs only the
--- segment's first N + (products bought) entries. Customers and products are numbered for the
--- large sort; ties on a number follow the id's order.
+-- orders) come from the summary mart's products_bought. The ranking depends on a customer's
+-- segment and basket only, so it is computed once per profile (a distinct segment and basket,
+-- weighted by its customers) and every customer of the profile gets its rows; the offer,
+-- channel, cadence, action and status are per customer. Pair counts per segment come from
+-- every unordered pair within each profile's basket, counted once and read both ways. For the
+-- per-profile ranking, b can only be in the top N if it is among the first N + (products bought
+-- - 1) entries of some anchor's list (every unbought product ahead of b in that list scores at
+-- least as well, and the rest of those ahead were bought); each list is kept as arrays, so a
+-- profile's candidates are slices of its anchors' lists filtered against its own basket.
+-- Popularity likewise needs only the segment's first N + (products bought) entries. Products
+-- and segments are numbered so the large sorts and hashes compare integers; ties on a number
+-- follow the id's order.
 --
 -- Constants (CTE `settings`, same names in the doc):
 --   RECOMMENDATIONS_PER_CUSTOMER = 3
@@ -55,7 +59,7 @@ params AS (
 ),
 products AS (
     -- Every product's latest version (anchors may be products no longer sold), numbered so the
-    -- large sort below compares integers.
+    -- large sorts below compare integers.
     SELECT row_number() OVER (ORDER BY product_id)::integer AS product, latest.*
     FROM (
         SELECT DISTINCT ON (product_id)
@@ -65,41 +69,66 @@ products AS (
         ORDER BY product_id, is_current DESC, valid_from DESC
     ) AS latest
 ),
--- Every customer of the summary with their basket (distinct products of kept orders, empty
--- without any) as product numbers. A product with no row in silver.products (its every
--- catalogue row rejected) has no number and drops out here: no anchor, no candidate, in no
--- pair or popularity count (docs/loyalty_scoring.md, "Products missing from the catalogue"). Everything per customer below stems from this one row, so
--- no two large intermediate results are joined (the planner cannot estimate such joins).
-baskets AS (
+-- Every customer of the summary with their profile: customers of one segment and one basket
+-- share it, and the ranking is computed once per profile. A product with no row in
+-- silver.products (its every catalogue row rejected) has no number and drops out where the
+-- baskets are numbered: no anchor, no candidate, in no pair or popularity count
+-- (docs/loyalty_scoring.md, "Products missing from the catalogue").
+summary AS (
     SELECT
-        c.customer, c.customer_id, c.segment,
+        customer_id, segment, products_bought, repurchase_interval_days, last_order_at,
+        dense_rank() OVER (ORDER BY segment, products_bought)::integer AS profile
+    FROM loyalty.mart_customer_summary
+),
+profile_ids AS (
+    SELECT
+        profile, segment, products_bought, count(*)::integer AS customers,
+        CASE segment
+            WHEN 'champions' THEN 'champions'
+            WHEN 'loyal' THEN 'loyal customers'
+            WHEN 'potential_loyalist' THEN 'potential loyalists'
+            WHEN 'new' THEN 'new customers'
+            WHEN 'at_risk' THEN 'at-risk customers'
+            WHEN 'cannot_lose' THEN 'cannot-lose customers'
+            WHEN 'hibernating' THEN 'hibernating customers'
+            ELSE 'lost customers'
+        END AS segment_label
+    FROM summary
+    GROUP BY profile, segment, products_bought
+),
+-- The profile's basket as product numbers (products unknown to silver.products dropped).
+profiles AS (
+    SELECT
+        i.profile, i.segment, i.segment_label, i.customers,
         coalesce(array_agg(p.product ORDER BY p.product) FILTER (WHERE p.product IS NOT NULL),
                  '{}') AS products
-    FROM (
-        SELECT row_number() OVER (ORDER BY customer_id)::integer AS customer, customer_id,
-               segment, products_bought
-        FROM loyalty.mart_customer_summary
-    ) AS c
-    LEFT JOIN LATERAL unnest(c.products_bought) AS u (product_id) ON true
+    FROM profile_ids i
+    LEFT JOIN LATERAL unnest(i.products_bought) AS u (product_id) ON true
     LEFT JOIN products p ON p.product_id = u.product_id
-    GROUP BY c.customer, c.customer_id, c.segment
+    GROUP BY i.profile, i.segment, i.segment_label, i.customers
 ),
 product_buyers AS (
-    SELECT b.segment, u.product, count(*) AS buyers
-    FROM baskets b
+    SELECT b.segment, u.product, sum(b.customers) AS buyers
+    FROM profiles b
     CROSS JOIN LATERAL unnest(b.products) AS u (product)
     GROUP BY b.segment, u.product
 ),
 segment_sizes AS (
-    SELECT segment, count(*) AS customers FROM loyalty.mart_customer_summary GROUP BY segment
+    SELECT segment, sum(customers) AS customers FROM profiles GROUP BY segment
 ),
-pair_buyers AS (
-    SELECT b.segment, x.product AS anchor, y.product, count(*) AS co_buyers
-    FROM baskets b
+-- Each unordered pair once (x < y); co-buying is symmetric, so the lists read it both ways.
+pairs AS (
+    SELECT b.segment, x.product AS x, y.product AS y, sum(b.customers) AS co_buyers
+    FROM profiles b
     CROSS JOIN LATERAL unnest(b.products) AS x (product)
     CROSS JOIN LATERAL unnest(b.products) AS y (product)
-    WHERE x.product <> y.product
+    WHERE x.product < y.product
     GROUP BY b.segment, x.product, y.product
+),
+pair_buyers AS (
+    SELECT segment, x AS anchor, y AS product, co_buyers FROM pairs
+    UNION ALL
+    SELECT segment, y, x, co_buyers FROM pairs
 ),
 -- Scores are kept in basis points (1/10000) while ranking: integers compare fast, and the
 -- published score is exactly points / 10000.
@@ -118,8 +147,8 @@ affinities AS (
     CROSS JOIN settings st
     WHERE pr.co_buyers >= st.min_co_buyers
 ),
--- Each anchor's list as arrays in list order: a customer's candidates are slices of their
--- anchors' lists, and "not bought" is a test against their own basket, with no join.
+-- Each anchor's list as arrays in list order: a profile's candidates are slices of its
+-- anchors' lists, and "not bought" is a test against its own basket, with no join.
 anchor_lists AS (
     SELECT
         segment, anchor,
@@ -133,8 +162,8 @@ anchor_lists AS (
     GROUP BY segment, anchor
 ),
 anchored AS (
-    SELECT b.customer, b.customer_id, e.product, e.points, e.co_buyers, a.anchor
-    FROM baskets b
+    SELECT b.profile, e.product, e.points, e.co_buyers, a.anchor
+    FROM profiles b
     CROSS JOIN settings st
     CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
     JOIN anchor_lists l ON l.list_key = b.segment || '/' || a.anchor
@@ -147,17 +176,17 @@ anchored AS (
     WHERE e.product <> ALL (b.products)
 ),
 co_purchase AS (
-    SELECT DISTINCT ON (x.customer, x.product)
-        x.customer, x.customer_id, x.product, x.points, x.anchor
+    SELECT DISTINCT ON (x.profile, x.product)
+        x.profile, x.product, x.points, x.anchor
     FROM anchored x
-    ORDER BY x.customer, x.product, x.points DESC, x.co_buyers DESC, x.anchor
+    ORDER BY x.profile, x.product, x.points DESC, x.co_buyers DESC, x.anchor
 ),
 co_purchase_top AS (
     SELECT ranked.*
     FROM (
         SELECT
             cp.*,
-            row_number() OVER (PARTITION BY cp.customer ORDER BY cp.points DESC, cp.product)
+            row_number() OVER (PARTITION BY cp.profile ORDER BY cp.points DESC, cp.product)
                 AS rank
         FROM co_purchase cp
     ) AS ranked
@@ -177,18 +206,18 @@ popularity_lists AS (
     ) AS sp
     GROUP BY pb.segment
 ),
--- Only customers with fewer co-purchase candidates than places need the fallback.
+-- Only profiles with fewer co-purchase candidates than places need the fallback.
 short AS (
-    SELECT b.customer, b.customer_id, b.segment, b.products, coalesce(f.products, '{}') AS found
-    FROM baskets b
+    SELECT b.profile, b.segment, b.products, coalesce(f.products, '{}') AS found
+    FROM profiles b
     LEFT JOIN (
-        SELECT customer, array_agg(product) AS products FROM co_purchase_top GROUP BY customer
-    ) AS f ON f.customer = b.customer
+        SELECT profile, array_agg(product) AS products FROM co_purchase_top GROUP BY profile
+    ) AS f ON f.profile = b.profile
     CROSS JOIN settings st
     WHERE coalesce(cardinality(f.products), 0) < st.recommendations_per_customer
 ),
 popular AS (
-    SELECT s.customer, s.customer_id, u.product, u.points
+    SELECT s.profile, u.product, u.points
     FROM short s
     CROSS JOIN settings st
     JOIN popularity_lists l ON l.segment = s.segment
@@ -199,22 +228,38 @@ popular AS (
     WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.found)
 ),
 candidates AS (
-    SELECT customer, customer_id, product, points, 'co_purchase' AS basis, anchor
+    SELECT profile, product, points, 'co_purchase' AS basis, anchor
     FROM co_purchase_top
     UNION ALL
-    SELECT customer, customer_id, product, points, 'segment_popularity', NULL
+    SELECT profile, product, points, 'segment_popularity', NULL
     FROM popular
 ),
+-- Each profile's published recommendations, everything that follows from segment and basket.
 ranked AS (
     SELECT
-        c.customer_id, p.product_id, p.name AS product_name, c.points, c.basis,
-        anchor.product_id AS anchor_id, anchor.name AS anchor_name,
+        c.profile, p.product_id, p.name AS product_name, c.points, c.basis,
+        anchor.product_id AS anchor_id,
+        CASE c.basis
+            WHEN 'co_purchase' THEN format(
+                'Bought by %s%% of %s who bought %s',
+                round(c.points / 100.0), pr.segment_label, anchor.name)
+            ELSE format(
+                'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
+                pr.segment_label, round(c.points / 100.0))
+        END AS reason,
         row_number() OVER (
-            PARTITION BY c.customer ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
+            PARTITION BY c.profile ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
         ) AS rank
     FROM candidates c
+    JOIN profile_ids pr ON pr.profile = c.profile
     JOIN products p ON p.product = c.product
     LEFT JOIN products anchor ON anchor.product = c.anchor
+),
+published AS (
+    SELECT r.*
+    FROM ranked r
+    CROSS JOIN settings st
+    WHERE r.rank <= st.recommendations_per_customer
 ),
 -- Each customer's contact details: the preferred channel decides between several enabled
 -- preferences at one level, in the order reminders.reminder_candidates uses (the customer's
@@ -224,7 +269,7 @@ contacts AS (
         s.customer_id, s.segment,
         CASE WHEN c.preferred_channel IN ('email', 'sms', 'push') THEN c.preferred_channel END
             AS preferred_channel
-    FROM loyalty.mart_customer_summary s
+    FROM summary s
     LEFT JOIN silver.customers c ON c.customer_id = s.customer_id AND c.is_current
 ),
 customer_channels AS (
@@ -235,12 +280,14 @@ customer_channels AS (
     ORDER BY k.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
              array_position(ARRAY['email', 'sms', 'push'], p.channel), p.preference_id
 ),
+-- A segment's channel depends on the customer's preferred channel only: one choice per
+-- segment and preferred channel (or none), not per customer.
 segment_channels AS (
-    SELECT DISTINCT ON (k.customer_id) k.customer_id, p.channel
+    SELECT DISTINCT ON (p.segment, k.preferred_channel) p.segment, k.preferred_channel, p.channel
     FROM reminders.reminder_preferences p
-    JOIN contacts k ON k.segment = p.segment
+    CROSS JOIN (VALUES ('email'), ('sms'), ('push'), (NULL)) AS k (preferred_channel)
     WHERE p.scope = 'segment' AND p.enabled
-    ORDER BY k.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
+    ORDER BY p.segment, k.preferred_channel, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
              array_position(ARRAY['email', 'sms', 'push'], p.channel), p.preference_id
 ),
 outbox AS (
@@ -253,17 +300,7 @@ outbox AS (
 ),
 customer_offers AS (
     SELECT
-        s.customer_id, s.segment,
-        CASE s.segment
-            WHEN 'champions' THEN 'champions'
-            WHEN 'loyal' THEN 'loyal customers'
-            WHEN 'potential_loyalist' THEN 'potential loyalists'
-            WHEN 'new' THEN 'new customers'
-            WHEN 'at_risk' THEN 'at-risk customers'
-            WHEN 'cannot_lose' THEN 'cannot-lose customers'
-            WHEN 'hibernating' THEN 'hibernating customers'
-            ELSE 'lost customers'
-        END AS segment_label,
+        s.customer_id, s.segment, s.profile,
         CASE
             WHEN s.segment IN ('champions', 'loyal') THEN 'loyal_10'
             WHEN s.segment IN ('at_risk', 'cannot_lose') THEN 'winback_15'
@@ -277,15 +314,17 @@ customer_offers AS (
         pa.as_of_date - (s.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
         coalesce(cc.channel, sc.channel, k.preferred_channel, 'email') AS channel,
         pa.as_of_date
-    FROM loyalty.mart_customer_summary s
+    FROM summary s
     CROSS JOIN settings st
     CROSS JOIN params pa
     JOIN contacts k ON k.customer_id = s.customer_id
     LEFT JOIN customer_channels cc ON cc.customer_id = s.customer_id
-    LEFT JOIN segment_channels sc ON sc.customer_id = s.customer_id
+    LEFT JOIN segment_channels sc
+        ON sc.segment = s.segment
+        AND sc.preferred_channel IS NOT DISTINCT FROM k.preferred_channel
 )
 SELECT
-    r.customer_id,
+    c.customer_id,
     r.product_id,
     r.rank::smallint AS rank,
     c.segment,
@@ -293,14 +332,7 @@ SELECT
     (r.points / 10000.0)::numeric(8, 4) AS score,
     r.basis,
     r.anchor_id AS anchor_product_id,
-    CASE r.basis
-        WHEN 'co_purchase' THEN format(
-            'Bought by %s%% of %s who bought %s',
-            round(r.points / 100.0), c.segment_label, r.anchor_name)
-        ELSE format(
-            'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
-            c.segment_label, round(r.points / 100.0))
-    END AS reason,
+    r.reason,
     c.discount_tier,
     CASE c.discount_tier
         WHEN 'loyal_10' THEN 10 WHEN 'winback_15' THEN 15 WHEN 'standard_5' THEN 5 ELSE 0
@@ -316,10 +348,8 @@ SELECT
     CASE WHEN o.queued THEN 'queued' WHEN o.sent THEN 'notified' ELSE 'new' END AS status,
     c.as_of_date,
     now() AS refreshed_at
-FROM ranked r
-CROSS JOIN settings st
-JOIN customer_offers c ON c.customer_id = r.customer_id
-LEFT JOIN outbox o ON o.customer_id = r.customer_id AND o.product_id = r.product_id
-WHERE r.rank <= st.recommendations_per_customer
+FROM customer_offers c
+JOIN published r ON r.profile = c.profile
+LEFT JOIN outbox o ON o.customer_id = c.customer_id AND o.product_id = r.product_id
 -- In key order, so publishing appends to the primary key's index instead of scattering.
-ORDER BY r.customer_id, r.product_id
+ORDER BY c.customer_id, r.product_id

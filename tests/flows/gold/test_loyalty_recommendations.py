@@ -318,3 +318,34 @@ async def test_a_product_missing_from_the_catalogue_is_neither_anchor_nor_candid
     assert await database.rows(
         "SELECT products_bought FROM loyalty.mart_customer_summary WHERE customer_id = 'V5'"
     ) == [(["P-X"],)]
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_customers_sharing_a_basket_each_count_and_get_the_same_recommendations(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    shop = Shop(silver)
+    await write_new_customers(shop)
+    # Two more new customers with T2's basket: the ranking is computed once for the three, but
+    # every one of them counts as a buyer. New buyers: A 8, B 8 of 10 customers; A and B
+    # together 6 (U1 U2 U4 T2 W1 W2), A and C 3 (U1 U3 U4), B and C 2, B and G 2.
+    for customer_id in ("W1", "W2"):
+        await shop.customer(customer_id, (at(11, 18), ("P-A", "P-B")))
+
+    await build(pipeline_dsn, *MARTS)
+
+    by_kenya = "Bought by {}% of new customers who bought Kenya AA beans"
+    fallback = FALLBACK.format("new customers", 20)
+    assert await recommendations(database, "T1") == [
+        (1, "P-B", Decimal("0.7500"), "co_purchase", "P-A", by_kenya.format(75)),
+        (2, "P-C", Decimal("0.3750"), "co_purchase", "P-A", by_kenya.format(38)),
+        (3, "P-D", Decimal("0.2000"), "segment_popularity", None, fallback),
+    ]  # fmt: skip
+    shared = [
+        (1, "P-C", Decimal("0.3750"), "co_purchase", "P-A", by_kenya.format(38)),
+        (2, "P-G", Decimal("0.2500"), "co_purchase", "P-B",
+         "Bought by 25% of new customers who bought Burr grinder"),
+        (3, "P-D", Decimal("0.2000"), "segment_popularity", None, fallback),
+    ]  # fmt: skip
+    for customer_id in ("T2", "W1", "W2"):
+        assert await recommendations(database, customer_id) == shared
