@@ -274,24 +274,37 @@ async def _raw_copy_seconds(lake: Lake, bronze_path: str, rounds: int) -> list[f
     connection = await asyncpg.connect(lake.superuser_dsn)
     try:
         await connection.execute(f"CREATE UNLOGGED TABLE public.bench_raw_copy ({definition})")
-        timings = []
-        for _ in range(rounds):
-            await connection.execute("TRUNCATE public.bench_raw_copy")
-            started = time.perf_counter()
-            with lake.store.open_read(bronze_path) as stream:
-                await connection.copy_to_table(
-                    "bench_raw_copy",
-                    schema_name="public",
-                    source=stream,
-                    columns=columns,
-                    format="csv",
-                    header=True,
-                )
-            timings.append(time.perf_counter() - started)
-            _say(f"  raw COPY: {timings[-1]:.2f} s")
+        timings = await _timed_copies(
+            connection, lake, bronze_path, "bench_raw_copy", columns, rounds, "raw COPY"
+        )
         await connection.execute("DROP TABLE public.bench_raw_copy")
     finally:
         await connection.close()
+    return timings
+
+
+async def _timed_copies(
+    connection: asyncpg.Connection,
+    lake: Lake,
+    bronze_path: str,
+    table: str,
+    columns: list[str],
+    rounds: int,
+    label: str,
+) -> list[float]:
+    """COPY the bronze file into `public.<table>` (emptied first), `rounds` times: the seconds
+    each took."""
+    timings = []
+    for _ in range(rounds):
+        await connection.execute(f"TRUNCATE public.{table}")
+        started = time.perf_counter()
+        with lake.store.open_read(bronze_path) as stream:
+            await connection.copy_to_table(
+                table, schema_name="public", source=stream, columns=columns, format="csv",
+                header=True,
+            )  # fmt: skip
+        timings.append(time.perf_counter() - started)
+        _say(f"  {label}: {timings[-1]:.2f} s")
     return timings
 
 
@@ -329,21 +342,10 @@ async def _durable_floor_seconds(lake: Lake, file: BronzeFile, rounds: int) -> l
                 f'ALTER TABLE public.bench_durable_floor ALTER COLUMN "{row["name"]}"'
                 f" SET DEFAULT {value}::{row['type']}"
             )
-        timings = []
-        for _ in range(rounds):
-            await connection.execute("TRUNCATE public.bench_durable_floor")
-            started = time.perf_counter()
-            with lake.store.open_read(file.bronze_path) as stream:
-                await connection.copy_to_table(
-                    "bench_durable_floor",
-                    schema_name="public",
-                    source=stream,
-                    columns=columns,
-                    format="csv",
-                    header=True,
-                )
-            timings.append(time.perf_counter() - started)
-            _say(f"  durable floor COPY: {timings[-1]:.2f} s")
+        timings = await _timed_copies(
+            connection, lake, file.bronze_path, "bench_durable_floor", columns, rounds,
+            "durable floor COPY",
+        )  # fmt: skip
         await connection.execute("DROP TABLE public.bench_durable_floor")
     finally:
         await connection.close()
