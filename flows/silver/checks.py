@@ -383,7 +383,7 @@ def _fx_conversion(
         # a day past the last rate to the last day, and a row without a day finds no rate.
         rate = "fx_day.rate"
         fx_join = (
-            f" LEFT JOIN stage_fx_days fx_day ON fx_day.currency = typed.{currency}"
+            f" LEFT JOIN stage_fx_days fx_day ON fx_day.currency = typed.{currency}"  # nosec B608 # columns from SILVER_TABLES declarations; values bound
             f" AND fx_day.day = least({row_day}, (SELECT max(d.day) FROM stage_fx_days d))"
             f" AND {row_day} IS NOT NULL"
         )
