@@ -17,6 +17,7 @@ from console import format as fmt
 from console.api import ApiError
 from console.pages import CallerDep, paging, render
 from console.screens import Screen
+from shared.headers import bounded_decimal
 from shared.identity import Role
 from shared.vocabularies.loyalty import TIERS
 
@@ -40,6 +41,12 @@ SEGMENT_SORTS: dict[str, str] = {
 SEGMENT_PAGE_SIZE = 50
 
 
+def _page_offset(text: str) -> int:
+    """The page's offset from the URL: up to eight ASCII digits, else the first page."""
+    number = bounded_decimal(text)
+    return number if number is not None and number < 10**8 else 0
+
+
 @dataclass(frozen=True)
 class SegmentQuery:
     """The segment page's own query: a tier, an order and a page, each checked against what it
@@ -55,7 +62,7 @@ class SegmentQuery:
         return cls(
             tier=tier if tier in TIERS else "",
             sort=sort if sort in SEGMENT_SORTS else "-monetary",
-            offset=int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 9 else 0,
+            offset=_page_offset(offset),
         )
 
     def api_params(self) -> dict[str, Any]:
