@@ -18,16 +18,16 @@
 -- Set-based, and no order is scanned: baskets (each customer's distinct products of kept
 -- orders) come from the summary mart's products_bought. The ranking depends on a customer's
 -- segment and basket only, so it is computed once per profile (a distinct segment and basket,
--- weighted by its customers) and every customer of the profile gets its rows; the offer,
--- channel, cadence, action and status are per customer. Pair counts per segment come from
--- every unordered pair within each profile's basket, counted once and read both ways. For the
--- per-profile ranking, b can only be in the top N if it is among the first N + (products bought
--- - 1) entries of some anchor's list (every unbought product ahead of b in that list scores at
--- least as well, and the rest of those ahead were bought); each list is kept as arrays, so a
--- profile's candidates are slices of its anchors' lists filtered against its own basket.
--- Popularity likewise needs only the segment's first N + (products bought) entries. Products
--- and segments are numbered so the large sorts and hashes compare integers; ties on a number
--- follow the id's order.
+-- grouped by hashing and keeping its customers) and every customer of the profile gets its
+-- rows; the offer, channel, cadence, action and status are per customer. Buyers and pair counts
+-- per segment come in one pass over each profile's basket (every product with itself and with
+-- each later one, the pair put in number order), read both ways. For the per-profile ranking,
+-- b can only be in the top N if it is among the first N + (products bought - 1) entries of some
+-- anchor's list (every unbought product ahead of b in that list scores at least as well, and
+-- the rest of those ahead were bought); each list is kept as arrays, so a profile's candidates
+-- are slices of its anchors' lists filtered against its own basket. Popularity likewise needs
+-- only the segment's first N + (products bought) entries. Products and segments are numbered
+-- so the large sorts and hashes compare integers; ties on a number follow the id's order.
 --
 -- Constants (CTE `settings`, same names in the doc):
 --   RECOMMENDATIONS_PER_CUSTOMER = 3
@@ -59,7 +59,7 @@ params AS (
 ),
 products AS (
     -- Every product's latest version (anchors may be products no longer sold), numbered so the
-    -- large sorts below compare integers.
+    -- large hashes below compare integers.
     SELECT row_number() OVER (ORDER BY product_id)::integer AS product, latest.*
     FROM (
         SELECT DISTINCT ON (product_id)
@@ -69,20 +69,19 @@ products AS (
         ORDER BY product_id, is_current DESC, valid_from DESC
     ) AS latest
 ),
--- Every customer of the summary with their profile: customers of one segment and one basket
--- share it, and the ranking is computed once per profile. A product with no row in
--- silver.products (its every catalogue row rejected) has no number and drops out where the
--- baskets are numbered: no anchor, no candidate, in no pair or popularity count
--- (docs/loyalty_scoring.md, "Products missing from the catalogue").
-summary AS (
+-- Customers of one segment and one basket share a profile, and the ranking is computed once per
+-- profile. Grouped by hashing, not sorting (profile numbers are internal and only join); each
+-- profile keeps its customers, so its rows reach them without matching baskets again.
+baskets AS (
     SELECT
-        customer_id, segment, products_bought, repurchase_interval_days, last_order_at,
-        dense_rank() OVER (ORDER BY segment, products_bought)::integer AS profile
+        segment, products_bought, count(*)::integer AS customers,
+        array_agg(customer_id) AS customer_ids
     FROM loyalty.mart_customer_summary
+    GROUP BY segment, products_bought
 ),
-profile_ids AS (
+segments AS (
     SELECT
-        profile, segment, products_bought, count(*)::integer AS customers,
+        segment, row_number() OVER (ORDER BY segment)::integer AS seg,
         CASE segment
             WHEN 'champions' THEN 'champions'
             WHEN 'loyal' THEN 'loyal customers'
@@ -93,134 +92,148 @@ profile_ids AS (
             WHEN 'hibernating' THEN 'hibernating customers'
             ELSE 'lost customers'
         END AS segment_label
-    FROM summary
-    GROUP BY profile, segment, products_bought
+    FROM (SELECT DISTINCT segment FROM baskets) AS s
 ),
--- The profile's basket as product numbers (products unknown to silver.products dropped).
+-- Product numbers by product_id, to translate baskets without a join per basket.
+product_numbers AS (
+    SELECT jsonb_object_agg(product_id, product) AS numbers FROM products
+),
+-- The profile's basket as product numbers (products unknown to silver.products dropped: no
+-- anchor, no candidate, in no pair or popularity count; docs/loyalty_scoring.md, "Products
+-- missing from the catalogue").
 profiles AS (
     SELECT
-        i.profile, i.segment, i.segment_label, i.customers,
-        coalesce(array_agg(p.product ORDER BY p.product) FILTER (WHERE p.product IS NOT NULL),
-                 '{}') AS products
-    FROM profile_ids i
-    LEFT JOIN LATERAL unnest(i.products_bought) AS u (product_id) ON true
-    LEFT JOIN products p ON p.product_id = u.product_id
-    GROUP BY i.profile, i.segment, i.segment_label, i.customers
+        row_number() OVER ()::integer AS profile, b.segment, g.seg, g.segment_label,
+        b.customers, b.customer_ids,
+        ARRAY(
+            SELECT (n.numbers ->> u.product_id)::integer
+            FROM unnest(b.products_bought) AS u (product_id)
+            WHERE n.numbers ? u.product_id
+        ) AS products
+    FROM baskets b
+    JOIN segments g ON g.segment = b.segment
+    CROSS JOIN product_numbers n
 ),
-product_buyers AS (
-    SELECT b.segment, u.product, sum(b.customers) AS buyers
+-- In one pass over the baskets: each product paired with itself (x = y: its buyers) and with
+-- every later product of the basket (x < y: each unordered pair once, its co-buyers), the pair
+-- put in number order so the order a basket lists its products in does not matter.
+counts AS (
+    SELECT
+        b.seg, least(x.product, y.product) AS x, greatest(x.product, y.product) AS y,
+        sum(b.customers) AS customers
     FROM profiles b
-    CROSS JOIN LATERAL unnest(b.products) AS u (product)
-    GROUP BY b.segment, u.product
+    CROSS JOIN LATERAL unnest(b.products) WITH ORDINALITY AS x (product, i)
+    CROSS JOIN LATERAL unnest(b.products[x.i:]) AS y (product)
+    GROUP BY 1, 2, 3
 ),
-segment_sizes AS (
-    SELECT segment, sum(customers) AS customers FROM profiles GROUP BY segment
-),
--- Each unordered pair once (x < y); co-buying is symmetric, so the lists read it both ways.
-pairs AS (
-    SELECT b.segment, x.product AS x, y.product AS y, sum(b.customers) AS co_buyers
-    FROM profiles b
-    CROSS JOIN LATERAL unnest(b.products) AS x (product)
-    CROSS JOIN LATERAL unnest(b.products) AS y (product)
-    WHERE x.product < y.product
-    GROUP BY b.segment, x.product, y.product
-),
+-- Co-buying is symmetric: each pair read both ways.
 pair_buyers AS (
-    SELECT segment, x AS anchor, y AS product, co_buyers FROM pairs
+    SELECT seg, x AS anchor, y AS product, customers AS co_buyers FROM counts WHERE x < y
     UNION ALL
-    SELECT segment, y, x, co_buyers FROM pairs
+    SELECT seg, y, x, customers FROM counts WHERE x < y
 ),
 -- Scores are kept in basis points (1/10000) while ranking: integers compare fast, and the
 -- published score is exactly points / 10000.
 affinities AS (
     SELECT
-        pr.segment, pr.anchor, pr.product, pr.co_buyers, ap.points,
+        pr.seg, pr.anchor, pr.product, pr.co_buyers, ap.points,
         row_number() OVER (
-            PARTITION BY pr.segment, pr.anchor ORDER BY ap.points DESC, pr.product
+            PARTITION BY pr.seg, pr.anchor ORDER BY ap.points DESC, pr.product
         ) AS position
     FROM pair_buyers pr
-    JOIN product_buyers pb ON pb.segment = pr.segment AND pb.product = pr.anchor
+    JOIN counts pb ON pb.seg = pr.seg AND pb.x = pr.anchor AND pb.y = pr.anchor
     JOIN products p ON p.product = pr.product AND p.recommendable
     CROSS JOIN LATERAL (
-        SELECT round(pr.co_buyers * 10000.0 / pb.buyers)::integer AS points
+        SELECT round(pr.co_buyers * 10000.0 / pb.customers)::integer AS points
     ) AS ap
     CROSS JOIN settings st
     WHERE pr.co_buyers >= st.min_co_buyers
 ),
--- Each anchor's list as arrays in list order: a profile's candidates are slices of its
--- anchors' lists, and "not bought" is a test against its own basket, with no join.
+-- Each anchor's list as arrays in list order, under one integer key for segment and anchor so
+-- a basket's anchors find exactly their lists by hashing.
 anchor_lists AS (
     SELECT
-        segment, anchor,
-        -- One key over both, so a basket is first unnested into its anchors which then find
-        -- exactly their lists (the segment alone would pair each basket with all its lists).
-        segment || '/' || anchor AS list_key,
+        (seg::bigint << 32) + anchor AS list_key,
         array_agg(product ORDER BY position) AS products,
         array_agg(points ORDER BY position) AS points,
         array_agg(co_buyers ORDER BY position) AS co_buyers
     FROM affinities
-    GROUP BY segment, anchor
+    GROUP BY seg, anchor
 ),
+-- Each profile's candidates: b can only be in a profile's top N if it is among the first
+-- N + (products bought - 1) entries of some anchor's list (every unbought product ahead of b in
+-- that list scores at least as well, and the rest of those ahead were bought), so a profile's
+-- candidates are slices of its anchors' lists filtered against its own basket. Unnested in the
+-- select list, so the slices stream instead of being collected per anchor first.
 anchored AS (
-    SELECT b.profile, e.product, e.points, e.co_buyers, a.anchor
+    SELECT
+        b.profile, b.products AS basket, a.anchor,
+        unnest(l.products[1:r.reach]) AS product,
+        unnest(l.points[1:r.reach]) AS points,
+        unnest(l.co_buyers[1:r.reach]) AS co_buyers
     FROM profiles b
     CROSS JOIN settings st
     CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
-    JOIN anchor_lists l ON l.list_key = b.segment || '/' || a.anchor
+    JOIN anchor_lists l ON l.list_key = (b.seg::bigint << 32) + a.anchor
     CROSS JOIN LATERAL (
         SELECT st.recommendations_per_customer + cardinality(b.products) - 1 AS reach
     ) AS r
-    CROSS JOIN LATERAL unnest(
-        l.products[1:r.reach], l.points[1:r.reach], l.co_buyers[1:r.reach]
-    ) AS e (product, points, co_buyers)
-    WHERE e.product <> ALL (b.products)
 ),
+-- A product reached from several anchors keeps its best (then more co-buyers, then the lower
+-- anchor), and each profile keeps its top N.
 co_purchase AS (
-    SELECT DISTINCT ON (x.profile, x.product)
-        x.profile, x.product, x.points, x.anchor
-    FROM anchored x
-    ORDER BY x.profile, x.product, x.points DESC, x.co_buyers DESC, x.anchor
-),
-co_purchase_top AS (
     SELECT ranked.*
     FROM (
         SELECT
             cp.*,
             row_number() OVER (PARTITION BY cp.profile ORDER BY cp.points DESC, cp.product)
                 AS rank
-        FROM co_purchase cp
+        FROM (
+            SELECT DISTINCT ON (x.profile, x.product) x.profile, x.product, x.points, x.anchor
+            FROM anchored x
+            WHERE x.product <> ALL (x.basket)
+            ORDER BY x.profile, x.product, x.points DESC, x.co_buyers DESC, x.anchor
+        ) AS cp
     ) AS ranked
     CROSS JOIN settings st
     WHERE ranked.rank <= st.recommendations_per_customer
 ),
 popularity_lists AS (
     SELECT
-        pb.segment,
-        array_agg(pb.product ORDER BY sp.points DESC, pb.product) AS products,
-        array_agg(sp.points ORDER BY sp.points DESC, pb.product) AS points
-    FROM product_buyers pb
-    JOIN segment_sizes ss ON ss.segment = pb.segment
-    JOIN products p ON p.product = pb.product AND p.recommendable
+        pb.seg,
+        array_agg(pb.x ORDER BY sp.points DESC, pb.x) AS products,
+        array_agg(sp.points ORDER BY sp.points DESC, pb.x) AS points
+    FROM counts pb
+    JOIN segments g ON g.seg = pb.seg
+    JOIN (SELECT segment, sum(customers) AS customers FROM baskets GROUP BY segment) AS ss
+        ON ss.segment = g.segment
+    JOIN products p ON p.product = pb.x AND p.recommendable
     CROSS JOIN LATERAL (
-        SELECT round(pb.buyers * 10000.0 / ss.customers)::integer AS points
+        SELECT round(pb.customers * 10000.0 / ss.customers)::integer AS points
     ) AS sp
-    GROUP BY pb.segment
+    WHERE pb.x = pb.y
+    GROUP BY pb.seg
 ),
--- Only profiles with fewer co-purchase candidates than places need the fallback.
+-- Only profiles with fewer co-purchase candidates than places need the fallback, ranked after
+-- every co-purchase candidate; the segment's first N + (products bought) entries suffice.
 short AS (
-    SELECT b.profile, b.segment, b.products, coalesce(f.products, '{}') AS found
+    SELECT b.profile, b.seg, b.products, coalesce(f.products, '{}') AS found
     FROM profiles b
     LEFT JOIN (
-        SELECT profile, array_agg(product) AS products FROM co_purchase_top GROUP BY profile
+        SELECT profile, array_agg(product) AS products FROM co_purchase GROUP BY profile
     ) AS f ON f.profile = b.profile
     CROSS JOIN settings st
     WHERE coalesce(cardinality(f.products), 0) < st.recommendations_per_customer
 ),
 popular AS (
-    SELECT s.profile, u.product, u.points
+    SELECT
+        s.profile, u.product, u.points,
+        cardinality(s.found) + row_number() OVER (
+            PARTITION BY s.profile ORDER BY u.points DESC, u.product
+        ) AS rank
     FROM short s
     CROSS JOIN settings st
-    JOIN popularity_lists l ON l.segment = s.segment
+    JOIN popularity_lists l ON l.seg = s.seg
     CROSS JOIN LATERAL (
         SELECT st.recommendations_per_customer + cardinality(s.products) AS reach
     ) AS r
@@ -228,56 +241,50 @@ popular AS (
     WHERE u.product <> ALL (s.products) AND u.product <> ALL (s.found)
 ),
 candidates AS (
-    SELECT profile, product, points, 'co_purchase' AS basis, anchor
-    FROM co_purchase_top
+    SELECT profile, product, points, 'co_purchase' AS basis, anchor, rank
+    FROM co_purchase
     UNION ALL
-    SELECT profile, product, points, 'segment_popularity', NULL
+    SELECT profile, product, points, 'segment_popularity', NULL, rank
     FROM popular
 ),
 -- Each profile's published recommendations, everything that follows from segment and basket.
-ranked AS (
+published AS (
     SELECT
-        c.profile, p.product_id, p.name AS product_name, c.points, c.basis,
-        anchor.product_id AS anchor_id,
+        b.customer_ids, p.product_id, p.name AS product_name, c.points, c.basis,
+        anchor.product_id AS anchor_id, c.rank,
         CASE c.basis
             WHEN 'co_purchase' THEN format(
                 'Bought by %s%% of %s who bought %s',
-                round(c.points / 100.0), pr.segment_label, anchor.name)
+                round(c.points / 100.0), b.segment_label, anchor.name)
             ELSE format(
                 'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
-                pr.segment_label, round(c.points / 100.0))
-        END AS reason,
-        row_number() OVER (
-            PARTITION BY c.profile ORDER BY c.basis = 'co_purchase' DESC, c.points DESC, c.product
-        ) AS rank
+                b.segment_label, round(c.points / 100.0))
+        END AS reason
     FROM candidates c
-    JOIN profile_ids pr ON pr.profile = c.profile
+    CROSS JOIN settings st
+    JOIN profiles b ON b.profile = c.profile
     JOIN products p ON p.product = c.product
     LEFT JOIN products anchor ON anchor.product = c.anchor
+    WHERE c.rank <= st.recommendations_per_customer
 ),
-published AS (
-    SELECT r.*
-    FROM ranked r
-    CROSS JOIN settings st
-    WHERE r.rank <= st.recommendations_per_customer
-),
--- Each customer's contact details: the preferred channel decides between several enabled
--- preferences at one level, in the order reminders.reminder_candidates uses (the customer's
--- preferred channel, then email, sms, push), so both marts name the same channel.
-contacts AS (
+-- A customer's preferred channel (current silver.customers row) when it is one we send on.
+preferred AS (
     SELECT
-        s.customer_id, s.segment,
-        CASE WHEN c.preferred_channel IN ('email', 'sms', 'push') THEN c.preferred_channel END
+        customer_id,
+        CASE WHEN preferred_channel IN ('email', 'sms', 'push') THEN preferred_channel END
             AS preferred_channel
-    FROM summary s
-    LEFT JOIN silver.customers c ON c.customer_id = s.customer_id AND c.is_current
+    FROM silver.customers
+    WHERE is_current
 ),
+-- Several enabled preferences at one level: the customer's preferred channel decides, then
+-- email, sms, push, in the order reminders.reminder_candidates uses, so both marts name the
+-- same channel.
 customer_channels AS (
-    SELECT DISTINCT ON (k.customer_id) k.customer_id, p.channel
+    SELECT DISTINCT ON (p.customer_id) p.customer_id, p.channel
     FROM reminders.reminder_preferences p
-    JOIN contacts k ON k.customer_id = p.customer_id
+    LEFT JOIN preferred k ON k.customer_id = p.customer_id
     WHERE p.scope = 'customer' AND p.enabled
-    ORDER BY k.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
+    ORDER BY p.customer_id, p.channel IS NOT DISTINCT FROM k.preferred_channel DESC,
              array_position(ARRAY['email', 'sms', 'push'], p.channel), p.preference_id
 ),
 -- A segment's channel depends on the customer's preferred channel only: one choice per
@@ -298,9 +305,10 @@ outbox AS (
     FROM reminders.notification_outbox
     GROUP BY customer_id, product_id
 ),
+-- Per customer: the offer, cadence, recency and channel.
 customer_offers AS (
     SELECT
-        s.customer_id, s.segment, s.profile,
+        s.customer_id, s.segment,
         CASE
             WHEN s.segment IN ('champions', 'loyal') THEN 'loyal_10'
             WHEN s.segment IN ('at_risk', 'cannot_lose') THEN 'winback_15'
@@ -314,10 +322,10 @@ customer_offers AS (
         pa.as_of_date - (s.last_order_at AT TIME ZONE 'UTC')::date AS recency_days,
         coalesce(cc.channel, sc.channel, k.preferred_channel, 'email') AS channel,
         pa.as_of_date
-    FROM summary s
+    FROM loyalty.mart_customer_summary s
     CROSS JOIN settings st
     CROSS JOIN params pa
-    JOIN contacts k ON k.customer_id = s.customer_id
+    LEFT JOIN preferred k ON k.customer_id = s.customer_id
     LEFT JOIN customer_channels cc ON cc.customer_id = s.customer_id
     LEFT JOIN segment_channels sc
         ON sc.segment = s.segment
@@ -348,8 +356,9 @@ SELECT
     CASE WHEN o.queued THEN 'queued' WHEN o.sent THEN 'notified' ELSE 'new' END AS status,
     c.as_of_date,
     now() AS refreshed_at
-FROM customer_offers c
-JOIN published r ON r.profile = c.profile
+FROM published r
+CROSS JOIN LATERAL unnest(r.customer_ids) AS m (customer_id)
+JOIN customer_offers c ON c.customer_id = m.customer_id
 LEFT JOIN outbox o ON o.customer_id = c.customer_id AND o.product_id = r.product_id
 -- In key order, so publishing appends to the primary key's index instead of scattering.
 ORDER BY c.customer_id, r.product_id

@@ -349,3 +349,31 @@ async def test_customers_sharing_a_basket_each_count_and_get_the_same_recommenda
     ]  # fmt: skip
     for customer_id in ("T2", "W1", "W2"):
         assert await recommendations(database, customer_id) == shared
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_the_order_a_basket_lists_its_products_in_changes_nothing(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    query = (
+        "SELECT customer_id, product_id, rank, score, basis, anchor_product_id, reason"
+        " FROM loyalty.mart_loyalty_recommendations ORDER BY customer_id, rank"
+    )
+    before = await database.rows(query)
+    # Pairs are counted once per basket whichever of the two products it lists first: with
+    # some baskets reversed, P-A/P-B and P-A/P-C are listed both ways across the segment.
+    await database.fetch(
+        "UPDATE loyalty.mart_customer_summary SET products_bought = ARRAY("
+        " SELECT products_bought[i] FROM generate_subscripts(products_bought, 1) AS i"
+        " ORDER BY i DESC) WHERE customer_id IN ('U1', 'U3', 'U5')"
+    )
+
+    await build(pipeline_dsn, "mart_loyalty_recommendations")
+
+    assert await database.rows(
+        "SELECT products_bought FROM loyalty.mart_customer_summary WHERE customer_id = 'U5'"
+    ) == [(["P-G", "P-D", "P-B"],)]
+    assert len(before) == 20
+    assert await database.rows(query) == before
