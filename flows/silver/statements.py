@@ -57,27 +57,18 @@ def classified_rows(table: SilverTable, tracked: tuple[str, ...]) -> str:
     # The marked columns' values before the change: a row moving day (or customer) dirties both.
     day_select = previous_marked_columns(table, "cur")
     partition = ", ".join(f"c.{quote(k)}" for k in table.key)
-    keys = ", ".join(quote(k) for k in table.key)
-    repeated = f"EXISTS (SELECT FROM repeated k WHERE {_key_match(table, 'k', 'c')})"  # nosec B608 # key names from SILVER_TABLES declarations
-    # Only the keys a file repeats are ranked: a window over every row sorts the whole file,
-    # where the keys that repeat (few, or none) take a hash of the keys. A key is never NULL
-    # in a valid row (key columns are required).
+    # The window sorts the rows by key, so the inserts into silver's indexes and the marks that
+    # follow go in key order. Ranking only the keys a file repeats (a hash anti-join) was tried:
+    # the join handed the rows on in hash order, and the INSERT into silver.orders and the
+    # back-office marks took 1.2 s more on a file of 300,000 new orders than the sort saved.
     return f"""
         CREATE TEMP TABLE stage_outcomes ON COMMIT DROP AS
-        WITH repeated AS (
-            SELECT {keys} FROM stage_checked WHERE rule IS NULL
-            GROUP BY {keys} HAVING count(*) > 1
-        ),
-        ranked AS (
-            SELECT c.*, 1::bigint AS rank_in_file
-            FROM stage_checked c
-            WHERE c.rule IS NULL AND NOT {repeated}
-            UNION ALL
+        WITH ranked AS (
             SELECT c.*, row_number() OVER (
                 PARTITION BY {partition} ORDER BY c.updated_at DESC, c.source_line DESC
             ) AS rank_in_file
             FROM stage_checked c
-            WHERE c.rule IS NULL AND {repeated}
+            WHERE c.rule IS NULL
         )
         SELECT r.*{day_select},
             CASE
