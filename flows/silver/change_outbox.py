@@ -30,6 +30,7 @@ from flows.silver.load import (
     apply_checked_rows,
     check_staged_rows,
     file_outcome,
+    lock_bronze_file,
     read_header,
     stage_open_rejects,
     write_ledger,
@@ -129,6 +130,7 @@ async def load_change_outbox_file(
     """Apply one bronze file of outbox events to silver with its ledger row, atomically."""
     header = read_header(store, file.bronze_path)
     async with connection.transaction():
+        await lock_bronze_file(connection, file.bronze_file_id)
         await connection.execute("SET LOCAL TimeZone = 'UTC'")  # current values render as UTC
         await connection.execute(stage_raw_table(len(header)))
         staged = await copy_bronze(connection, store, file.bronze_path, len(header))
@@ -154,6 +156,7 @@ async def replay_change_outbox_rejects(
     again; events that now pass (applied, or stale by now) get their rejects resolved, the
     others their current reason."""
     async with connection.transaction():
+        await lock_bronze_file(connection, file.bronze_file_id)
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")

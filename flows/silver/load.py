@@ -42,6 +42,10 @@ class LedgerImbalanceError(RuntimeError):
     """Rows read differ from the rows accounted for: something would be lost."""
 
 
+class UnknownBronzeFileError(LookupError):
+    """A file to load has no `ops.bronze_files` row: its rows would name no file."""
+
+
 class SchemaDriftRefusedError(RuntimeError):
     """A file brings columns its entity does not declare, and the drift policy says fail."""
 
@@ -117,6 +121,18 @@ def read_header(store: ObjectStore, key: str) -> list[str]:
         head = stream.read(256 * 1024).removeprefix(BOM)
     first = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"), newline="")), [])
     return [name.strip().lower() for name in first]
+
+
+async def lock_bronze_file(connection: asyncpg.Connection, bronze_file_id: int) -> None:
+    """Check, once per file, what a foreign key per silver row used to check (migration 0010):
+    the file the rows will name exists. FOR KEY SHARE holds its row until the load commits;
+    ops.bronze_files refuses deletes anyway."""
+    found = await connection.fetchval(
+        "SELECT bronze_file_id FROM ops.bronze_files WHERE bronze_file_id = $1 FOR KEY SHARE",
+        bronze_file_id,
+    )
+    if found is None:
+        raise UnknownBronzeFileError(f"bronze file {bronze_file_id} is not in ops.bronze_files")
 
 
 async def size_load_memory(connection: asyncpg.Connection) -> None:
@@ -201,8 +217,10 @@ async def apply_checked_rows(
     per outcome (rejects excluded), the number of parents inferred and of orphans loaded."""
     await connection.execute(sql.classified_rows(table, options.tracked))
     await connection.execute(sql.analyze_stage("stage_outcomes"))
-    await connection.execute(sql.settle_superseded(table))
     counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
+    if counts["unsettled"]:  # most files repeat no key: nothing to settle
+        await connection.execute(sql.settle_superseded(table))
+        counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
     if counts.pop("unsettled"):
         raise AssertionError("a superseded row found no winner in its file")
     for statement, binds_file in sql.apply_changes(table):
@@ -350,6 +368,7 @@ async def load_bronze_file(
             "or ignore for this entity, then `ecom pipeline quarantine retry ID`."
         )
     async with connection.transaction():
+        await lock_bronze_file(connection, file.bronze_file_id)
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
         await size_load_memory(connection)
         await connection.execute(stage_raw_table(staged.width))
@@ -383,6 +402,7 @@ async def replay_file_rejects(
     applied and their rejects marked resolved, the others get their current reason."""
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
+        await lock_bronze_file(connection, file.bronze_file_id)
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
         await size_load_memory(connection)
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
