@@ -29,7 +29,14 @@ from pathlib import Path
 
 import asyncpg
 
-from flows.gold.contracts import AcceptedValues, Check, CheckContext, CheckResult, record_results
+from flows.gold.contracts import (
+    AcceptedValues,
+    Check,
+    CheckContext,
+    CheckResult,
+    record_results,
+    run_contract,
+)
 from flows.gold.inputs import SCOPE_TABLES, Input, Scope, check_inputs
 from shared.database import affected_rows
 
@@ -291,8 +298,12 @@ async def _store_totals(connection: asyncpg.Connection, mart: Mart, totals: dict
     )
 
 
+def _replaces_every_row(mart: Mart, full: bool) -> bool:
+    return full or mart.scope is Scope.FULL
+
+
 def _replaced_rows(mart: Mart, full: bool) -> str:
-    if full or mart.scope is Scope.FULL:
+    if _replaces_every_row(mart, full):
         return "true"
     tables = SCOPE_TABLES[mart.scope]
     return f'"{mart.scope_column}" IN (SELECT {tables.column} FROM {tables.temporary})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
@@ -351,7 +362,7 @@ async def build_mart(
             # counts the rows it replaces and adds, not every row of the mart.
             published = None if full or last is None else int(last["rows"])
             context = CheckContext(mart.table, candidate, _replaced_rows(mart, full), published)
-            build.results = [await check.run(connection, context) for check in mart.contract]
+            build.results = await run_contract(connection, context, mart.contract)
             failures = [result for result in build.results if result.failed]
             if failures:
                 raise ContractViolationError(mart.table, failures)
@@ -371,7 +382,9 @@ async def build_mart(
             build.rows = affected_rows(status)
             if totals is None:
                 totals = await _count_totals(connection, mart, mart.table)
-            if published is None:
+            if _replaces_every_row(mart, full):
+                total = build.rows  # the mart is now the candidate, no need to count it again
+            elif published is None:
                 total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             else:
                 total = published - deleted + build.rows

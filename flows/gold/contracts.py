@@ -82,11 +82,12 @@ def _jsonable(value: object) -> object:
 
 
 async def _failing_rows(
-    connection: asyncpg.Connection, check: RowCheck, context: CheckContext
+    connection: asyncpg.Connection, check: RowCheck, context: CheckContext, count: int | None = None
 ) -> CheckResult:
-    """Count and sample the rows `check.failing_sql` selects."""
+    """Count (unless `count` is known) and sample the rows `check.failing_sql` selects."""
     query = check.failing_sql(context)
-    count = await connection.fetchval(f"SELECT count(*) FROM ({query}) AS failing")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+    if count is None:
+        count = await connection.fetchval(f"SELECT count(*) FROM ({query}) AS failing")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
     sample: tuple[dict[str, object], ...] = ()
     if count:
         rows = await connection.fetch(f"SELECT * FROM ({query}) AS failing LIMIT {SAMPLE_ROWS}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
@@ -107,12 +108,21 @@ class RowCheck:
     def failing_sql(self, context: CheckContext) -> str:  # pragma: no cover
         raise NotImplementedError
 
+    def failing_condition(self) -> str | None:
+        """The check as a condition on one candidate row (true: the row fails), when it is
+        one; `run_contract` then counts it in the same scan as the other such checks."""
+        return None
+
     def explain(self) -> str:  # pragma: no cover
         raise NotImplementedError
 
     async def run(self, connection: asyncpg.Connection, context: CheckContext) -> CheckResult:
         """Count and sample the failing rows."""
         return await _failing_rows(connection, self, context)
+
+
+def _rows_where(context: CheckContext, condition: str) -> str:
+    return f"SELECT * FROM {context.candidate} WHERE {condition}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
 
 
 def _columns(columns: Sequence[str]) -> str:
@@ -152,9 +162,11 @@ class NotNull(RowCheck):
     def name(self) -> str:
         return f"not_null({', '.join(self.columns)})"
 
+    def failing_condition(self) -> str:
+        return " OR ".join(f'"{column}" IS NULL' for column in self.columns)
+
     def failing_sql(self, context: CheckContext) -> str:
-        condition = " OR ".join(f'"{column}" IS NULL' for column in self.columns)
-        return f"SELECT * FROM {context.candidate} WHERE {condition}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         return f"{', '.join(self.columns)} must not be empty"
@@ -172,12 +184,12 @@ class AcceptedValues(RowCheck):
     def name(self) -> str:
         return f"accepted_values({self.column})"
 
-    def failing_sql(self, context: CheckContext) -> str:
+    def failing_condition(self) -> str:
         listed = ", ".join("'" + value.replace("'", "''") + "'" for value in self.values)
-        return (
-            f'SELECT * FROM {context.candidate} WHERE "{self.column}" IS NOT NULL'  # nosec B608 # columns/conditions from the declared mart contracts; values bound
-            f' AND "{self.column}"::text NOT IN ({listed})'
-        )
+        return f'"{self.column}" IS NOT NULL AND "{self.column}"::text NOT IN ({listed})'
+
+    def failing_sql(self, context: CheckContext) -> str:
+        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         return f"{self.column} must be one of {', '.join(self.values)}"
@@ -196,13 +208,16 @@ class Range(RowCheck):
     def name(self) -> str:
         return f"range({self.column})"
 
-    def failing_sql(self, context: CheckContext) -> str:
+    def failing_condition(self) -> str:
         bounds = []
         if self.min is not None:
             bounds.append(f'"{self.column}" < {self.min!r}')
         if self.max is not None:
             bounds.append(f'"{self.column}" > {self.max!r}')
-        return f"SELECT * FROM {context.candidate} WHERE {' OR '.join(bounds) or 'false'}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+        return " OR ".join(bounds) or "false"
+
+    def failing_sql(self, context: CheckContext) -> str:
+        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         low = "-inf" if self.min is None else self.min
@@ -246,8 +261,11 @@ class Expression(RowCheck):
     def name(self) -> str:
         return f"expression({self.label})"
 
+    def failing_condition(self) -> str:
+        return f"NOT ({self.condition})"
+
     def failing_sql(self, context: CheckContext) -> str:
-        return f"SELECT * FROM {context.candidate} WHERE NOT ({self.condition})"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         return f"every row must satisfy {self.condition}"
@@ -321,6 +339,36 @@ class Freshness:
         if age > self.warn_after:
             return CheckResult(self.name, self.severity, "warn", 0, (), detail)
         return CheckResult(self.name, self.severity, "pass", 0, (), detail)
+
+
+async def run_contract(
+    connection: asyncpg.Connection, context: CheckContext, contract: Sequence[Check]
+) -> list[CheckResult]:
+    """Every check's result, in the contract's order. The checks that are a condition on one
+    row are counted together in one scan of the candidate (a million-row mart with a dozen
+    such checks was scanned a dozen times); only a failing one reads its sample."""
+    conditions = {
+        position: (check, condition)
+        for position, check in enumerate(contract)
+        if isinstance(check, RowCheck) and (condition := check.failing_condition()) is not None
+    }
+    counts: list[int] = []
+    if conditions:
+        counted = ", ".join(
+            f"count(*) FILTER (WHERE {condition})" for _, condition in conditions.values()
+        )
+        row = await connection.fetchrow(f"SELECT {counted} FROM {context.candidate}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+        counts = list(row or ())
+    counted_checks = dict(zip(conditions, counts, strict=True))
+    results = []
+    for position, check in enumerate(contract):
+        if position in counted_checks:
+            row_check, _ = conditions[position]
+            count = counted_checks[position]
+            results.append(await _failing_rows(connection, row_check, context, count))
+        else:
+            results.append(await check.run(connection, context))
+    return results
 
 
 async def record_results(

@@ -7,9 +7,19 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from flows.gold import GoldBuildError
+from flows.gold.contracts import (
+    AcceptedValues,
+    CheckContext,
+    Expression,
+    NotNull,
+    Range,
+    Unique,
+    run_contract,
+)
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter, build
 
@@ -93,3 +103,40 @@ async def test_a_warning_is_recorded_and_the_mart_still_publishes(
         "SELECT status FROM ops.quality_results WHERE check_name LIKE 'freshness%'"
     )
     assert status == "warn"
+
+
+async def test_row_checks_counted_in_one_scan_say_what_each_check_alone_says(
+    pipeline_dsn: str,
+) -> None:
+    contract = (
+        Unique(("k",)),
+        NotNull(("k", "label")),
+        Range("score", min=0, max=1),
+        AcceptedValues("label", ("a", "b")),
+        Expression("score set when labelled a", "label <> 'a' OR score IS NOT NULL"),
+        Range("score", min=0),
+    )
+    connection = await asyncpg.connect(pipeline_dsn)
+    try:
+        await connection.execute(
+            "CREATE TEMP TABLE candidate (k int, label text, score numeric);"
+            " INSERT INTO candidate VALUES (1, 'a', 0.5), (1, 'b', 2), (2, NULL, -1),"
+            " (3, 'c', NULL), (4, 'a', NULL), (5, 'b', 1)"
+        )
+        context = CheckContext("unused.mart", "candidate", "true")
+
+        together = await run_contract(connection, context, contract)
+        alone = [await check.run(connection, context) for check in contract]
+    finally:
+        await connection.close()
+
+    assert together == alone
+    assert [(r.check_name, r.failing_rows) for r in together] == [
+        ("unique(k)", 1),
+        ("not_null(k, label)", 1),
+        ("range(score)", 2),
+        ("accepted_values(label)", 1),
+        ("expression(score set when labelled a)", 1),
+        ("range(score)", 1),
+    ]
+    assert {row["k"] for row in together[2].sample} == {1, 2}
