@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import statistics
 import time
 import uuid
@@ -48,6 +47,7 @@ from benchmarks.silver_load import (
     _generate,
     _load_history,
     _say,
+    passwords_in_use,
     run_on_a_server,
 )
 from flows.gold import GoldFlow, Mart, MartBuild, build_marts
@@ -130,15 +130,6 @@ async def _first_run(lake: Lake) -> int:
     finally:
         await connection.close()
     return int(done) // BATCH_ORDERS + 1
-
-
-def _passwords_in_use() -> None:
-    """Use the roles' passwords from ECOM_DB_PASSWORD_<OWNER> where set (a shared server whose
-    roles already exist keeps them), else the benchmark's own."""
-    for owner in Owner:
-        given = os.environ.get(f"ECOM_DB_PASSWORD_{owner.value.upper()}")
-        if given:
-            PASSWORDS[owner] = given
 
 
 def _kept_lake(folder: Path, database: str, superuser_url: str) -> Lake:
@@ -252,7 +243,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    _passwords_in_use()
+    passwords_in_use()
     run_on_a_server(options, "ecom-bench-gold-", _run)
 
 

@@ -28,10 +28,10 @@ Two ratios from one run, each against a baseline measured in the same process:
 Without --database-url an embedded PostgreSQL is started in a temporary folder. With it (a
 superuser URL), the benchmark drops and recreates the databases `silver_bench_large` and
 `silver_bench_small` (`--database-prefix` names them otherwise) there and runs `ecom db init`
-on them, which sets the passwords of the cluster-wide `ecom_*` roles: do not point it at a
-server others use. --keep leaves the databases (and the lakes, and the embedded server's folder)
-in place, e.g. for EXPLAIN ANALYZE. --silver-only stops after the silver ratios (and builds no
-marts).
+on them, which creates the cluster-wide `ecom_*` roles with the benchmark's passwords; where
+they exist already, set ECOM_DB_PASSWORD_<OWNER> to the passwords in use. --keep leaves the
+databases (and the lakes, and the embedded server's folder) in place, e.g. for EXPLAIN
+ANALYZE. --silver-only stops after the silver ratios (and builds no marts).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import asyncio
 import csv
 import io
 import logging
+import os
 import shutil
 import socket
 import statistics
@@ -81,6 +82,16 @@ SILVER_TARGET = 0.3
 FLOOR_TARGET = 0.5
 INCREMENTAL_TARGET = 1.5
 PASSWORDS = {owner: f"bench-{owner.value}" for owner in Owner}
+
+
+def passwords_in_use() -> None:
+    """Use the roles' passwords from ECOM_DB_PASSWORD_<OWNER> where set (a shared server whose
+    roles already exist keeps them), else the benchmark's own."""
+    for owner in Owner:
+        given = os.environ.get(f"ECOM_DB_PASSWORD_{owner.value.upper()}")
+        if given:
+            PASSWORDS[owner] = given
+
 
 _started = time.perf_counter()
 
@@ -597,6 +608,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    passwords_in_use()
     run_on_a_server(options, "ecom-bench-silver-", _run)
 
 
