@@ -1,0 +1,46 @@
+"""Dirty (day, channel, region) groups, so a small batch rebuilds its groups of a day, not the day.
+
+- `ops.dirty_day_groups`: the groups of a day whose silver rows changed, for a day-scoped mart
+  that splits its days by channel and region (`Mart.day_groups`). A day in `ops.dirty_days`
+  still rebuilds the whole day.
+- `silver.orders (channel, region, order day)`: the orders of one group of one day, read as an
+  index range instead of the whole day's orders filtered.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        CREATE TABLE ops.dirty_day_groups (
+            mart    text NOT NULL,
+            day     date NOT NULL,
+            channel text NOT NULL,
+            region  text NOT NULL,
+            PRIMARY KEY (mart, day, channel, region)
+        )
+        """
+    )
+    op.execute(
+        "COMMENT ON TABLE ops.dirty_day_groups IS "
+        "'Groups (day, channel, region) whose silver rows changed since the mart was last built'"
+    )
+    op.execute(
+        "CREATE INDEX orders_day_group ON silver.orders"
+        " (channel, region, (order_ts AT TIME ZONE 'UTC'))"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX silver.orders_day_group")
+    op.execute("DROP TABLE ops.dirty_day_groups")
