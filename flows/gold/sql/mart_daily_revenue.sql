@@ -7,7 +7,8 @@
 -- to its distinct customers (docs/daily_revenue.md).
 -- The orders rebuilt: those of the whole days in gold_days, and those of the groups in
 -- gold_day_groups (groups of other days only, so no order is read twice).
--- A range per day (and group), so an order-day index is used instead of a scan of every order.
+-- A range per day, so the order-day index is used instead of a scan of every order (for a
+-- group too: the day's index range, filtered, reads a full day at 1M orders in 1-4 ms).
 WITH scoped_orders AS (
     SELECT d.day, o.*
     FROM gold_days d
