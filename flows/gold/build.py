@@ -7,7 +7,9 @@ before it) and its parameters from temporary tables the build fills on the same 
 - `gold_params (base_currency text, as_of timestamp, as_of_date date)`: the data time is the
   newest order in silver (UTC), not the clock, so the same silver always builds the same mart;
 - `gold_days (day date)` for marts scoped by day, `gold_customers (customer_id text)` for marts
-  scoped by customer: the keys being rebuilt (the dirty ones, or every key on a full build).
+  scoped by customer: the keys being rebuilt (the dirty ones, or every key on a full build);
+- `gold_day_groups (day date, channel text, region text)` for day-scoped marts split into groups
+  (`Mart.day_groups`): the dirty groups of days not in `gold_days`, rebuilt alone.
 
 The rows go to a temporary candidate table; the contract runs against it; only if no check
 errors, one transaction deletes the rows the candidate replaces and inserts it. Readers see the
@@ -37,7 +39,7 @@ from flows.gold.contracts import (
     record_results,
     run_contract,
 )
-from flows.gold.inputs import SCOPE_TABLES, Input, Scope, check_inputs
+from flows.gold.inputs import DAY_GROUP_TABLES, SCOPE_TABLES, Input, Scope, check_inputs
 from shared.database import affected_rows
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,11 @@ class Mart:
     # Or, for a mart where a move of the data date changes a few keys only: a query listing
     # them ($1: the later of the previous and the new data date), rebuilt beside the dirty keys.
     new_day_keys: str | None = None
+    # For a DAYS mart: columns splitting a day into groups (the same names in silver's rows, the
+    # mart and `ops.dirty_day_groups`). Changed rows mark their (day, *groups) groups, and an
+    # incremental build rebuilds those groups, not their whole days; a row of a group depends on
+    # that group's rows only.
+    day_groups: tuple[str, ...] = ()
     contract: tuple[Check, ...] = ()
     # Every table the SQL reads and what a change to it rebuilds (flows/gold/inputs.py).
     inputs: tuple[Input, ...] = ()
@@ -83,6 +90,8 @@ class Mart:
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
             raise ValueError(f"{self.table}: a {self.scope} mart needs scope_column and all_keys")
+        if self.day_groups and self.scope is not Scope.DAYS:
+            raise ValueError(f"{self.table}: only a days mart splits its days into groups")
         if self.rebuild_on_new_day and self.new_day_keys is not None:
             raise ValueError(f"{self.table}: a new day rebuilds all keys or the listed ones")
         check_inputs(self.table, self.scope, self.inputs, self.rebuild_on_new_day)
@@ -168,7 +177,10 @@ async def prepare_session(connection: asyncpg.Connection, params: GoldParams) ->
         );
         CREATE TEMP TABLE IF NOT EXISTS gold_days (day date PRIMARY KEY);
         CREATE TEMP TABLE IF NOT EXISTS gold_customers (customer_id text PRIMARY KEY);
-        TRUNCATE gold_params, gold_days, gold_customers;
+        CREATE TEMP TABLE IF NOT EXISTS gold_day_groups (
+            day date, channel text, region text, PRIMARY KEY (day, channel, region)
+        );
+        TRUNCATE gold_params, gold_days, gold_customers, gold_day_groups;
         """
     )
     await connection.execute(
@@ -252,6 +264,7 @@ async def _fill_scope(
             f" WHERE k IS NOT NULL UNION SELECT {mart.scope_column} FROM {mart.table}"
         )
         await connection.execute(f"ANALYZE {scope_table}")
+        await _fill_day_groups(connection, mart, full)  # consumes the groups' marks
         return affected_rows(status), []
     await connection.execute(
         f"WITH consumed AS ({consumed}) INSERT INTO {scope_table} ({scope_column})"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
@@ -266,7 +279,35 @@ async def _fill_scope(
         )
     keys = await connection.fetch(f"SELECT {scope_column} FROM {scope_table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
     await connection.execute(f"ANALYZE {scope_table}")
-    return len(keys), sorted(row[0] for row in keys)
+    rebuilt = {row[0] for row in keys} | set(await _fill_day_groups(connection, mart, full))
+    return len(rebuilt), sorted(rebuilt)
+
+
+async def _fill_day_groups(connection: asyncpg.Connection, mart: Mart, full: bool) -> list[date]:
+    """For a mart split into day groups: consume its dirty groups and, on an incremental build,
+    put those of days not rebuilt whole in `gold_day_groups`; returns their days."""
+    if not mart.day_groups:
+        return []
+    tables = DAY_GROUP_TABLES
+    columns = ", ".join((tables.column, *mart.day_groups))
+    # DELETE, not TRUNCATE: the table holds a few rows, and truncating a temporary table swaps
+    # its files (milliseconds, on every build).
+    await connection.execute(f"DELETE FROM {tables.temporary}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+    consumed = f"DELETE FROM {tables.dirty} WHERE mart = $1 RETURNING {columns}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+    if full:
+        await connection.execute(f"WITH consumed AS ({consumed}) SELECT 1", mart.name)
+        return []
+    whole_days = SCOPE_TABLES[Scope.DAYS].temporary
+    rows = await connection.fetch(
+        f"WITH consumed AS ({consumed}), added AS (INSERT INTO {tables.temporary} ({columns})"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+        f" SELECT DISTINCT {columns} FROM consumed c WHERE NOT EXISTS"
+        f" (SELECT FROM {whole_days} w WHERE w.day = c.day) RETURNING day)"
+        " SELECT DISTINCT day FROM added",
+        mart.name,
+    )
+    if rows:
+        await connection.execute(f"ANALYZE {tables.temporary}")
+    return [row["day"] for row in rows]
 
 
 async def _count_totals(connection: asyncpg.Connection, mart: Mart, rows: str) -> dict[str, int]:
@@ -306,7 +347,13 @@ def _replaced_rows(mart: Mart, full: bool) -> str:
     if _replaces_every_row(mart, full):
         return "true"
     tables = SCOPE_TABLES[mart.scope]
-    return f'"{mart.scope_column}" IN (SELECT {tables.column} FROM {tables.temporary})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+    replaced = f'"{mart.scope_column}" IN (SELECT {tables.column} FROM {tables.temporary})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+    if not mart.day_groups:
+        return replaced
+    groups = DAY_GROUP_TABLES
+    listed = ", ".join(f'"{column}"' for column in (mart.scope_column, *mart.day_groups))
+    group_columns = ", ".join((groups.column, *mart.day_groups))
+    return f"({replaced} OR ({listed}) IN (SELECT {group_columns} FROM {groups.temporary}))"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
 
 
 async def build_mart(

@@ -42,6 +42,9 @@ SCOPE_TABLES = {
     Scope.DAYS: ScopeTables("gold_days", "day", "ops.dirty_days"),
     Scope.CUSTOMERS: ScopeTables("gold_customers", "customer_id", "ops.dirty_customers"),
 }
+# For a day-scoped mart split into groups (`Mart.day_groups`): the groups of a day marked dirty,
+# rebuilt alone unless their whole day is dirty too. Keyed by day and the group columns.
+DAY_GROUP_TABLES = ScopeTables("gold_day_groups", "day", "ops.dirty_day_groups")
 
 
 class Dirties(StrEnum):
@@ -111,14 +114,25 @@ def check_inputs(
 class DirtyMark:
     """What a silver load marks for a table's changed rows: the keys in `column` (of the row,
     or of the `via` table's rows of its order) for each of `marts`, in the scope's dirty-mark
-    table."""
+    table. With `groups` (columns of the same row), the marks are (day, *groups) groups in the
+    day groups' table instead of whole days."""
 
     scope: Scope
     column: str
     marts: tuple[str, ...]
     via: str | None = None
+    groups: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.groups and self.scope is not Scope.DAYS:
+            raise ValueError(f"{self.marts}: only days split into groups")
 
     @property
     def target(self) -> ScopeTables:
         """The dirty-mark table and its key column."""
-        return SCOPE_TABLES[self.scope]
+        return DAY_GROUP_TABLES if self.groups else SCOPE_TABLES[self.scope]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns read for a key: the scope's column, then the group's."""
+        return (self.column, *self.groups)

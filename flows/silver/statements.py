@@ -223,10 +223,11 @@ def orphan_count(column: str, parent: SilverTable) -> str:
 def previous_marked_columns(table: SilverTable, alias: str) -> str:
     """`, alias.col AS previous_col` for each column the table's own dirty marks read: the
     "previous" key `mark_dirty` marks beside the current one."""
+    columns = dict.fromkeys(
+        column for mark in dirty_marks(table.name) if mark.via is None for column in mark.columns
+    )
     return "".join(
-        f", {alias}.{quote(mark.column)} AS {quote('previous_' + mark.column)}"
-        for mark in dirty_marks(table.name)
-        if mark.via is None
+        f", {alias}.{quote(column)} AS {quote('previous_' + column)}" for column in columns
     )
 
 
@@ -235,7 +236,8 @@ def dirty_key(table: SilverTable, mark: DirtyMark, alias: str, column: str) -> s
     value = f"{alias}.{quote(column)}"
     source = table if mark.via is None else SILVER_TABLE_BY_ENTITY[mark.via]
     if mark.scope is Scope.DAYS and source.column(mark.column).type is not ColumnType.DATE:
-        return f"({value} AT TIME ZONE 'UTC')::date"
+        day_column = column in (mark.column, f"previous_{mark.column}")
+        return f"({value} AT TIME ZONE 'UTC')::date" if day_column else value
     return value
 
 
@@ -243,40 +245,53 @@ def mark_dirty(table: SilverTable, changed: str) -> list[str]:
     """Statements recording the days and customers whose marts must be rebuilt (the marts'
     declared inputs say which), for the rows `changed` selects (a FROM item aliased `s`): their
     keys after and, for the table's own columns, before the change."""
-    statements = []
-    for mark in dirty_marks(table.name):
-        target, target_column = mark.target.dirty, mark.target.column
-        marts = ", ".join(f"('{mart}')" for mart in mark.marts)
-        if mark.via is not None:
-            keys = f"""
-                SELECT DISTINCT {dirty_key(table, mark, "v", mark.column)} AS key
-                FROM {changed} JOIN silver.{mark.via} v ON v.order_id = s.order_id
-            """  # nosec B608 # table/column names from SILVER_TABLES declarations
-        else:
-            # The distinct (new, previous) pairs first: a large file has a million changed rows
-            # but a few hundred pairs, and unpivoting every row before the DISTINCT takes a second.
-            previous = f"previous_{mark.column}"
-            keys = f"""
-                SELECT DISTINCT k.key FROM (
-                    SELECT DISTINCT {dirty_key(table, mark, "s", mark.column)} AS key,
-                        {dirty_key(table, mark, "s", previous)} AS previous
-                    FROM {changed}
-                ) AS p
-                CROSS JOIN LATERAL (VALUES (p.key), (p.previous)) AS k (key)
-            """  # nosec B608 # table/column names from SILVER_TABLES declarations
-        # NOT EXISTS rather than ON CONFLICT DO NOTHING: the speculative insertion ON CONFLICT
-        # makes for every key took 0.75 s where this takes 0.6 on the 100,000 customers of a
-        # file of 300,000 new orders (one run at a time writes marks; the keys are distinct).
-        statements.append(
-            f"""
-            INSERT INTO {target} (mart, {target_column})
-            SELECT m.mart, k.key
-            FROM ({keys}) AS k CROSS JOIN (VALUES {marts}) AS m (mart)
-            WHERE k.key IS NOT NULL AND NOT EXISTS (
-                SELECT FROM {target} d WHERE d.mart = m.mart AND d.{target_column} = k.key)
-            """  # nosec B608 # table/column names from SILVER_TABLES declarations
+    return [_mark_dirty_statement(table, mark, changed) for mark in dirty_marks(table.name)]
+
+
+def _mark_dirty_statement(table: SilverTable, mark: DirtyMark, changed: str) -> str:
+    """One `mark_dirty` statement: the mark's keys (a key, or a day and its group columns)."""
+    target_columns = [mark.target.column, *mark.groups]
+    names = [f"key{index}" for index in range(len(target_columns))]
+    marts = ", ".join(f"('{mart}')" for mart in mark.marts)
+    if mark.via is not None:
+        selected = ", ".join(
+            f"{dirty_key(table, mark, 'v', column)} AS {name}"
+            for column, name in zip(mark.columns, names, strict=True)
         )
-    return statements
+        keys = f"""
+            SELECT DISTINCT {selected}
+            FROM {changed} JOIN silver.{mark.via} v ON v.order_id = s.order_id
+        """  # nosec B608 # table/column names from SILVER_TABLES declarations
+    else:
+        # The distinct (new, previous) pairs first: a large file has a million changed rows
+        # but a few hundred pairs, and unpivoting every row before the DISTINCT takes a second.
+        new = [f"{dirty_key(table, mark, 's', column)} AS {name}" for column, name in
+               zip(mark.columns, names, strict=True)]  # fmt: skip
+        old = [f"{dirty_key(table, mark, 's', 'previous_' + column)} AS previous_{name}"
+               for column, name in zip(mark.columns, names, strict=True)]  # fmt: skip
+        after = ", ".join(f"p.{name}" for name in names)
+        before = ", ".join(f"p.previous_{name}" for name in names)
+        keys = f"""
+            SELECT DISTINCT k.* FROM (
+                SELECT DISTINCT {", ".join(new + old)}
+                FROM {changed}
+            ) AS p
+            CROSS JOIN LATERAL (VALUES ({after}), ({before})) AS k ({", ".join(names)})
+        """  # nosec B608 # table/column names from SILVER_TABLES declarations
+    present = " AND ".join(f"k.{name} IS NOT NULL" for name in names)
+    marked = " AND ".join(
+        f"d.{column} = k.{name}" for column, name in zip(target_columns, names, strict=True)
+    )
+    # NOT EXISTS rather than ON CONFLICT DO NOTHING: the speculative insertion ON CONFLICT
+    # makes for every key took 0.75 s where this takes 0.6 on the 100,000 customers of a
+    # file of 300,000 new orders (one run at a time writes marks; the keys are distinct).
+    return f"""
+        INSERT INTO {mark.target.dirty} (mart, {", ".join(target_columns)})
+        SELECT m.mart, {", ".join(f"k.{name}" for name in names)}
+        FROM ({keys}) AS k CROSS JOIN (VALUES {marts}) AS m (mart)
+        WHERE {present}
+          AND NOT EXISTS (SELECT FROM {mark.target.dirty} d WHERE d.mart = m.mart AND {marked})
+    """  # nosec B608 # table/column names from SILVER_TABLES declarations
 
 
 def mark_dirty_changes(table: SilverTable) -> list[str]:

@@ -31,16 +31,16 @@ def marts_for(flow: GoldFlow) -> tuple[Mart, ...]:
 @cache
 def dirty_marks(silver_table: str) -> tuple[DirtyMark, ...]:
     """What a silver load of `silver_table` marks dirty: one mark per scope, key column and
-    route (the row, its order or the cases about its order), naming every mart keyed on it, in
-    build order."""
-    marts_by_mark: dict[tuple[Scope, str, str | None], list[str]] = {}
+    route (the row, its order or the cases about its order) and day groups, naming every mart
+    keyed on it, in build order."""
+    marts_by_mark: dict[tuple[Scope, str, str | None, tuple[str, ...]], list[str]] = {}
     for mart in MARTS:
         for item in mart.inputs:
             # Only keyed inputs name a column (Input checks it).
             if item.column is not None and item.silver_table == silver_table:
-                route = (mart.scope, item.column, item.via)
+                route = (mart.scope, item.column, item.via, mart.day_groups)
                 marts_by_mark.setdefault(route, []).append(mart.name)
     return tuple(
-        DirtyMark(scope, column, tuple(marts), via)
-        for (scope, column, via), marts in marts_by_mark.items()
+        DirtyMark(scope, column, tuple(marts), via, groups)
+        for (scope, column, via, groups), marts in marts_by_mark.items()
     )

@@ -60,14 +60,15 @@ def test_keyed_inputs_name_a_column_of_the_changed_row_or_its_order(mart: Mart) 
 
 def test_silver_marks_what_the_marts_declare() -> None:
     day, customer = Scope.DAYS, Scope.CUSTOMERS
+    groups = ("channel", "region")  # the revenue mart's days split by channel and region
     marks = {table.name: dirty_marks(table.name) for table in SILVER_TABLES}
     assert {name: found for name, found in marks.items() if found} == {
         "orders": (
-            DirtyMark(day, "order_ts", ("mart_daily_revenue",)),
+            DirtyMark(day, "order_ts", ("mart_daily_revenue",), groups=groups),
             DirtyMark(customer, "customer_id", ("mart_customer_summary",)),
         ),
         "order_items": (
-            DirtyMark(day, "order_ts", ("mart_daily_revenue",), via="orders"),
+            DirtyMark(day, "order_ts", ("mart_daily_revenue",), via="orders", groups=groups),
             DirtyMark(customer, "customer_id", ("mart_customer_summary",), via="orders"),
         ),
         "shipments": (
