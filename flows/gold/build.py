@@ -32,6 +32,7 @@ from pathlib import Path
 import asyncpg
 
 from flows.gold.contracts import (
+    EVERY_ROW,
     AcceptedValues,
     Check,
     CheckContext,
@@ -339,13 +340,9 @@ async def _store_totals(connection: asyncpg.Connection, mart: Mart, totals: dict
     )
 
 
-def _replaces_every_row(mart: Mart, full: bool) -> bool:
-    return full or mart.scope is Scope.FULL
-
-
 def _replaced_rows(mart: Mart, full: bool) -> str:
-    if _replaces_every_row(mart, full):
-        return "true"
+    if full or mart.scope is Scope.FULL:
+        return EVERY_ROW
     tables = SCOPE_TABLES[mart.scope]
     replaced = f'"{mart.scope_column}" IN (SELECT {tables.column} FROM {tables.temporary})'  # nosec B608 # mart and scope table names from the Mart declarations; values bound
     if not mart.day_groups:
@@ -429,7 +426,7 @@ async def build_mart(
             build.rows = affected_rows(status)
             if totals is None:
                 totals = await _count_totals(connection, mart, mart.table)
-            if _replaces_every_row(mart, full):
+            if context.replaces_every_row:
                 total = build.rows  # the mart is now the candidate, no need to count it again
             elif published is None:
                 total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound

@@ -18,6 +18,8 @@ from typing import Literal, Protocol
 import asyncpg
 
 Severity = Literal["warn", "error"]
+# `CheckContext.replaced` of a build that replaces every row of its mart.
+EVERY_ROW = "true"
 SAMPLE_ROWS = 5
 
 
@@ -31,6 +33,11 @@ class CheckContext:
     # The mart's row count when the last build published it (ops.mart_builds), so an incremental
     # build need not count every row; None: count them.
     published_rows: int | None = None
+
+    @property
+    def replaces_every_row(self) -> bool:
+        """Whether the candidate replaces the whole mart (a full build)."""
+        return self.replaced == EVERY_ROW
 
 
 @dataclass(frozen=True)
@@ -291,9 +298,11 @@ class RowCountChange:
         before = context.published_rows
         if before is None:
             before = await connection.fetchval(f"SELECT count(*) FROM {context.mart}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
-        replaced = await connection.fetchval(
-            f"SELECT count(*) FROM {context.mart} WHERE {context.replaced}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
-        )
+        replaced = before
+        if not context.replaces_every_row:
+            replaced = await connection.fetchval(
+                f"SELECT count(*) FROM {context.mart} WHERE {context.replaced}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+            )
         candidate = await connection.fetchval(f"SELECT count(*) FROM {context.candidate}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
         after = before - replaced + candidate
         change = abs(after - before) / before if before else 0.0

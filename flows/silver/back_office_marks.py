@@ -8,11 +8,11 @@ picked up by the next one. Identifiers come from the table declarations only.
 from __future__ import annotations
 
 from flows.silver.checks import quote
+from flows.silver.statements import APPLIED_OUTCOMES
 from flows.silver.tables import SilverTable
 
 # The silver tables the back office mirrors.
 BACK_OFFICE_TABLES = ("products", "customers", "orders")
-APPLIED_OUTCOMES = ("inserted", "updated", "completed", "versioned")
 
 
 def _mark(table: SilverTable, keys: str, *, distinct: bool = True) -> list[str]:

@@ -28,9 +28,9 @@ from flows.silver.load import (
     FileOutcome,
     LoadOptions,
     apply_checked_rows,
+    begin_file_load,
     check_staged_rows,
     file_outcome,
-    lock_bronze_file,
     read_header,
     stage_open_rejects,
     write_ledger,
@@ -130,8 +130,7 @@ async def load_change_outbox_file(
     """Apply one bronze file of outbox events to silver with its ledger row, atomically."""
     header = read_header(store, file.bronze_path)
     async with connection.transaction():
-        await lock_bronze_file(connection, file.bronze_file_id)
-        await connection.execute("SET LOCAL TimeZone = 'UTC'")  # current values render as UTC
+        await begin_file_load(connection, file.bronze_file_id)  # current values render as UTC
         await connection.execute(stage_raw_table(len(header)))
         staged = await copy_bronze(connection, store, file.bronze_path, len(header))
         counts = await _merge_staged_events(connection, file, header, run_id, options)
@@ -156,8 +155,7 @@ async def replay_change_outbox_rejects(
     again; events that now pass (applied, or stale by now) get their rejects resolved, the
     others their current reason."""
     async with connection.transaction():
-        await lock_bronze_file(connection, file.bronze_file_id)
-        await connection.execute("SET LOCAL TimeZone = 'UTC'")
+        await begin_file_load(connection, file.bronze_file_id)
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
         counts = await _merge_staged_events(connection, file, header, run_id, options)

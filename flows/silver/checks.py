@@ -73,15 +73,19 @@ class CheckOptions:
 FX_DAYS_LIMIT = 110_000
 
 
+# Each currency with rates to the base ($1), with its first rate's day, beside the last rate's
+# day of any currency: the span `stage_fx_days` covers.
+_FX_SPAN = """
+    FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
+          WHERE base_currency = $1 GROUP BY currency) AS r
+    CROSS JOIN (SELECT max(rate_date) AS last_day FROM silver.fx_rates
+                WHERE base_currency = $1) AS l
+"""
+
+
 def fx_days_size() -> str:
     """The rows `fx_days` would stage. Parameter $1: the base currency."""
-    return """
-        SELECT coalesce(sum(l.last_day - r.first_day + 1), 0)
-        FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
-              WHERE base_currency = $1 GROUP BY currency) AS r
-        CROSS JOIN (SELECT max(rate_date) AS last_day FROM silver.fx_rates
-                    WHERE base_currency = $1) AS l
-    """
+    return f"SELECT coalesce(sum(l.last_day - r.first_day + 1), 0) {_FX_SPAN}"  # nosec B608 # a constant FROM clause; values bound
 
 
 def fx_days() -> str:
@@ -89,21 +93,18 @@ def fx_days() -> str:
     rate to the last rate of any currency, with the rate in force that day (the latest on or
     before it). A day after the last rate takes the last day's rate: the latest on or before it
     too. Parameter $1: the base currency."""
-    return """
+    return f"""
         CREATE TEMP TABLE stage_fx_days ON COMMIT DROP AS
         SELECT r.currency, d.day::date AS day, (
             SELECT f.rate FROM silver.fx_rates f
             WHERE f.currency = r.currency AND f.base_currency = $1 AND f.rate_date <= d.day::date
             ORDER BY f.rate_date DESC LIMIT 1
         ) AS rate
-        FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
-              WHERE base_currency = $1 GROUP BY currency) AS r
-        CROSS JOIN (SELECT max(rate_date) AS last_day FROM silver.fx_rates
-                    WHERE base_currency = $1) AS l
+        {_FX_SPAN}
         CROSS JOIN LATERAL generate_series(
             r.first_day::timestamp, l.last_day::timestamp, interval '1 day'
         ) AS d (day)
-    """
+    """  # nosec B608 # a constant FROM clause; values bound
 
 
 def quote(identifier: str) -> str:

@@ -135,9 +135,13 @@ async def lock_bronze_file(connection: asyncpg.Connection, bronze_file_id: int) 
         raise UnknownBronzeFileError(f"bronze file {bronze_file_id} is not in ops.bronze_files")
 
 
-async def size_load_memory(connection: asyncpg.Connection) -> None:
-    """Give the load transaction its memory (`LOAD_WORK_MEM`, `LOAD_TEMP_BUFFERS`). A session
-    that used temporary tables already keeps the temp_buffers it started them with."""
+async def begin_file_load(connection: asyncpg.Connection, bronze_file_id: int) -> None:
+    """Open a file's load in the current transaction: its `ops.bronze_files` row locked
+    (`lock_bronze_file`), values rendered in UTC, and the load's memory (`LOAD_WORK_MEM`,
+    `LOAD_TEMP_BUFFERS`; a session that used temporary tables keeps the temp_buffers it started
+    them with)."""
+    await lock_bronze_file(connection, bronze_file_id)
+    await connection.execute("SET LOCAL TimeZone = 'UTC'")
     await connection.execute(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
     try:
         async with connection.transaction():
@@ -368,9 +372,7 @@ async def load_bronze_file(
             "or ignore for this entity, then `ecom pipeline quarantine retry ID`."
         )
     async with connection.transaction():
-        await lock_bronze_file(connection, file.bronze_file_id)
-        await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        await size_load_memory(connection)
+        await begin_file_load(connection, file.bronze_file_id)
         await connection.execute(stage_raw_table(staged.width))
         staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
         counts = await _merge_staged(
@@ -402,9 +404,7 @@ async def replay_file_rejects(
     applied and their rejects marked resolved, the others get their current reason."""
     table = SILVER_TABLE_BY_ENTITY[file.entity]
     async with connection.transaction():
-        await lock_bronze_file(connection, file.bronze_file_id)
-        await connection.execute("SET LOCAL TimeZone = 'UTC'")
-        await size_load_memory(connection)
+        await begin_file_load(connection, file.bronze_file_id)
         header = await stage_open_rejects(connection, file.bronze_file_id, rule)
         staged = checks.StagedHeader.from_header(table, header)
         rows_read = await connection.fetchval("SELECT count(*) FROM stage_raw")
