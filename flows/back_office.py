@@ -3,7 +3,8 @@
 Each run that changes silver copies, in the same run, the current rows of the keys it marked
 (`flows.silver.back_office_marks`): current SCD2 versions of products and customers (inferred
 placeholders are not customers yet, so they stay out), orders that are not deleted. A key with
-no such row (deleted in silver) is removed. A full replay or a mart rebuild copies every key.
+no such row (deleted in silver) is removed. A full replay, a mart rebuild or an entity marked whole
+(`flows.silver.whole_marks`: a file changed a large share of it) copies every key.
 
 - Silver decides: "latest updated_at wins" happens there, for admin edits (through the change
   outbox) as for the sources, so a source update newer than an edit replaces the edit here too.
@@ -206,8 +207,8 @@ async def _copy_rows(
 
 
 async def sync_back_office(connection: asyncpg.Connection, *, full: bool = False) -> BackOfficeSync:
-    """Copy silver's current rows of the marked keys (every key when `full`) into the back
-    office, in one transaction; returns the counts."""
+    """Copy silver's current rows of the marked keys (every key when `full`, or of an entity
+    marked whole) into the back office, in one transaction; returns the counts."""
     result = BackOfficeSync()
     async with connection.transaction():
         await connection.execute("SET LOCAL TimeZone = 'UTC'")
@@ -215,7 +216,11 @@ async def sync_back_office(connection: asyncpg.Connection, *, full: bool = False
             await connection.execute(
                 "CREATE TEMP TABLE bo_keys (key text PRIMARY KEY) ON COMMIT DROP"
             )
-            await connection.execute(_staged_keys(mirror, full), mirror.silver)
+            whole = await connection.fetchval(
+                "DELETE FROM ops.dirty_back_office_entities WHERE entity = $1 RETURNING true",
+                mirror.silver,
+            )
+            await connection.execute(_staged_keys(mirror, full or bool(whole)), mirror.silver)
             await connection.execute(_pending_edits(mirror), mirror.admin_entity)
             # Temporary tables are never auto-analysed: unanalysed, a few marked keys are
             # guessed at thousands and the removal below scanned every admin row.

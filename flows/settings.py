@@ -70,6 +70,13 @@ class FlowSettings(GeneratorSettings):
         description="The size rule: a CSV field longer than this many bytes rejects its row"
         " (FIELD_TOO_LONG).",
     )
+    whole_mark_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="A file applying at least this many rows, and at least a quarter of its"
+        " silver table, marks the marts and back-office entities it feeds whole (their next"
+        " build or copy takes every key) instead of writing a mark per key.",
+    )
     schema_drift_policy: dict[str, DriftPolicy] = Field(
         default_factory=dict,
         description=(

@@ -234,6 +234,15 @@ def _wants_full(mart: Mart, last: asyncpg.Record | None, params: GoldParams, ful
     return False
 
 
+async def _consume_whole_mark(connection: asyncpg.Connection, mart: Mart) -> bool:
+    """Clear the mart's whole mark (`flows.silver.whole_marks`): whether it had one. Any full
+    build clears it, and a failed build keeps it (the transaction rolls back)."""
+    marked = await connection.fetchval(
+        "DELETE FROM ops.dirty_marts WHERE mart = $1 RETURNING true", mart.name
+    )
+    return bool(marked)
+
+
 def _moved_to(mart: Mart, last: asyncpg.Record | None, params: GoldParams) -> date | None:
     """For a mart listing the keys a data-date move changes: the later of the previous and the
     new data date when the date moved since the last build, else None."""
@@ -374,7 +383,8 @@ async def build_mart(
     try:
         async with connection.transaction():
             last = await _last_build(connection, mart)
-            full = _wants_full(mart, last, params, full)
+            marked_whole = await _consume_whole_mark(connection, mart)
+            full = marked_whole or _wants_full(mart, last, params, full)
             build.mode = "full" if full else "incremental"
             moved_to = None if full else _moved_to(mart, last, params)
             build.keys, build.rebuilt = await _fill_scope(connection, mart, full, moved_to)

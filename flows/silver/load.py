@@ -17,7 +17,7 @@ import asyncpg
 from flows.bronze import BOM
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
-from flows.silver import checks
+from flows.silver import checks, whole_marks
 from flows.silver import statements as sql
 from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver.limits import number_limits
@@ -72,6 +72,8 @@ class LoadOptions:
     drift_policy: DriftPolicy
     tracked: tuple[str, ...]
     max_field_bytes: int
+    # A file applying at least this many rows (and a large share of the table) marks whole.
+    whole_mark_rows: int = 100_000
 
     @classmethod
     def for_table(cls, settings: FlowSettings, table: SilverTable) -> LoadOptions:
@@ -82,6 +84,7 @@ class LoadOptions:
             settings.drift_policy(table.entity),
             tuple(tracked),
             settings.max_field_bytes,
+            settings.whole_mark_rows,
         )
 
 
@@ -241,9 +244,30 @@ async def apply_checked_rows(
         orphans += await connection.fetchval(
             sql.orphan_count(column, SILVER_TABLE_BY_ENTITY[parent])
         )
-    for statement in [*sql.mark_dirty_changes(table), *mark_changed_rows(table)]:
+    for statement in await _marks(connection, table, counts, options):
         await connection.execute(statement)
     return {**counts, "parents_inferred": inferred, "orphans": orphans}
+
+
+async def _marks(
+    connection: asyncpg.Connection, table: SilverTable, counts: dict[str, int], options: LoadOptions
+) -> list[str]:
+    """The statements marking what the applied rows changed: key by key, or whole when the file
+    changed a large share of the table (`whole_marks`)."""
+    applied = counts["inserted"] + counts["updated"]
+    if applied >= options.whole_mark_rows and whole_marks.marks_whole(
+        applied,
+        await connection.fetchval(whole_marks.ESTIMATED_ROWS, table.qualified),
+        options.whole_mark_rows,
+    ):
+        logger.info(
+            "silver.%s: %d rows applied, a large share of the table: its marts and back-office"
+            " rows are marked whole",
+            table.name,
+            applied,
+        )
+        return whole_marks.mark_whole(table)
+    return [*sql.mark_dirty_changes(table), *mark_changed_rows(table)]
 
 
 async def _merge_staged(
