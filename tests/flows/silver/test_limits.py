@@ -7,7 +7,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from flows.silver.checks import ISO_TIMESTAMP, quote, typed_number
+from flows.silver.checks import quote, typed_number
 from flows.silver.limits import number_limits
 from flows.silver.tables import FX_RATES, ORDER_ITEMS, ORDERS, SUPPORT_INTERACTIONS, Column
 from shared.database import asyncpg_dsn
@@ -68,100 +68,3 @@ async def test_a_number_is_typed_exactly_when_its_column_holds_it_unrounded(
             assert typed is None or Decimal(typed) == Decimal(text), text
     finally:
         await connection.close()
-
-
-# Shapes of a time of day and offset after a day, each of which the pattern takes.
-TIME_SHAPES = [
-    "", "T00:00", " 23:59:59.999999", "T12:00:00Z", "T12:00:00+14:59", "T08:30:15-0530",
-    "T23:59:59.5+05", " 06:07:08.123-00:30",
-]  # fmt: skip
-# Texts PostgreSQL refuses or reads only as special values, and shapes the pattern leaves to the
-# careful cast: none may fail the statement.
-ODD_TEXTS = [
-    "2001-02-29", "2000-02-29", "2000-02-30", "2026-04-31", "2026-13-01", "2026-00-10",
-    "0000-01-01", "2026-01-01T24:00:00", "2026-01-01T12:60", "2026-01-01T12:00:00+15:00",
-    "2026-01-01T12:00:00+16:00", "2026-01-01T12:00:00.1234567", "2026-1-1", "20260101",
-    "2026/01/01 10:00", "01/02/2026", "infinity", "epoch", "2026-01-01 10:00 PST", "",
-    "2026-01-01T12:00:00z", "2026-01-01+02",
-]  # fmt: skip
-
-
-async def test_a_timestamp_the_pattern_takes_casts_as_the_careful_cast_reads_it(
-    database: TestDatabase,
-) -> None:
-    """Every text ISO_TIMESTAMP matches casts (a failed cast would fail the file's load) to what
-    silver.try_timestamptz makes of it, over every day of four years (a leap year and a
-    century that is not one among them) in each shape."""
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    try:
-        await connection.execute("SET TimeZone = 'UTC'")
-        texts = await connection.fetch(
-            """
-            WITH days AS (
-                SELECT to_char(d, 'YYYY-MM-DD') AS day FROM generate_series(
-                    '1999-01-01'::date, '2000-12-31'::date, interval '1 day') AS d
-                UNION ALL SELECT to_char(d, 'YYYY-MM-DD') FROM generate_series(
-                    '2100-01-01'::date, '2101-12-31'::date, interval '1 day') AS d
-            )
-            SELECT day || shape AS text FROM days CROSS JOIN unnest($1::text[]) AS s (shape)
-            UNION ALL SELECT unnest($2::text[])
-            """,
-            TIME_SHAPES,
-            ODD_TEXTS,
-        )
-        [row] = await connection.fetch(
-            """
-            SELECT count(*) FILTER (WHERE t.matched) AS matched,
-                count(*) FILTER (WHERE t.matched AND t.fast IS DISTINCT FROM t.careful) AS differ,
-                count(*) FILTER (WHERE t.text LIKE '%-02-29%' AND t.matched) AS leap_days
-            FROM (
-                SELECT text, text ~ $2 AS matched,
-                    CASE WHEN text ~ $2 THEN text::timestamptz END AS fast,
-                    silver.try_timestamptz(text) AS careful
-                FROM unnest($1::text[]) AS x (text)
-            ) AS t
-            """,
-            [record["text"] for record in texts],
-            ISO_TIMESTAMP,
-        )
-    finally:
-        await connection.close()
-    days = 4 * 365 + 1
-    # Each real day but 29 February in each shape, and none of the odd texts.
-    assert row["matched"] == (days - 1) * len(TIME_SHAPES)
-    assert row["differ"] == 0
-    assert row["leap_days"] == 0
-
-
-async def test_the_careful_casts_run_in_the_leader_of_a_parallel_plan(
-    database: TestDatabase,
-) -> None:
-    """An exception block cannot run in a parallel worker: a plan that scans in parallel
-    evaluates the careful casts in the leader, and a text that does not cast becomes NULL."""
-    connection = await asyncpg.connect(asyncpg_dsn(database.url))
-    transaction = connection.transaction()
-    await transaction.start()
-    try:
-        await connection.execute(
-            "CREATE TABLE public.parallel_texts AS SELECT g, CASE WHEN g % 1000 = 0"
-            " THEN 'not a time' ELSE '2026-01-01' END AS text"
-            " FROM generate_series(1, 200000) AS g"
-        )
-        await connection.execute("ANALYZE public.parallel_texts")
-        for setting in (
-            "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
-            "min_parallel_table_scan_size = 0", "max_parallel_workers_per_gather = 2",
-        ):  # fmt: skip
-            await connection.execute(f"SET LOCAL {setting}")
-        query = (
-            "SELECT count(silver.try_timestamptz(text)) AS times,"
-            " count(silver.try_date(text)) AS days,"
-            " count(silver.try_jsonb(text)) AS documents FROM public.parallel_texts"
-        )
-        plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {query}"))
-        counts = await connection.fetchrow(query)
-    finally:
-        await transaction.rollback()
-        await connection.close()
-    assert "Parallel Seq Scan" in plan
-    assert dict(counts) == {"times": 199_800, "days": 199_800, "documents": 0}
