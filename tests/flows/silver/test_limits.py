@@ -68,3 +68,37 @@ async def test_a_number_is_typed_exactly_when_its_column_holds_it_unrounded(
             assert typed is None or Decimal(typed) == Decimal(text), text
     finally:
         await connection.close()
+
+
+async def test_the_careful_casts_run_in_the_leader_of_a_parallel_plan(
+    database: TestDatabase,
+) -> None:
+    """An exception block cannot run in a parallel worker: a plan that scans in parallel
+    evaluates the careful casts in the leader, and a text that does not cast becomes NULL."""
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    transaction = connection.transaction()
+    await transaction.start()
+    try:
+        await connection.execute(
+            "CREATE TABLE public.parallel_texts AS SELECT g, CASE WHEN g % 1000 = 0"
+            " THEN 'not a time' ELSE '2026-01-01' END AS text"
+            " FROM generate_series(1, 200000) AS g"
+        )
+        await connection.execute("ANALYZE public.parallel_texts")
+        for setting in (
+            "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+            "min_parallel_table_scan_size = 0", "max_parallel_workers_per_gather = 2",
+        ):  # fmt: skip
+            await connection.execute(f"SET LOCAL {setting}")
+        query = (
+            "SELECT count(silver.try_timestamptz(text)) AS times,"
+            " count(silver.try_date(text)) AS days,"
+            " count(silver.try_jsonb(text)) AS documents FROM public.parallel_texts"
+        )
+        plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {query}"))
+        counts = await connection.fetchrow(query)
+    finally:
+        await transaction.rollback()
+        await connection.close()
+    assert "Parallel Seq Scan" in plan
+    assert dict(counts) == {"times": 199_800, "days": 199_800, "documents": 0}
