@@ -203,18 +203,36 @@ async def check_staged_rows(
             await connection.execute(checks.fx_days(), options.base_currency)
             await connection.execute(sql.analyze_stage("stage_fx_days"))
             fx_days = True
+    soft_casts = connection.get_server_version().major >= SOFT_CASTS_SINCE
+    casting = frozenset() if soft_casts else await _casting_columns(connection, table, staged)
     check_options = checks.CheckOptions(
         base_currency=options.base_currency,
         keep_extras=options.drift_policy is DriftPolicy.APPEND,
         max_field_bytes=options.max_field_bytes,
         limits=await number_limits(connection, table),
         control_characters=control_characters,
-        soft_casts=connection.get_server_version().major >= SOFT_CASTS_SINCE,
+        soft_casts=soft_casts,
         fx_days=fx_days,
+        casting=casting,
     )
     statement, args = checks.checked_rows(table, staged, check_options)
     await connection.execute(statement, *args)
     await connection.execute(sql.analyze_stage("stage_checked"))
+
+
+async def _casting_columns(
+    connection: asyncpg.Connection, table: SilverTable, staged: checks.StagedHeader
+) -> frozenset[str]:
+    """The timestamp columns whose every staged value casts (`checks.casting_columns`)."""
+    casting = set()
+    for name, query in checks.casting_columns(table, staged):
+        try:
+            async with connection.transaction():  # a savepoint: a failed cast leaves the load
+                await connection.fetchval(query)
+        except asyncpg.DataError:
+            continue
+        casting.add(name)
+    return frozenset(casting)
 
 
 async def apply_checked_rows(
