@@ -70,14 +70,15 @@ products AS (
     ) AS latest
 ),
 -- Customers of one segment and one basket share a profile, and the ranking is computed once per
--- profile. Grouped by hashing, not sorting (profile numbers are internal and only join); each
+-- profile. Grouped on the basket's hash first (profile numbers are internal and only join): the
+-- grouping sort then compares integers, and two baskets only where their hashes are equal. Each
 -- profile keeps its customers, so its rows reach them without matching baskets again.
 baskets AS (
     SELECT
         segment, products_bought, count(*)::integer AS customers,
         array_agg(customer_id) AS customer_ids
     FROM loyalty.mart_customer_summary
-    GROUP BY segment, products_bought
+    GROUP BY segment, hash_array(products_bought), products_bought
 ),
 segments AS (
     SELECT
