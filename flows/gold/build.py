@@ -12,9 +12,11 @@ before it) and its parameters from temporary tables the build fills on the same 
   (`Mart.day_groups`): the dirty groups of days not in `gold_days`, rebuilt alone.
 
 The rows go to a temporary candidate table; the contract runs against it; only if no check
-errors, one transaction deletes the rows the candidate replaces and inserts it. Readers see the
-old mart or the new one, never a mix, and a failed build leaves the old mart (and its dirty
-marks, which the rolled-back transaction had consumed) in place for the next run.
+errors, one transaction deletes the rows the candidate replaces and inserts it. A Unique check
+that the mart's own unique index enforces is proved by that insert instead of a scan of the
+candidate; should the index refuse a key, the check runs then and reports the duplicates.
+Readers see the old mart or the new one, never a mix, and a failed build leaves the old mart
+(and its dirty marks, which the rolled-back transaction had consumed) in place for the next run.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from flows.gold.contracts import (
     Check,
     CheckContext,
     CheckResult,
+    Unique,
     record_results,
     run_contract,
     unique_checks_proven,
@@ -354,17 +357,6 @@ def _replaced_rows(mart: Mart, full: bool) -> str:
     return f"({replaced} OR ({listed}) IN (SELECT {group_columns} FROM {groups.temporary}))"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
 
 
-class _DuplicateKeyError(Exception):
-    """An in-place publish met a duplicate key (its transaction rolled back)."""
-
-
-@cache
-def _reads_itself(mart: Mart) -> bool:
-    """Whether the mart's SQL (outside comments) names the mart's own table."""
-    code = "\n".join(line.split("--", 1)[0] for line in load_sql(mart.sql).splitlines())
-    return mart.table in code
-
-
 async def build_mart(
     connection: asyncpg.Connection,
     mart: Mart,
@@ -373,26 +365,106 @@ async def build_mart(
     *,
     full: bool = False,
 ) -> MartBuild:
-    """Build `mart`, check its contract and publish it in one transaction.
-
-    A build replacing every row (a full build) writes straight into the mart after deleting
-    its rows, and checks the contract there before committing: readers keep the old rows until
-    the commit, and a failed check rolls everything back. A Unique check the mart's own unique
-    index enforces is then proved by the insert; should the insert meet a duplicate key, the
-    build runs again the other way, so the contract reports the duplicates as it always did.
-    Any other build writes a candidate table aside, checks it, and swaps the rows it replaces.
+    """Build `mart` aside, check its contract and publish it in one transaction.
 
     Expects `prepare_session` to have run on `connection`. Raises `ContractViolationError`
     (after recording the results) when an error-level check fails.
     """
+    columns = await _mart_columns(connection, mart.table)
+    listed = ", ".join(f'"{column}"' for column in columns)
+    candidate = f"gold_candidate_{mart.name}"
     build = MartBuild(mart.table, "full")
     started = time.perf_counter()
     try:
-        try:
-            await _build(connection, mart, run_id, params, build, full=full, in_place=True)
-        except _DuplicateKeyError:
-            build = MartBuild(mart.table, "full")
-            await _build(connection, mart, run_id, params, build, full=full, in_place=False)
+        async with connection.transaction():
+            last = await _last_build(connection, mart)
+            full = _wants_full(mart, last, params, full)
+            build.mode = "full" if full else "incremental"
+            moved_to = None if full else _moved_to(mart, last, params)
+            build.keys, build.rebuilt = await _fill_scope(connection, mart, full, moved_to)
+            if not full and not build.keys:
+                build.mode = "skipped"
+                if mart.totals and _recorded_totals(mart, last) is None:
+                    # Built before the totals were kept: count them once.
+                    await _store_totals(
+                        connection, mart, await _count_totals(connection, mart, mart.table)
+                    )
+                return build
+            await connection.execute(
+                f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                f" CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"
+            )
+            statement = await connection.prepare(load_sql(mart.sql))
+            produced = [attribute.name for attribute in statement.get_attributes()]
+            if sorted(produced) != sorted(columns):
+                raise RuntimeError(
+                    f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
+                    f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
+                    f" {sorted(set(produced) - set(columns))}"
+                )
+            candidate_rows = affected_rows(
+                await connection.execute(
+                    f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                    f" ({load_sql(mart.sql)}) AS built"
+                )
+            )
+            # Only builds write a mart, each recording its row count: an incremental build
+            # counts the rows it replaces and adds, not every row of the mart.
+            published = None if full or last is None else int(last["rows"])
+            context = CheckContext(
+                mart.table, candidate, _replaced_rows(mart, full), published, candidate_rows
+            )
+            # A Unique check the mart's own unique index enforces is proved by the insert below.
+            proven = await unique_checks_proven(connection, mart.table, mart.contract)
+            build.results = await run_contract(connection, context, mart.contract, proven)
+            failures = [result for result in build.results if result.failed]
+            if failures:
+                raise ContractViolationError(mart.table, failures)
+            totals = None if published is None else _recorded_totals(mart, last)
+            if totals is not None:
+                replaced = await _count_totals(
+                    connection, mart, f"{mart.table} WHERE {context.replaced}"
+                )
+                added = await _count_totals(connection, mart, candidate)
+                totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
+            deleted = affected_rows(
+                await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            )
+            try:
+                async with connection.transaction():  # a savepoint: the candidate stays
+                    status = await connection.execute(
+                        f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                    )
+            except asyncpg.UniqueViolationError:
+                # The index refused a key: run the checks it was trusted with, so the contract
+                # reports the duplicates as it always did (else the error stands, as before).
+                await _run_proven(connection, context, mart, proven, build)
+                raise
+            build.rows = affected_rows(status)
+            if totals is None:
+                totals = await _count_totals(connection, mart, mart.table)
+            if context.replaces_every_row:
+                total = build.rows  # the mart is now the candidate, no need to count it again
+            elif published is None:
+                total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+            else:
+                total = published - deleted + build.rows
+            await connection.execute(
+                """
+                INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows, totals)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+                ON CONFLICT (mart) DO UPDATE SET run_id = excluded.run_id, mode = excluded.mode,
+                    as_of = excluded.as_of, rows = excluded.rows, totals = excluded.totals,
+                    built_at = now()
+                """,
+                mart.name,
+                run_id,
+                build.mode,
+                params.as_of,
+                total,
+                json.dumps(totals),
+            )
+            await connection.execute(f"DROP TABLE {candidate}")
     finally:
         if build.results:
             await record_results(connection, run_id, mart.table, build.results)
@@ -402,147 +474,24 @@ async def build_mart(
     return build
 
 
-async def _build(
+async def _run_proven(
     connection: asyncpg.Connection,
+    context: CheckContext,
     mart: Mart,
-    run_id: uuid.UUID,
-    params: GoldParams,
+    proven: list[Unique],
     build: MartBuild,
-    *,
-    full: bool,
-    in_place: bool,
 ) -> None:
-    """One attempt of `build_mart`, filling `build`; `in_place`: a build replacing every row
-    may write straight into the mart (raises `_DuplicateKeyError` when a key repeats)."""
-    columns = await _mart_columns(connection, mart.table)
-    listed = ", ".join(f'"{column}"' for column in columns)
-    candidate = f"gold_candidate_{mart.name}"
-    async with connection.transaction():
-        last = await _last_build(connection, mart)
-        full = _wants_full(mart, last, params, full)
-        build.mode = "full" if full else "incremental"
-        moved_to = None if full else _moved_to(mart, last, params)
-        build.keys, build.rebuilt = await _fill_scope(connection, mart, full, moved_to)
-        if not full and not build.keys:
-            build.mode = "skipped"
-            if mart.totals and _recorded_totals(mart, last) is None:
-                # Built before the totals were kept: count them once.
-                await _store_totals(
-                    connection, mart, await _count_totals(connection, mart, mart.table)
-                )
-            return
-        replaced_rows = _replaced_rows(mart, full)
-        in_place = in_place and replaced_rows == EVERY_ROW and not _reads_itself(mart)
-        if not in_place:
-            await connection.execute(
-                f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                f" CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"
-            )
-        statement = await connection.prepare(load_sql(mart.sql))
-        produced = [attribute.name for attribute in statement.get_attributes()]
-        if sorted(produced) != sorted(columns):
-            raise RuntimeError(
-                f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
-                f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
-                f" {sorted(set(produced) - set(columns))}"
-            )
-        if in_place:
-            build.rows, totals = await _publish_in_place(connection, mart, listed, build)
-            total = build.rows
-        else:
-            build.rows, totals, total = await _publish_candidate(
-                connection, mart, listed, candidate, replaced_rows, last, full, build
-            )
-        await connection.execute(
-            """
-            INSERT INTO ops.mart_builds (mart, run_id, mode, as_of, rows, totals)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-            ON CONFLICT (mart) DO UPDATE SET run_id = excluded.run_id, mode = excluded.mode,
-                as_of = excluded.as_of, rows = excluded.rows, totals = excluded.totals,
-                built_at = now()
-            """,
-            mart.name,
-            run_id,
-            build.mode,
-            params.as_of,
-            total,
-            json.dumps(totals),
-        )
-        if not in_place:
-            await connection.execute(f"DROP TABLE {candidate}")
-
-
-async def _publish_in_place(
-    connection: asyncpg.Connection, mart: Mart, listed: str, build: MartBuild
-) -> tuple[int, dict[str, int]]:
-    """Replace every row of the mart by the SQL's rows inside the open transaction, then check
-    the contract on them; returns the rows written and the totals."""
-    # The row-count check compares with the rows published before this build.
-    before = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-    proven = await unique_checks_proven(connection, mart.table, mart.contract)
-    await connection.execute(f"DELETE FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-    try:
-        status = await connection.execute(
-            f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-            f" ({load_sql(mart.sql)}) AS built"
-        )
-    except asyncpg.UniqueViolationError as error:
-        raise _DuplicateKeyError from error
-    rows = affected_rows(status)
-    context = CheckContext(mart.table, mart.table, EVERY_ROW, before, rows)
-    build.results = await run_contract(connection, context, mart.contract, proven)
-    failures = [result for result in build.results if result.failed]
+    """Run the Unique checks a unique index was trusted with on the candidate, in place of
+    their proven results; raise `ContractViolationError` when one fails."""
+    results = []
+    for check, result in zip(mart.contract, build.results, strict=True):
+        if isinstance(check, Unique) and check in proven:
+            result = await check.run(connection, context)
+        results.append(result)
+    build.results = results
+    failures = [result for result in results if result.failed]
     if failures:
         raise ContractViolationError(mart.table, failures)
-    return rows, await _count_totals(connection, mart, mart.table)
-
-
-async def _publish_candidate(
-    connection: asyncpg.Connection,
-    mart: Mart,
-    listed: str,
-    candidate: str,
-    replaced_rows: str,
-    last: asyncpg.Record | None,
-    full: bool,
-    build: MartBuild,
-) -> tuple[int, dict[str, int], int]:
-    """Write the SQL's rows to the candidate table, check the contract on them, then delete
-    the rows they replace and insert them; returns the rows written, the totals and the mart's
-    row count."""
-    await connection.execute(
-        f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-        f" ({load_sql(mart.sql)}) AS built"
-    )
-    # Only builds write a mart, each recording its row count: an incremental build
-    # counts the rows it replaces and adds, not every row of the mart.
-    published = None if full or last is None else int(last["rows"])
-    context = CheckContext(mart.table, candidate, replaced_rows, published)
-    build.results = await run_contract(connection, context, mart.contract)
-    failures = [result for result in build.results if result.failed]
-    if failures:
-        raise ContractViolationError(mart.table, failures)
-    totals = None if published is None else _recorded_totals(mart, last)
-    if totals is not None:
-        replaced = await _count_totals(connection, mart, f"{mart.table} WHERE {context.replaced}")
-        added = await _count_totals(connection, mart, candidate)
-        totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
-    deleted = affected_rows(
-        await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-    )
-    status = await connection.execute(
-        f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-    )
-    rows = affected_rows(status)
-    if totals is None:
-        totals = await _count_totals(connection, mart, mart.table)
-    if context.replaces_every_row:
-        total = rows  # the mart is now the candidate, no need to count it again
-    elif published is None:
-        total = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-    else:
-        total = published - deleted + rows
-    return rows, totals, int(total)
 
 
 class GoldBuildError(RuntimeError):

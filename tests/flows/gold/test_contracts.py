@@ -10,12 +10,11 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from flows.gold import GoldBuildError
+from flows.gold import GoldBuildError, Mart
 from flows.gold import build as gold_build
 from flows.gold.contracts import (
     AcceptedValues,
     CheckContext,
-    CheckResult,
     Expression,
     NotNull,
     Range,
@@ -146,7 +145,7 @@ async def test_row_checks_counted_in_one_scan_say_what_each_check_alone_says(
     assert {row["k"] for row in together[2].sample} == {1, 2}
 
 
-async def test_readers_keep_the_old_rows_while_a_full_build_publishes_in_place(
+async def test_readers_keep_the_old_rows_until_the_publish_commits(
     silver: SilverWriter,
     pipeline_dsn: str,
     database: TestDatabase,
@@ -157,27 +156,29 @@ async def test_readers_keep_the_old_rows_while_a_full_build_publishes_in_place(
     published = await database.rows(REVENUE)
     await silver.add("orders", order_id="O-more", customer_id="C-9", order_ts=FIRST_DAY,
                      total_amount=Decimal("5.00"))  # fmt: skip
-    seen: list[tuple[str, list[tuple[object, ...]]]] = []
+    seen: list[tuple[list[tuple[object, ...]], list[tuple[object, ...]]]] = []
+    count_totals = gold_build._count_totals
 
-    async def read_while_checking(
-        connection: asyncpg.Connection, context: CheckContext, *args: object
-    ) -> list[CheckResult]:
-        # The new rows are in the mart, uncommitted: the build checks them there, and a
-        # reader on its own connection still gets the old rows, without waiting.
+    async def read_after_the_insert(
+        connection: asyncpg.Connection, mart: Mart, rows: str
+    ) -> dict[str, int]:
+        # The new rows are in the mart (inserted under a savepoint), uncommitted: the build sees
+        # them, and a reader on its own connection still gets the old rows, without waiting.
         reader = await asyncpg.connect(asyncpg_dsn(database.url))
         try:
             await reader.execute("SET statement_timeout = '2s'")
-            seen.append((context.candidate, [tuple(r) for r in await reader.fetch(REVENUE)]))
+            outside = [tuple(row) for row in await reader.fetch(REVENUE)]
         finally:
             await reader.close()
-        return await run_contract(connection, context, *args)  # type: ignore[arg-type]
+        seen.append((outside, [tuple(row) for row in await connection.fetch(REVENUE)]))
+        return await count_totals(connection, mart, rows)
 
-    monkeypatch.setattr(gold_build, "run_contract", read_while_checking)
+    monkeypatch.setattr(gold_build, "_count_totals", read_after_the_insert)
     [revenue] = await build(pipeline_dsn, "mart_daily_revenue")
 
-    assert seen == [("admin.mart_daily_revenue", published)]
-    assert revenue.mode == "full"
     after = await database.rows(REVENUE)
+    assert seen == [(published, after)]
+    assert revenue.mode == "full"
     assert after != published
     assert after[0][1:] == (2, Decimal("15.00"))
 
@@ -193,8 +194,8 @@ async def test_a_duplicate_key_is_still_reported_by_the_unique_check(
     published = await database.rows(REVENUE)
     original = gold_build.load_sql
     sql = original("mart_daily_revenue")
-    # A broken SQL yields the first day twice: the primary key refuses the in-place insert,
-    # and the build runs again with a candidate table so the contract names the duplicate.
+    # A broken SQL yields the first day twice. The Unique check on the key is left to the
+    # primary key; it refuses the insert, and the check then runs and names the duplicate.
     doubled = (
         f"SELECT * FROM ({sql}) AS b UNION ALL (SELECT * FROM ({sql}) AS d ORDER BY 1 LIMIT 1)"  # nosec B608 # test SQL
     )
@@ -214,7 +215,7 @@ async def test_a_duplicate_key_is_still_reported_by_the_unique_check(
         ("unique(order_date, channel, region)", 1)
     ]
     assert json.loads(results[0]["sample"])[0]["copies"] == 2
-    # Recorded once: the refused insert left no results of its own.
+    # One result per check and build: the check's pass was replaced, not added to.
     [(recorded,)] = await database.rows(
         "SELECT count(*) FROM ops.quality_results WHERE mart = 'admin.mart_daily_revenue'"
         " AND check_name LIKE 'unique%'"
