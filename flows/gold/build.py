@@ -12,9 +12,11 @@ before it) and its parameters from temporary tables the build fills on the same 
   (`Mart.day_groups`): the dirty groups of days not in `gold_days`, rebuilt alone.
 
 The rows go to a temporary candidate table; the contract runs against it; only if no check
-errors, one transaction deletes the rows the candidate replaces and inserts it. Readers see the
-old mart or the new one, never a mix, and a failed build leaves the old mart (and its dirty
-marks, which the rolled-back transaction had consumed) in place for the next run.
+errors, one transaction deletes the rows the candidate replaces and inserts it. A Unique check
+that the mart's own unique index enforces is proved by that insert instead of a scan of the
+candidate; should the index refuse a key, the check runs then and reports the duplicates.
+Readers see the old mart or the new one, never a mix, and a failed build leaves the old mart
+(and its dirty marks, which the rolled-back transaction had consumed) in place for the next run.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ from flows.gold.contracts import (
     Check,
     CheckContext,
     CheckResult,
+    Unique,
     record_results,
     run_contract,
+    unique_checks_proven,
 )
 from flows.gold.inputs import DAY_GROUP_TABLES, SCOPE_TABLES, Input, Scope, check_inputs
 from shared.database import affected_rows
@@ -408,15 +412,21 @@ async def build_mart(
                     f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
                     f" {sorted(set(produced) - set(columns))}"
                 )
-            await connection.execute(
-                f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                f" ({load_sql(mart.sql)}) AS built"
+            candidate_rows = affected_rows(
+                await connection.execute(
+                    f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                    f" ({load_sql(mart.sql)}) AS built"
+                )
             )
             # Only builds write a mart, each recording its row count: an incremental build
             # counts the rows it replaces and adds, not every row of the mart.
             published = None if full or last is None else int(last["rows"])
-            context = CheckContext(mart.table, candidate, _replaced_rows(mart, full), published)
-            build.results = await run_contract(connection, context, mart.contract)
+            context = CheckContext(
+                mart.table, candidate, _replaced_rows(mart, full), published, candidate_rows
+            )
+            # A Unique check the mart's own unique index enforces is proved by the insert below.
+            proven = await unique_checks_proven(connection, mart.table, mart.contract)
+            build.results = await run_contract(connection, context, mart.contract, proven)
             failures = [result for result in build.results if result.failed]
             if failures:
                 raise ContractViolationError(mart.table, failures)
@@ -430,9 +440,16 @@ async def build_mart(
             deleted = affected_rows(
                 await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
             )
-            status = await connection.execute(
-                f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-            )
+            try:
+                async with connection.transaction():  # a savepoint: the candidate stays
+                    status = await connection.execute(
+                        f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                    )
+            except asyncpg.UniqueViolationError:
+                # The index refused a key: run the checks it was trusted with, so the contract
+                # reports the duplicates as it always did (else the error stands, as before).
+                await _run_proven(connection, context, mart, proven, build)
+                raise
             build.rows = affected_rows(status)
             if totals is None:
                 totals = await _count_totals(connection, mart, mart.table)
@@ -465,6 +482,26 @@ async def build_mart(
     for warning in build.warnings:
         logger.warning("%s: %s", mart.table, warning.describe())
     return build
+
+
+async def _run_proven(
+    connection: asyncpg.Connection,
+    context: CheckContext,
+    mart: Mart,
+    proven: list[Unique],
+    build: MartBuild,
+) -> None:
+    """Run the Unique checks a unique index was trusted with on the candidate, in place of
+    their proven results; raise `ContractViolationError` when one fails."""
+    results = []
+    for check, result in zip(mart.contract, build.results, strict=True):
+        if isinstance(check, Unique) and check in proven:
+            result = await check.run(connection, context)
+        results.append(result)
+    build.results = results
+    failures = [result for result in results if result.failed]
+    if failures:
+        raise ContractViolationError(mart.table, failures)
 
 
 class GoldBuildError(RuntimeError):

@@ -9,7 +9,7 @@ is recorded and the mart publishes. Results land in `ops.quality_results`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -33,6 +33,8 @@ class CheckContext:
     # The mart's row count when the last build published it (ops.mart_builds), so an incremental
     # build need not count every row; None: count them.
     published_rows: int | None = None
+    # The candidate's row count when the build knows it (the insert's count); None: count it.
+    candidate_rows: int | None = None
 
     @property
     def replaces_every_row(self) -> bool:
@@ -156,6 +158,11 @@ class Unique(RowCheck):
 
     def explain(self) -> str:
         return f"{', '.join(self.columns)} must identify one row"
+
+    def passed(self) -> CheckResult:
+        """The result of a check the mart's own unique index proved: the candidate was
+        inserted into the mart, and the index refuses two rows with the same key."""
+        return CheckResult(self.name, self.severity, "pass", 0, (), self.explain())
 
 
 @dataclass(frozen=True)
@@ -303,7 +310,9 @@ class RowCountChange:
             replaced = await connection.fetchval(
                 f"SELECT count(*) FROM {context.mart} WHERE {context.replaced}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
             )
-        candidate = await connection.fetchval(f"SELECT count(*) FROM {context.candidate}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
+        candidate = context.candidate_rows
+        if candidate is None:
+            candidate = await connection.fetchval(f"SELECT count(*) FROM {context.candidate}")  # nosec B608 # columns/conditions from the declared mart contracts; values bound
         after = before - replaced + candidate
         change = abs(after - before) / before if before else 0.0
         detail = (
@@ -351,11 +360,16 @@ class Freshness:
 
 
 async def run_contract(
-    connection: asyncpg.Connection, context: CheckContext, contract: Sequence[Check]
+    connection: asyncpg.Connection,
+    context: CheckContext,
+    contract: Sequence[Check],
+    proven: Collection[Unique] = (),
 ) -> list[CheckResult]:
     """Every check's result, in the contract's order. The checks that are a condition on one
     row are counted together in one scan of the candidate (a million-row mart with a dozen
-    such checks was scanned a dozen times); only a failing one reads its sample."""
+    such checks was scanned a dozen times); only a failing one reads its sample. `proven`:
+    Unique checks a unique index of the table holding the candidate enforced as the rows went
+    in (`unique_checks_proven`), so they passed without reading a row."""
     conditions = {
         position: (check, condition)
         for position, check in enumerate(contract)
@@ -375,9 +389,41 @@ async def run_contract(
             row_check, _ = conditions[position]
             count = counted_checks[position]
             results.append(await _failing_rows(connection, row_check, context, count))
+        elif isinstance(check, Unique) and check in proven:
+            results.append(check.passed())
         else:
             results.append(await check.run(connection, context))
     return results
+
+
+async def unique_checks_proven(
+    connection: asyncpg.Connection, table: str, contract: Sequence[Check]
+) -> list[Unique]:
+    """The contract's Unique checks that `table`'s own unique indexes enforce on every insert:
+    an index that is valid, checked immediately (not deferred), neither partial nor on
+    expressions, whose columns are all NOT NULL (so no two rows may share them) and among the
+    check's columns (rows differing there differ on the check's columns too)."""
+    rows = await connection.fetch(
+        """
+        SELECT array_agg(a.attname::text) AS columns
+        FROM pg_index i
+        -- The key columns only: an index's INCLUDE columns take no part in its uniqueness.
+        CROSS JOIN LATERAL unnest(i.indkey::smallint[]) WITH ORDINALITY AS k (attnum, position)
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = $1::regclass AND k.position <= i.indnkeyatts
+            AND i.indisunique AND i.indisvalid AND i.indisready AND i.indimmediate
+            AND i.indpred IS NULL AND i.indexprs IS NULL
+        GROUP BY i.indexrelid
+        HAVING bool_and(a.attnotnull)
+        """,
+        table,
+    )
+    keys = [set(row["columns"]) for row in rows]
+    return [
+        check
+        for check in contract
+        if isinstance(check, Unique) and any(key <= set(check.columns) for key in keys)
+    ]
 
 
 async def record_results(

@@ -10,7 +10,8 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from flows.gold import GoldBuildError
+from flows.gold import GoldBuildError, Mart
+from flows.gold import build as gold_build
 from flows.gold.contracts import (
     AcceptedValues,
     CheckContext,
@@ -19,7 +20,9 @@ from flows.gold.contracts import (
     Range,
     Unique,
     run_contract,
+    unique_checks_proven,
 )
+from shared.database import asyncpg_dsn
 from tests.conftest import TestDatabase
 from tests.flows.gold.silver_rows import SilverWriter, build
 
@@ -140,3 +143,111 @@ async def test_row_checks_counted_in_one_scan_say_what_each_check_alone_says(
         ("range(score)", 1),
     ]
     assert {row["k"] for row in together[2].sample} == {1, 2}
+
+
+async def test_readers_keep_the_old_rows_until_the_publish_commits(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _history(silver, 3)
+    await build(pipeline_dsn, "mart_daily_revenue")
+    published = await database.rows(REVENUE)
+    await silver.add("orders", order_id="O-more", customer_id="C-9", order_ts=FIRST_DAY,
+                     total_amount=Decimal("5.00"))  # fmt: skip
+    seen: list[tuple[list[tuple[object, ...]], list[tuple[object, ...]]]] = []
+    count_totals = gold_build._count_totals
+
+    async def read_after_the_insert(
+        connection: asyncpg.Connection, mart: Mart, rows: str
+    ) -> dict[str, int]:
+        # The new rows are in the mart (inserted under a savepoint), uncommitted: the build sees
+        # them, and a reader on its own connection still gets the old rows, without waiting.
+        reader = await asyncpg.connect(asyncpg_dsn(database.url))
+        try:
+            await reader.execute("SET statement_timeout = '2s'")
+            outside = [tuple(row) for row in await reader.fetch(REVENUE)]
+        finally:
+            await reader.close()
+        seen.append((outside, [tuple(row) for row in await connection.fetch(REVENUE)]))
+        return await count_totals(connection, mart, rows)
+
+    monkeypatch.setattr(gold_build, "_count_totals", read_after_the_insert)
+    [revenue] = await build(pipeline_dsn, "mart_daily_revenue")
+
+    after = await database.rows(REVENUE)
+    assert seen == [(published, after)]
+    assert revenue.mode == "full"
+    assert after != published
+    assert after[0][1:] == (2, Decimal("15.00"))
+
+
+async def test_a_duplicate_key_is_still_reported_by_the_unique_check(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _history(silver, 3)
+    await build(pipeline_dsn, "mart_daily_revenue")
+    published = await database.rows(REVENUE)
+    original = gold_build.load_sql
+    sql = original("mart_daily_revenue")
+    # A broken SQL yields the first day twice. The Unique check on the key is left to the
+    # primary key; it refuses the insert, and the check then runs and names the duplicate.
+    doubled = (
+        f"SELECT * FROM ({sql}) AS b UNION ALL (SELECT * FROM ({sql}) AS d ORDER BY 1 LIMIT 1)"  # nosec B608 # test SQL
+    )
+    monkeypatch.setattr(
+        gold_build, "load_sql", lambda name: doubled if "revenue" in name else original(name)
+    )
+
+    with pytest.raises(GoldBuildError, match=r"unique\(order_date, channel, region\)"):
+        await build(pipeline_dsn, "mart_daily_revenue")
+
+    assert await database.rows(REVENUE) == published
+    results = await database.fetch(
+        "SELECT check_name, status, failing_rows, sample FROM ops.quality_results"
+        " WHERE mart = 'admin.mart_daily_revenue' AND status = 'error'"
+    )
+    assert [(r["check_name"], r["failing_rows"]) for r in results] == [
+        ("unique(order_date, channel, region)", 1)
+    ]
+    assert json.loads(results[0]["sample"])[0]["copies"] == 2
+    # One result per check and build: the check's pass was replaced, not added to.
+    [(recorded,)] = await database.rows(
+        "SELECT count(*) FROM ops.quality_results WHERE mart = 'admin.mart_daily_revenue'"
+        " AND check_name LIKE 'unique%'"
+    )
+    assert recorded == 2  # the first build's pass and this one's error
+
+
+async def test_unique_checks_a_unique_index_enforces_are_proven_by_the_insert(
+    pipeline_dsn: str,
+) -> None:
+    connection = await asyncpg.connect(pipeline_dsn)
+    try:
+        await connection.execute(
+            "CREATE TEMP TABLE keyed (a int, b int, c int, d int NOT NULL, e int NOT NULL,"
+            " f int NOT NULL, PRIMARY KEY (a, b));"
+            " CREATE UNIQUE INDEX ON keyed (c);"  # nullable: NULLs may repeat
+            " CREATE UNIQUE INDEX ON keyed (d) WHERE d > 0;"  # partial
+            " CREATE UNIQUE INDEX ON keyed (e) INCLUDE (f);"
+            " CREATE UNIQUE INDEX ON keyed ((f + 1));"  # on an expression
+        )
+        contract = (
+            Unique(("a", "b")),
+            Unique(("b", "a", "d")),
+            Unique(("a",)),
+            Unique(("c",)),
+            Unique(("d",)),
+            Unique(("e",)),
+            Unique(("f",)),
+            NotNull(("a",)),
+        )
+        proven = await unique_checks_proven(connection, "pg_temp.keyed", contract)
+    finally:
+        await connection.close()
+
+    assert proven == [Unique(("a", "b")), Unique(("b", "a", "d")), Unique(("e",))]
