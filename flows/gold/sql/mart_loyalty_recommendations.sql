@@ -24,8 +24,8 @@
 -- each later one, the pair put in number order), read both ways. For the per-profile ranking,
 -- b can only be in the top N if it is among the first N + (products bought - 1) entries of some
 -- anchor's list (every unbought product ahead of b in that list scores at least as well, and
--- the rest of those ahead were bought); each list is kept as an array of packed entries, so a
--- profile's candidates are slices of its anchors' lists filtered against its own basket. Popularity likewise needs
+-- the rest of those ahead were bought); each list is kept as arrays, so a profile's candidates
+-- are slices of its anchors' lists filtered against its own basket. Popularity likewise needs
 -- only the segment's first N + (products bought) entries. Products and segments are numbered
 -- so the large sorts and hashes compare integers; ties on a number follow the id's order.
 --
@@ -150,22 +150,14 @@ affinities AS (
     CROSS JOIN settings st
     WHERE pr.co_buyers >= st.min_co_buyers
 ),
--- Each anchor's list as one array in list order, under one integer key for segment and anchor so
--- a basket's anchors find exactly their lists by hashing. An entry packs its points, co-buyers and
--- product into one bigint (points << 49 | co_buyers << 20 | product): one slice and one unnest
--- per anchor instead of three, and the entries compare as integers. Points never exceed 10000
--- (14 bits); a product number or a co-buyer count too large for its bits stops the build.
+-- Each anchor's list as arrays in list order, under one integer key for segment and anchor so
+-- a basket's anchors find exactly their lists by hashing.
 anchor_lists AS (
     SELECT
         (seg::bigint << 32) + anchor AS list_key,
-        array_agg(
-            CASE
-                WHEN product < 1048576 AND co_buyers < 536870912
-                    THEN (points::bigint << 49) | (co_buyers::bigint << 20) | product
-                ELSE format('cannot pack product %s with %s co-buyers', product, co_buyers)::bigint
-            END
-            ORDER BY position
-        ) AS entries
+        array_agg(product ORDER BY position) AS products,
+        array_agg(points ORDER BY position) AS points,
+        array_agg(co_buyers ORDER BY position) AS co_buyers
     FROM affinities
     GROUP BY seg, anchor
 ),
@@ -177,7 +169,9 @@ anchor_lists AS (
 anchored AS (
     SELECT
         b.profile, b.products AS basket, a.anchor,
-        unnest(l.entries[1:r.reach]) AS entry
+        unnest(l.products[1:r.reach]) AS product,
+        unnest(l.points[1:r.reach]) AS points,
+        unnest(l.co_buyers[1:r.reach]) AS co_buyers
     FROM profiles b
     CROSS JOIN settings st
     CROSS JOIN LATERAL unnest(b.products) AS a (anchor)
@@ -187,8 +181,7 @@ anchored AS (
     ) AS r
 ),
 -- A product reached from several anchors keeps its best (then more co-buyers, then the lower
--- anchor: `strength`, the entry without its product, orders by points then co-buyers), and each
--- profile keeps its top N.
+-- anchor), and each profile keeps its top N.
 co_purchase AS (
     SELECT ranked.*
     FROM (
@@ -198,14 +191,9 @@ co_purchase AS (
                 AS rank
         FROM (
             SELECT DISTINCT ON (x.profile, x.product) x.profile, x.product, x.points, x.anchor
-            FROM (
-                SELECT
-                    profile, anchor, basket, (entry & 1048575)::integer AS product,
-                    (entry >> 49)::integer AS points, entry >> 20 AS strength
-                FROM anchored
-            ) AS x
+            FROM anchored x
             WHERE x.product <> ALL (x.basket)
-            ORDER BY x.profile, x.product, x.strength DESC, x.anchor
+            ORDER BY x.profile, x.product, x.points DESC, x.co_buyers DESC, x.anchor
         ) AS cp
     ) AS ranked
     CROSS JOIN settings st
