@@ -42,12 +42,12 @@ def mark_whole(table: SilverTable) -> list[str]:
     if marts:
         values = ", ".join(f"('{mart}')" for mart in marts)
         statements.append(
-            f"INSERT INTO ops.dirty_marts (mart) VALUES {values}"
+            f"INSERT INTO ops.dirty_marts (mart) VALUES {values}"  # nosec B608 # mart names from the Mart declarations
             " ON CONFLICT (mart) DO UPDATE SET marked_at = now()"
-        )  # nosec B608 # mart names from the Mart declarations
+        )
     if table.name in BACK_OFFICE_TABLES:
         statements.append(
-            f"INSERT INTO ops.dirty_back_office_entities (entity) VALUES ('{table.name}')"
+            f"INSERT INTO ops.dirty_back_office_entities (entity) VALUES ('{table.name}')"  # nosec B608 # a table name from SILVER_TABLES declarations
             " ON CONFLICT (entity) DO UPDATE SET marked_at = now()"
-        )  # nosec B608 # a table name from SILVER_TABLES declarations
+        )
     return statements
