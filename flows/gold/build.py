@@ -418,9 +418,11 @@ async def build_mart(
                     f" ({load_sql(mart.sql)}) AS built"
                 )
             )
-            # Only builds write a mart, each recording its row count: an incremental build
-            # counts the rows it replaces and adds, not every row of the mart.
-            published = None if full or last is None else int(last["rows"])
+            # Only builds write a mart, each recording its row count: the row-count check
+            # compares with the last one instead of counting the mart (1.5 s for the million
+            # rows of the recommendations), and an incremental build counts the rows it replaces
+            # and adds, not every row. A full build counts its totals afresh.
+            published = None if last is None else int(last["rows"])
             context = CheckContext(
                 mart.table, candidate, _replaced_rows(mart, full), published, candidate_rows
             )
@@ -430,7 +432,7 @@ async def build_mart(
             failures = [result for result in build.results if result.failed]
             if failures:
                 raise ContractViolationError(mart.table, failures)
-            totals = None if published is None else _recorded_totals(mart, last)
+            totals = None if full or published is None else _recorded_totals(mart, last)
             if totals is not None:
                 replaced = await _count_totals(
                     connection, mart, f"{mart.table} WHERE {context.replaced}"
