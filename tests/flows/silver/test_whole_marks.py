@@ -46,6 +46,12 @@ async def _no_marts(
     return []
 
 
+async def _history(flow_settings: FlowSettings, days: int) -> None:
+    """A generated history of `days` days, loaded and built."""
+    generate(flow_settings, GenerateRequest(days=days, seed=11, as_of=AS_OF, clean=True))
+    await run_data_pipeline(flow_settings)
+
+
 async def _count(connection: asyncpg.Connection, table: str) -> int:
     return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))  # nosec B608 # test tables
 
@@ -54,8 +60,7 @@ async def test_a_large_batch_marks_whole_and_the_next_build_takes_every_key(
     flow_settings: FlowSettings, database: TestDatabase
 ) -> None:
     dsn = asyncpg_dsn(database.role_url(Owner.FLOWS))
-    generate(flow_settings, GenerateRequest(days=2, seed=11, as_of=AS_OF, clean=True))
-    await run_data_pipeline(flow_settings)
+    await _history(flow_settings, days=2)
     connection = await asyncpg.connect(dsn)
     try:
         await connection.execute("ANALYZE silver.orders")
@@ -98,8 +103,7 @@ async def test_a_small_batch_still_marks_key_by_key(
     flow_settings: FlowSettings, database: TestDatabase
 ) -> None:
     dsn = asyncpg_dsn(database.role_url(Owner.FLOWS))
-    generate(flow_settings, GenerateRequest(days=20, seed=11, as_of=AS_OF, clean=True))
-    await run_data_pipeline(flow_settings)
+    await _history(flow_settings, days=20)
     generate(flow_settings, GenerateRequest(as_of=AS_OF + timedelta(minutes=5), clean=True))
 
     summary = await run_data_pipeline(flow_settings, steps=PipelineSteps(gold=_no_marts))
