@@ -114,8 +114,12 @@ class RowCheck:
     def name(self) -> str:  # pragma: no cover - every subclass names itself
         raise NotImplementedError
 
-    def failing_sql(self, context: CheckContext) -> str:  # pragma: no cover
-        raise NotImplementedError
+    def failing_sql(self, context: CheckContext) -> str:
+        """The candidate's failing rows: by default those `failing_condition` selects."""
+        condition = self.failing_condition()
+        if condition is None:  # pragma: no cover - a check without a condition selects its own
+            raise NotImplementedError
+        return f"SELECT * FROM {context.candidate} WHERE {condition}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
 
     def failing_condition(self) -> str | None:
         """The check as a condition on one candidate row (true: the row fails), when it is
@@ -128,10 +132,6 @@ class RowCheck:
     async def run(self, connection: asyncpg.Connection, context: CheckContext) -> CheckResult:
         """Count and sample the failing rows."""
         return await _failing_rows(connection, self, context)
-
-
-def _rows_where(context: CheckContext, condition: str) -> str:
-    return f"SELECT * FROM {context.candidate} WHERE {condition}"  # nosec B608 # columns/conditions from the declared mart contracts; values bound
 
 
 def _columns(columns: Sequence[str]) -> str:
@@ -179,9 +179,6 @@ class NotNull(RowCheck):
     def failing_condition(self) -> str:
         return " OR ".join(f'"{column}" IS NULL' for column in self.columns)
 
-    def failing_sql(self, context: CheckContext) -> str:
-        return _rows_where(context, self.failing_condition())
-
     def explain(self) -> str:
         return f"{', '.join(self.columns)} must not be empty"
 
@@ -201,9 +198,6 @@ class AcceptedValues(RowCheck):
     def failing_condition(self) -> str:
         listed = ", ".join("'" + value.replace("'", "''") + "'" for value in self.values)
         return f'"{self.column}" IS NOT NULL AND "{self.column}"::text NOT IN ({listed})'
-
-    def failing_sql(self, context: CheckContext) -> str:
-        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         return f"{self.column} must be one of {', '.join(self.values)}"
@@ -229,9 +223,6 @@ class Range(RowCheck):
         if self.max is not None:
             bounds.append(f'"{self.column}" > {self.max!r}')
         return " OR ".join(bounds) or "false"
-
-    def failing_sql(self, context: CheckContext) -> str:
-        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         low = "-inf" if self.min is None else self.min
@@ -277,9 +268,6 @@ class Expression(RowCheck):
 
     def failing_condition(self) -> str:
         return f"NOT ({self.condition})"
-
-    def failing_sql(self, context: CheckContext) -> str:
-        return _rows_where(context, self.failing_condition())
 
     def explain(self) -> str:
         return f"every row must satisfy {self.condition}"
