@@ -74,8 +74,10 @@ class FlowSettings(GeneratorSettings):
         default=100_000,
         ge=1,
         description="A file applying at least this many rows, and at least a quarter of its"
-        " silver table, marks the marts and back-office entities it feeds whole (their next"
-        " build or copy takes every key) instead of writing a mark per key.",
+        " silver table, is a bulk file: it marks the marts and back-office entities it feeds"
+        " whole (their next build or copy takes every key) instead of writing a mark per key,"
+        " and rebuilds the table's secondary indexes after writing instead of maintaining them"
+        " row by row (readers of the table wait for its commit).",
     )
     schema_drift_policy: dict[str, DriftPolicy] = Field(
         default_factory=dict,

@@ -17,7 +17,7 @@ import asyncpg
 from flows.bronze import BOM
 from flows.outbox import CHANGE_OUTBOX
 from flows.settings import DriftPolicy, FlowSettings
-from flows.silver import checks, whole_marks
+from flows.silver import bulk_indexes, checks, whole_marks
 from flows.silver import statements as sql
 from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver.limits import number_limits
@@ -146,6 +146,8 @@ async def begin_file_load(connection: asyncpg.Connection, bronze_file_id: int) -
     await lock_bronze_file(connection, bronze_file_id)
     await connection.execute("SET LOCAL TimeZone = 'UTC'")
     await connection.execute(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
+    # The sorts of a bulk file's index rebuilds (`bulk_indexes`).
+    await connection.execute(f"SET LOCAL maintenance_work_mem = '{LOAD_WORK_MEM}'")
     try:
         async with connection.transaction():
             await connection.execute(f"SET LOCAL temp_buffers = '{LOAD_TEMP_BUFFERS}'")
@@ -248,8 +250,10 @@ async def apply_checked_rows(
         counts = dict(await connection.fetchrow(sql.outcome_counts()) or {})
     if counts.pop("unsettled"):
         raise AssertionError("a superseded row found no winner in its file")
-    for statement, binds_file in sql.apply_changes(table):
-        await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
+    bulk = await _is_bulk(connection, table, counts, options)
+    async with bulk_indexes.rebuilt_after(connection, table.qualified, bulk=bulk):
+        for statement, binds_file in sql.apply_changes(table):
+            await connection.execute(statement, *([file.bronze_file_id] if binds_file else []))
     inferred = 0
     for column, parent in table.inferred_parents.items():
         inferred += affected_rows(
@@ -262,29 +266,35 @@ async def apply_checked_rows(
         orphans += await connection.fetchval(
             sql.orphan_count(column, SILVER_TABLE_BY_ENTITY[parent])
         )
-    for statement in await _marks(connection, table, counts, options):
+    marks = whole_marks.mark_whole(table) if bulk else _key_marks(table)
+    for statement in marks:
         await connection.execute(statement)
     return {**counts, "parents_inferred": inferred, "orphans": orphans}
 
 
-async def _marks(
+async def _is_bulk(
     connection: asyncpg.Connection, table: SilverTable, counts: dict[str, int], options: LoadOptions
-) -> list[str]:
-    """The statements marking what the applied rows changed: key by key, or whole when the file
-    changed a large share of the table (`whole_marks`)."""
+) -> bool:
+    """Whether the file changes so large a share of its table (`whole_marks.marks_whole`) that
+    the table's secondary indexes are rebuilt after writing (`bulk_indexes`) and its marts and
+    back-office entity are marked whole instead of key by key."""
     applied = counts["inserted"] + counts["updated"]
-    if applied >= options.whole_mark_rows and whole_marks.marks_whole(
+    if applied < options.whole_mark_rows:
+        return False  # a small batch never asks the catalog
+    estimated = await connection.fetchval(whole_marks.ESTIMATED_ROWS, table.qualified)
+    if not whole_marks.marks_whole(applied, estimated, options.whole_mark_rows):
+        return False
+    logger.info(
+        "silver.%s: %d rows to apply, a large share of the table: its secondary indexes are"
+        " rebuilt after writing, its marts and back-office rows marked whole",
+        table.name,
         applied,
-        await connection.fetchval(whole_marks.ESTIMATED_ROWS, table.qualified),
-        options.whole_mark_rows,
-    ):
-        logger.info(
-            "silver.%s: %d rows applied, a large share of the table: its marts and back-office"
-            " rows are marked whole",
-            table.name,
-            applied,
-        )
-        return whole_marks.mark_whole(table)
+    )
+    return True
+
+
+def _key_marks(table: SilverTable) -> list[str]:
+    """The statements marking the keys the applied rows changed, for gold and the back office."""
     return [*sql.mark_dirty_changes(table), *mark_changed_rows(table)]
 
 
