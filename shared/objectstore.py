@@ -77,6 +77,10 @@ class ObjectStore:
         """Whether `key` exists."""
         return bool(self.fs.exists(self._path(key)))
 
+    def size(self, key: str) -> int:
+        """The size of `key` in bytes."""
+        return int(self.fs.size(self._path(key)))
+
     def read_bytes(self, key: str) -> bytes:
         """The whole object."""
         data: bytes = self.fs.cat_file(self._path(key))

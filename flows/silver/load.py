@@ -22,7 +22,13 @@ from flows.silver import statements as sql
 from flows.silver.back_office_marks import mark_changed_rows
 from flows.silver.limits import number_limits
 from flows.silver.rules import RULES_NOT_REPLAYABLE
-from flows.silver.staging import copy_bronze, record_refused, stage_raw_table
+from flows.silver.staging import (
+    TEMPORARY_STAGE,
+    Stage,
+    copy_bronze,
+    record_refused,
+    stage_raw_table,
+)
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
 from shared.database import affected_rows
 from shared.objectstore import ObjectStore
@@ -36,6 +42,11 @@ SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_v
 # key, and the hashes of its keys, spill to disk. temp_buffers is taken as needed, not up front.
 LOAD_WORK_MEM = "256MB"
 LOAD_TEMP_BUFFERS = "1GB"
+# What passing a checked row from a parallel worker costs the planner (its default is 0.1).
+CHECK_PARALLEL_TUPLE_COST = 0.001
+# A file of at least this many bytes is staged where parallel workers can check it
+# (`staging.Stage`); PostgreSQL scans no smaller table in parallel (min_parallel_table_scan_size).
+PARALLEL_STAGE_BYTES = 8 * 1024 * 1024
 
 
 class LedgerImbalanceError(RuntimeError):
@@ -218,7 +229,13 @@ async def check_staged_rows(
         casting=casting,
     )
     statement, args = checks.checked_rows(table, staged, check_options)
+    # The planner prices none of the check's work per row (casts, patterns, a CASE per rule), so
+    # to it, gathering the rows from parallel workers costs more than it saves; priced as cheap,
+    # the check runs on every core where `stage_raw` lets workers read it (`staging.Stage`).
+    tuple_cost = await connection.fetchval("SELECT current_setting('parallel_tuple_cost')")
+    await connection.execute(f"SET LOCAL parallel_tuple_cost = {CHECK_PARALLEL_TUPLE_COST}")
     await connection.execute(statement, *args)
+    await connection.execute("SELECT set_config('parallel_tuple_cost', $1, true)", tuple_cost)
     await connection.execute(sql.analyze_stage("stage_checked"))
 
 
@@ -425,8 +442,13 @@ async def load_bronze_file(
         )
     async with connection.transaction():
         await begin_file_load(connection, file.bronze_file_id)
-        await connection.execute(stage_raw_table(staged.width))
-        staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width)
+        stage = (
+            Stage.for_session(connection.get_server_pid())
+            if store.size(file.bronze_path) >= PARALLEL_STAGE_BYTES
+            else TEMPORARY_STAGE
+        )
+        await connection.execute(stage.create(staged.width))
+        staged_file = await copy_bronze(connection, store, file.bronze_path, staged.width, stage)
         counts = await _merge_staged(
             connection,
             table,
@@ -442,6 +464,8 @@ async def load_bronze_file(
         drift = await _record_drift(connection, table, file, staged, options.drift_policy)
         outcome = file_outcome(file, staged_file.records, counts, drift)
         await write_ledger(connection, outcome, run_id, replayed=False)
+        if (drop := stage.drop()) is not None:
+            await connection.execute(drop)
     return outcome
 
 
