@@ -242,16 +242,25 @@ async def check_staged_rows(
 async def _casting_columns(
     connection: asyncpg.Connection, table: SilverTable, staged: checks.StagedHeader
 ) -> frozenset[str]:
-    """The timestamp columns whose every staged value casts (`checks.casting_columns`)."""
-    casting = set()
-    for name, query in checks.casting_columns(table, staged):
-        try:
-            async with connection.transaction():  # a savepoint: a failed cast leaves the load
-                await connection.fetchval(query)
-        except asyncpg.DataError:
-            continue
-        casting.add(name)
-    return frozenset(casting)
+    """The timestamp columns whose every staged value casts (`checks.casting_columns`): all of
+    them in one pass when they all cast, as in a clean file, else a pass per column. `fetch`, not
+    `fetchval`: PostgreSQL runs no query in parallel that is fetched a row at a time."""
+    casts = checks.casting_columns(table, staged)
+    if not casts or await _all_cast(connection, list(casts.values())):
+        return frozenset(casts)
+    if len(casts) == 1:
+        return frozenset()
+    return frozenset([name for name, cast in casts.items() if await _all_cast(connection, [cast])])
+
+
+async def _all_cast(connection: asyncpg.Connection, casts: list[str]) -> bool:
+    """Whether every staged value casts in each of `casts`."""
+    try:
+        async with connection.transaction():  # a savepoint: a failed cast leaves the load
+            await connection.fetch(checks.casting_query(casts))
+    except asyncpg.DataError:
+        return False
+    return True
 
 
 async def apply_checked_rows(

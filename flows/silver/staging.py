@@ -32,8 +32,11 @@ logger = logging.getLogger(__name__)
 # Python's csv module refuses fields over 128 KiB by default; the size rule decides instead.
 CSV_FIELD_LIMIT = 2**31 - 1
 # The control characters of `rules.CONTROL_CHARACTERS` as UTF-8 bytes (NUL apart: COPY
-# refuses it); a C1 character is two bytes, so a chunk is scanned with its predecessor's last.
-_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
+# refuses it): single bytes, found with bytes.translate (a pattern of them and the C1 pair took
+# 1.4 s of the client's CPU on a 121 MB file, translate 0.1 s), and the C1 characters, two bytes
+# from \xc2, looked for only where a \xc2 is.
+_CONTROL_SINGLE_BYTES = bytes([*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _CONTROL_TEXT = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What decoding with `surrogateescape` makes of bytes that are not UTF-8, and NUL.
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
@@ -59,9 +62,18 @@ class ControlCharacterScan:
         """The next bytes of the stream, scanned."""
         chunk = self.stream.read(size)
         if chunk and not self.found:
-            self.found = _CONTROL_BYTES.search(self._last + chunk) is not None
+            # A C1 character may straddle two chunks.
+            self.found = holds_control_characters(self._last + chunk[:1])
+            self.found = self.found or holds_control_characters(chunk)
             self._last = chunk[-1:]
         return chunk
+
+
+def holds_control_characters(data: bytes) -> bool:
+    """Whether UTF-8 `data` holds a control character of `rules.CONTROL_CHARACTERS` (NUL apart)."""
+    if len(data.translate(None, _CONTROL_SINGLE_BYTES)) != len(data):
+        return True
+    return b"\xc2" in data and _CONTROL_C1.search(data) is not None
 
 
 @dataclass(frozen=True)
