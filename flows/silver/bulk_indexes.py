@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from flows.silver.checks import quote
+from flows.silver.checks import literal, quote
 
 # $1: the table's qualified name. Valid indexes that are not unique and back no constraint
 # (exclusion), with what recreates them exactly: name, columns or expressions, predicate, method.
@@ -77,9 +77,5 @@ async def rebuilt_after(
         await connection.execute(index.definition)
         if index.comment is not None:
             await connection.execute(
-                f"COMMENT ON INDEX {index.qualified} IS {_literal(index.comment)}"
+                f"COMMENT ON INDEX {index.qualified} IS {literal(index.comment)}"
             )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -114,6 +114,11 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """A declared string as an SQL literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _raw(column: Column) -> str:
     return quote(f"{column.name}__raw")
 

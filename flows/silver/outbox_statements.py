@@ -8,7 +8,7 @@ and literals come from the declarations only.
 
 from __future__ import annotations
 
-from flows.silver.checks import quote
+from flows.silver.checks import literal, quote
 from flows.silver.rules import BAD_TIMESTAMP, MISSING_REQUIRED
 from flows.silver.statements import mark_dirty, previous_marked_columns
 from flows.silver.tables import CUSTOMERS, ORDERS, PRODUCTS, SilverTable
@@ -31,11 +31,6 @@ BAD_PAYLOAD = "BAD_PAYLOAD"
 for _table in OUTBOX_TARGETS.values():
     if len(_table.key) != 1 or not (_table.history or _table.soft_delete):
         raise AssertionError(f"{_table.qualified}: outbox targets need one key and a delete rule")
-
-
-def literal(text: str) -> str:
-    """A declared string as an SQL literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _in_list(values: tuple[str, ...] | list[str]) -> str:

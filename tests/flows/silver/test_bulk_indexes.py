@@ -18,7 +18,7 @@ from shared.database import asyncpg_dsn
 from shared.owners import Owner
 from tests.conftest import TestDatabase
 from tests.flows.generator.lake_files import AS_OF
-from tests.flows.silver.test_whole_marks import _history, _no_marts
+from tests.flows.silver.test_whole_marks import _history, _next_day_as_bulk_file, _no_marts
 
 # Every index of a table: name -> (oid, definition). A rebuilt index has a new oid.
 _INDEXES = """
@@ -65,10 +65,7 @@ async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_
         assert {"orders_pkey", "orders_customer", "orders_order_day", "orders_loaded"} <= set(
             before
         )
-        # The next day's batch passes the bulk threshold by number and by share.
-        generate(flow_settings, GenerateRequest(as_of=AS_OF + timedelta(days=1), clean=True))
-        bulk = flow_settings.model_copy(update={"whole_mark_rows": 1})
-        await run_data_pipeline(bulk, steps=PipelineSteps(gold=_no_marts))
+        await _next_day_as_bulk_file(flow_settings)
 
         after = await _indexes(connection, "silver.orders")
         assert {name: d for name, (_, d) in after.items()} == {

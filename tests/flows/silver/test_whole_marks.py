@@ -15,6 +15,7 @@ from flows.gold import GoldFlow, MartBuild, build_marts
 from flows.gold.checksums import mart_checksums
 from flows.gold.marts import MARTS, dirty_marks, marts_for
 from flows.pipeline import run_data_pipeline
+from flows.run_summary import PipelineSummary
 from flows.settings import FlowSettings
 from flows.silver.whole_marks import marks_whole
 from flows.steps import PipelineSteps
@@ -52,6 +53,14 @@ async def _history(flow_settings: FlowSettings, days: int) -> None:
     await run_data_pipeline(flow_settings)
 
 
+async def _next_day_as_bulk_file(flow_settings: FlowSettings) -> PipelineSummary:
+    """Load the next day's batch with a bulk threshold (ECOM_WHOLE_MARK_ROWS) its orders file
+    passes by number and by share, and without building marts, so the marks stay to be seen."""
+    generate(flow_settings, GenerateRequest(as_of=AS_OF + timedelta(days=1), clean=True))
+    batch = flow_settings.model_copy(update={"whole_mark_rows": 1})
+    return await run_data_pipeline(batch, steps=PipelineSteps(gold=_no_marts))
+
+
 async def _count(connection: asyncpg.Connection, table: str) -> int:
     return int(await connection.fetchval(f"SELECT count(*) FROM {table}"))  # nosec B608 # test tables
 
@@ -65,11 +74,7 @@ async def test_a_large_batch_marks_whole_and_the_next_build_takes_every_key(
     try:
         await connection.execute("ANALYZE silver.orders")
         history = await _count(connection, "silver.orders")
-        # A batch of the next day, loaded with a threshold its orders file passes by number and
-        # by share, and without building marts, so the marks stay to be seen.
-        generate(flow_settings, GenerateRequest(as_of=AS_OF + timedelta(days=1), clean=True))
-        batch = flow_settings.model_copy(update={"whole_mark_rows": 1})
-        summary = await run_data_pipeline(batch, steps=PipelineSteps(gold=_no_marts))
+        summary = await _next_day_as_bulk_file(flow_settings)
         [orders] = [file for file in summary.loaded if file.entity == "orders"]
         assert 0.25 * history <= orders.inserted + orders.updated, "the batch is too small"
         marked = {row["mart"] for row in await connection.fetch("SELECT mart FROM ops.dirty_marts")}
