@@ -25,6 +25,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -91,6 +92,9 @@ class Mart:
     # KPI snapshot): (name, condition over the mart's columns). A full build counts them; an
     # incremental one adds the candidate's and takes away the replaced rows' (ops.mart_builds).
     totals: tuple[tuple[str, str], ...] = ()
+    # Python that fills temporary tables the SQL reads, run on the build's connection and in its
+    # transaction just before the SQL: for a step that is a loop, not a set operation.
+    prepare: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
@@ -404,6 +408,8 @@ async def build_mart(
                 f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
                 f" CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"
             )
+            if mart.prepare is not None:
+                await mart.prepare(connection)
             statement = await connection.prepare(load_sql(mart.sql))
             produced = [attribute.name for attribute in statement.get_attributes()]
             if sorted(produced) != sorted(columns):

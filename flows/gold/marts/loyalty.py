@@ -19,6 +19,7 @@ from flows.gold.contracts import (
     Unique,
 )
 from flows.gold.inputs import Scope, keyed, next_data_day, whole
+from flows.gold.ranking import RECOMMENDATIONS_PER_CUSTOMER, fill_profile_ranks
 from shared.vocabularies.loyalty import (
     DISCOUNT_TIERS,
     NEXT_BEST_ACTIONS,
@@ -29,8 +30,6 @@ from shared.vocabularies.loyalty import (
 )
 from shared.vocabularies.reminders import REMINDER_CHANNELS
 
-# The SQL's RECOMMENDATIONS_PER_CUSTOMER; the contract checks ranks against it.
-RECOMMENDATIONS_PER_CUSTOMER = 3
 SUMMARY_REQUIRED = (
     "customer_id", "frequency", "monetary", "recency_score", "frequency_score", "monetary_score",
     "rfm_score", "segment", "lifetime_value", "tier", "currency", "as_of_date",
@@ -100,6 +99,8 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
     sql="mart_loyalty_recommendations",
     key=("customer_id", "product_id"),
     flow=GoldFlow.LOYALTY_RECOMMENDATIONS,
+    # The ranking per segment and basket (flows/gold/ranking.py), which the SQL hands out.
+    prepare=fill_profile_ranks,
     contract=(
         Unique(("customer_id", "product_id")),
         Unique(("customer_id", "rank")),
