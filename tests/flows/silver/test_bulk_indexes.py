@@ -1,6 +1,6 @@
 """A bulk file writes its table without the indexes that enforce nothing and builds them again
 after: the same indexes come back, keys and uniqueness are still enforced, and a failed load
-keeps the old indexes."""
+keeps the old indexes. It also analyses the table, so the planner knows the table it wrote."""
 
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ async def _indexes(connection: asyncpg.Connection, table: str) -> dict[str, tupl
     return {row["name"]: (row["oid"], row["definition"]) for row in rows}
 
 
+async def _analyses(connection: asyncpg.Connection, table: str) -> int:
+    """How many times `table` was analysed by an ANALYZE statement (autovacuum's not counted)."""
+    return int(
+        await connection.fetchval(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = $1::regclass", table
+        )
+    )
+
+
 async def _orders_of_customers_by_index(
     connection: asyncpg.Connection, *, index_only: bool
 ) -> list[tuple[str, int]]:
@@ -61,11 +70,18 @@ async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_
     connection = await asyncpg.connect(dsn)
     try:
         await connection.execute("ANALYZE silver.orders")
+        analysed = await _analyses(connection, "silver.orders")
         before = await _indexes(connection, "silver.orders")
         assert {"orders_pkey", "orders_customer", "orders_order_day", "orders_loaded"} <= set(
             before
         )
         await _next_day_as_bulk_file(flow_settings)
+
+        # The bulk file analysed the table it wrote: the planner knows its new size.
+        assert await _analyses(connection, "silver.orders") == analysed + 1
+        assert await connection.fetchval(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = 'silver.orders'::regclass"
+        ) == await connection.fetchval("SELECT count(*) FROM silver.orders")
 
         after = await _indexes(connection, "silver.orders")
         assert {name: d for name, (_, d) in after.items()} == {
@@ -79,13 +95,15 @@ async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_
             connection, index_only=True
         ) == await _orders_of_customers_by_index(connection, index_only=False)
 
-        # A small batch maintains the indexes as it writes.
+        # A small batch maintains the indexes as it writes, and leaves statistics to autovacuum.
         await connection.execute("ANALYZE silver.orders")
+        analysed = await _analyses(connection, "silver.orders")
         generate(flow_settings, GenerateRequest(as_of=AS_OF + timedelta(days=1, minutes=5)))
         summary = await run_data_pipeline(flow_settings, steps=PipelineSteps(gold=_no_marts))
         [orders] = [file for file in summary.loaded if file.entity == "orders"]
         assert orders.inserted + orders.updated > 0
         assert await _indexes(connection, "silver.orders") == after
+        assert await _analyses(connection, "silver.orders") == analysed
     finally:
         await connection.close()
 
