@@ -4,7 +4,8 @@ a 30-row batch on the same history, and the data pipeline's gold step as a whole
 One lake gets `--orders` orders of history (generated, landed and loaded into silver by the
 pipeline, then vacuumed and analysed), and one untimed batch. Then, `--runs` times:
 
-- full: every mart rebuilt from silver (`build_marts(MARTS, full=True)`), each build timed;
+- full: every mart rebuilt from silver (`build_marts(..., full=True)`, one mart at a time in
+  one session), each build timed and each statement it sends;
 - incremental: the same kind of 30-row orders file is landed and loaded into silver (untimed),
   then the data pipeline's gold step is timed (the marts it owns rebuilt for the days and
   customers the batch touched, and the KPI snapshot), each of its builds too; then the flows
@@ -13,7 +14,8 @@ pipeline, then vacuumed and analysed), and one untimed batch. Then, `--runs` tim
 
 The table gives each mart's median full and incremental time (`MartBuild.seconds`: scope,
 build, contract and publish). The headline ratio is the median gold step over the median full
-rebuild of every mart. Target: <= 0.05.
+rebuild of every mart. Target: <= 0.05. Then the slowest mart's full build of the last round,
+statement by statement, with the time spent between its statements (Python, COPY of records).
 
     python -m benchmarks.gold_build [--orders 1000000] [--runs 3] [--database-url URL]
         [--database gold_bench] [--keep] [--reuse FOLDER]
@@ -33,6 +35,7 @@ import logging
 import statistics
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -41,12 +44,14 @@ from benchmarks.silver_load import (
     BATCH_ORDERS,
     PASSWORDS,
     Lake,
+    StatementTimer,
     _create_lake,
     _drop_database,
     _fixed_orders_file,
     _generate,
     _load_history,
     _say,
+    _statement_label,
     passwords_in_use,
     run_on_a_server,
 )
@@ -70,21 +75,35 @@ def _by_mart(builds: list[MartBuild]) -> Timings:
     return {build.mart: build.seconds for build in builds}
 
 
-async def _full_rebuild(lake: Lake) -> Timings:
-    """Every mart rebuilt from silver in one session, each build timed by `build_mart`."""
-    connection = await asyncpg.connect(lake.dsn)
+@dataclass
+class FullRebuild:
+    """One full rebuild of every mart: each build's seconds and the statements it sent."""
+
+    seconds: Timings
+    statements: dict[str, list[tuple[str, float]]]  # by mart table: (statement, seconds)
+
+
+async def _full_rebuild(lake: Lake) -> FullRebuild:
+    """Every mart rebuilt from silver in one session, one at a time, each build timed by
+    `build_mart` and each statement it sends by the connection."""
+    connection = await asyncpg.connect(lake.dsn, connection_class=StatementTimer)
+    rebuild = FullRebuild({}, {})
+    run_id = uuid.uuid4()
     try:
         started = time.perf_counter()
-        builds = await build_marts(
-            connection, MARTS, uuid.uuid4(), lake.settings.base_currency, full=True
-        )
+        for mart in MARTS:
+            sent = len(connection.timed_statements())
+            [build] = await build_marts(
+                connection, (mart,), run_id, lake.settings.base_currency, full=True
+            )
+            rebuild.seconds[build.mart] = build.seconds
+            rebuild.statements[build.mart] = connection.timed_statements()[sent:]
+            _say(f"    {build.mart}: {build.seconds:.2f} s, {build.rows:,} rows")
         elapsed = time.perf_counter() - started
     finally:
         await connection.close()
-    _say(f"  full rebuild of {len(builds)} mart(s): {elapsed:.2f} s")
-    for build in builds:
-        _say(f"    {build.mart}: {build.seconds:.2f} s, {build.rows:,} rows")
-    return _by_mart(builds)
+    _say(f"  full rebuild of {len(MARTS)} mart(s): {elapsed:.2f} s")
+    return rebuild
 
 
 async def _incremental_after_batch(lake: Lake, run: int) -> tuple[float, Timings]:
@@ -163,7 +182,7 @@ async def _prepare(lake: Lake, options: argparse.Namespace) -> None:
 
 
 async def _measure(lake: Lake, options: argparse.Namespace) -> None:
-    full: list[Timings] = []
+    full: list[FullRebuild] = []
     incremental: list[Timings] = []
     gold_steps: list[float] = []
     first = await _first_run(lake)
@@ -182,10 +201,11 @@ def _median(timings: list[Timings], mart: Mart) -> float:
 
 def _report(
     options: argparse.Namespace,
-    full: list[Timings],
+    rebuilds: list[FullRebuild],
     incremental: list[Timings],
     gold_steps: list[float],
 ) -> None:
+    full = [rebuild.seconds for rebuild in rebuilds]
     pipeline = marts_for(GoldFlow.DATA_PIPELINE)
     full_s = statistics.median(sum(run.values()) for run in full)
     pipeline_s = statistics.median(sum(run[m.table] for m in pipeline) for run in full)
@@ -205,6 +225,21 @@ def _report(
     ratio = step_s / full_s
     print(f"  ratio incremental / full:                   {ratio:8.4f}  (target <= {TARGET})")
     print(f"  ratio incremental / full of the same marts: {step_s / pipeline_s:8.4f}")
+    _report_slowest(rebuilds[-1])
+
+
+def _report_slowest(rebuild: FullRebuild) -> None:
+    """The slowest mart's full build of the last round, statement by statement."""
+    mart = max(rebuild.seconds, key=rebuild.seconds.__getitem__)
+    total = rebuild.seconds[mart]
+    statements = rebuild.statements[mart]
+    print()
+    print(f"{mart}, the slowest full build ({total:.2f} s), by statement (over 2% of it):")
+    for statement, seconds in statements:
+        if seconds >= total / 50:
+            print(f"  {seconds:6.2f} s  {_statement_label(statement)}")
+    outside = total - sum(seconds for _, seconds in statements)
+    print(f"  {outside:6.2f} s  between statements (Python work, COPY of records, round trips)")
 
 
 async def _run(superuser_url: str, options: argparse.Namespace, folder: Path) -> None:
