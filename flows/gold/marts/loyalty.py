@@ -101,6 +101,9 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
     flow=GoldFlow.LOYALTY_RECOMMENDATIONS,
     # The ranking per segment and basket (flows/gold/ranking.py), which the SQL hands out.
     prepare=fill_profile_ranks,
+    # A million rows replaced on every build: emptied by TRUNCATE (services/loyalty migration
+    # 0004 grants it), a 1.4-2.1 s saving at 1M orders (docs/loyalty_scoring.md).
+    truncate_on_full=True,
     contract=(
         Unique(("customer_id", "product_id")),
         Unique(("customer_id", "rank")),
