@@ -99,6 +99,9 @@ class Mart:
     # Python that fills temporary tables the SQL reads, run on the build's connection and in its
     # transaction just before the SQL: for a step that is a loop, not a set operation.
     prepare: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
+    # SQL files (stems under flows/gold/sql/) that `prepare` runs: part of the mart's SQL, read
+    # with it wherever its inputs are checked.
+    prepare_sql: tuple[str, ...] = ()
     # A full build empties the mart with TRUNCATE, not DELETE (the owner's migration grants the
     # pipeline role TRUNCATE on it). For a mart of a million rows, deleting them and inserting
     # the new ones beside them, where the primary key visits each deleted row to confirm it is
@@ -115,6 +118,11 @@ class Mart:
         if self.rebuild_on_new_day and self.new_day_keys is not None:
             raise ValueError(f"{self.table}: a new day rebuilds all keys or the listed ones")
         check_inputs(self.table, self.scope, self.inputs, self.rebuild_on_new_day)
+
+    @property
+    def sql_files(self) -> tuple[str, ...]:
+        """Every SQL file stem the build runs: `prepare_sql`, then `sql`."""
+        return (*self.prepare_sql, self.sql)
 
     @property
     def reads(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ published score is points / 10000. They are rounded half away from zero, as Post
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +33,8 @@ import asyncpg
 # The SQL's constants, named as in docs/loyalty_scoring.md.
 RECOMMENDATIONS_PER_CUSTOMER = 3
 MIN_CO_BUYERS = 2
+# Memory for grouping the customer summary into profiles.
+GROUPING_WORK_MEM = "64MB"
 
 # gold_profiles: the profiles of the customer summary, numbered; the mart's SQL finds each
 # customer's profile there by segment and basket. gold_profile_ranks: each profile's
@@ -204,17 +207,34 @@ def rank_profiles(
     return ranked
 
 
-async def fill_profile_ranks(connection: asyncpg.Connection) -> None:
+def _rank_rows(
+    rows: Sequence[asyncpg.Record], catalogue: Sequence[tuple[str, bool]]
+) -> list[list[Ranked]]:
+    """`rank_profiles` of fetched gold_profiles rows (profile, segment, basket, customers)."""
+    return rank_profiles([Profile(*row[1:]) for row in rows], catalogue)
+
+
+async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> None:
     """Number the customer summary's profiles into `gold_profiles` and rank each into
     `gold_profile_ranks` (temporary tables on `connection`, dropped at the end of the build's
-    transaction), for the mart's SQL to read."""
+    transaction), for the mart's SQL to read. `alongside`: SQL that needs the profiles but not
+    their ranks, run while Python ranks (the database would otherwise sit idle)."""
+    # Grouping 332k baskets spills to disk with the default 4 MB (0.45 s against 0.25 s).
+    work_mem = await connection.fetchval("SELECT current_setting('work_mem')")
+    await connection.execute("SELECT set_config('work_mem', $1, true)", GROUPING_WORK_MEM)
     await connection.execute(_CREATE)
+    await connection.execute("SELECT set_config('work_mem', $1, true)", work_mem)
+    await connection.execute("ANALYZE gold_profiles")
     rows = await connection.fetch(_CATALOGUE)
     catalogue = [(row["product_id"], row["recommendable"]) for row in rows]
     rows = await connection.fetch(
         "SELECT profile, segment, products_bought, customers FROM gold_profiles"
     )
-    ranked = rank_profiles([Profile(*row[1:]) for row in rows], catalogue)
+    # Ranking in a thread, so the event loop hands `alongside` to the server and collects its
+    # answer meanwhile.
+    ranked, _ = await asyncio.gather(
+        asyncio.to_thread(_rank_rows, rows, catalogue), connection.execute(alongside)
+    )
     product_ids = [None, *(product_id for product_id, _ in catalogue)]  # by number, from 1
     await connection.copy_records_to_table(
         "gold_profile_ranks",
@@ -225,4 +245,4 @@ async def fill_profile_ranks(connection: asyncpg.Connection) -> None:
             for rank, item in enumerate(items, start=1)
         ),
     )  # fmt: skip
-    await connection.execute("ANALYZE gold_profiles, gold_profile_ranks")
+    await connection.execute("ANALYZE gold_profile_ranks")

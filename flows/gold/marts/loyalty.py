@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.gold.build import GoldFlow, Mart
+import asyncpg
+
+from flows.gold.build import GoldFlow, Mart, load_sql
 from flows.gold.contracts import (
     AcceptedValues,
     Expression,
@@ -39,6 +41,19 @@ RECOMMENDATION_REQUIRED = (
     "discount_tier", "discount_percent", "reminder_cadence_days", "channel", "next_best_action",
     "status", "as_of_date",
 )  # fmt: skip
+
+
+async def _rank_and_offer(connection: asyncpg.Connection) -> None:
+    """The recommendations' two temporary tables besides the ranks: while Python ranks the
+    profiles, the database puts each customer's profile and offer in `gold_customer_offers`
+    (flows/gold/sql/loyalty_customer_offers.sql)."""
+    offers = load_sql("loyalty_customer_offers")
+    await fill_profile_ranks(
+        connection,
+        alongside=f"CREATE TEMP TABLE gold_customer_offers ON COMMIT DROP AS {offers};"
+        " ANALYZE gold_customer_offers",
+    )
+
 
 MART_CUSTOMER_SUMMARY = Mart(
     table="loyalty.mart_customer_summary",
@@ -100,7 +115,8 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
     key=("customer_id", "product_id"),
     flow=GoldFlow.LOYALTY_RECOMMENDATIONS,
     # The ranking per segment and basket (flows/gold/ranking.py), which the SQL hands out.
-    prepare=fill_profile_ranks,
+    prepare=_rank_and_offer,
+    prepare_sql=("loyalty_customer_offers",),
     # A million rows replaced on every build: emptied by TRUNCATE (services/loyalty migration
     # 0004 grants it), a 1.4-2.1 s saving at 1M orders (docs/loyalty_scoring.md).
     truncate_on_full=True,

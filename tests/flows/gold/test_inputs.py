@@ -39,7 +39,9 @@ def test_the_parser_ignores_comments_and_aliases() -> None:
 @pytest.mark.parametrize("mart", MARTS, ids=lambda mart: mart.name)
 def test_a_marts_declared_inputs_are_the_tables_its_sql_reads(mart: Mart) -> None:
     declared = set(mart.reads)
-    read = tables_read_by((SQL_DIR / f"{mart.sql}.sql").read_text())
+    read = set().union(
+        *(tables_read_by((SQL_DIR / f"{sql}.sql").read_text()) for sql in mart.sql_files)
+    )
     routes = [(item.table, item.column, item.via) for item in mart.inputs]
     assert len(routes) == len(set(routes)), f"{mart.table} declares an input twice"
     assert declared == read, (
