@@ -231,10 +231,15 @@ async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> 
         "SELECT profile, segment, products_bought, customers FROM gold_profiles"
     )
     # Ranking in a thread, so the event loop hands `alongside` to the server and collects its
-    # answer meanwhile.
-    ranked, _ = await asyncio.gather(
-        asyncio.to_thread(_rank_rows, rows, catalogue), connection.execute(alongside)
-    )
+    # answer meanwhile. Both finish before a failure of either is raised: the build rolls back
+    # on this connection, which it cannot while a statement is still running there.
+    ranking = asyncio.create_task(asyncio.to_thread(_rank_rows, rows, catalogue))
+    offers = asyncio.create_task(connection.execute(alongside))
+    await asyncio.wait((ranking, offers))
+    for error in [task.exception() for task in (ranking, offers)]:
+        if error is not None:
+            raise error
+    ranked = ranking.result()
     product_ids = [None, *(product_id for product_id, _ in catalogue)]  # by number, from 1
     await connection.copy_records_to_table(
         "gold_profile_ranks",

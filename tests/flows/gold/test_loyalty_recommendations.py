@@ -4,6 +4,7 @@ channel, discount, cadence, next best action and outbox status follow their rule
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from flows.gold import build_marts, ranking
 from flows.gold.marts import MART_BY_NAME
 from shared.database import asyncpg_dsn
 from shared.owners import PIPELINE_ROLE
@@ -377,3 +379,34 @@ async def test_the_order_a_basket_lists_its_products_in_changes_nothing(
     ) == [(["P-G", "P-D", "P-B"],)]
     assert len(before) == 20
     assert await database.rows(query) == before
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_ranking_that_fails_leaves_the_old_mart_and_a_usable_connection(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    query = "SELECT customer_id, product_id, rank FROM loyalty.mart_loyalty_recommendations"
+    published = sorted(await database.rows(query))
+
+    def broken(*_: object) -> list[list[ranking.Ranked]]:
+        raise RuntimeError("ranking broke")
+
+    # The per-customer SQL runs beside the ranking: the ranking's own error reaches the caller
+    # once that SQL is done, the build rolls back, and the connection takes the next statement.
+    monkeypatch.setattr(ranking, "rank_profiles", broken)
+    connection = await asyncpg.connect(pipeline_dsn)
+    try:
+        with pytest.raises(RuntimeError, match="ranking broke"):
+            await build_marts(
+                connection, (MART_BY_NAME["mart_loyalty_recommendations"],), uuid.uuid4(), "USD"
+            )
+        assert await connection.fetchval("SELECT count(*) FROM gold_params") == 1
+    finally:
+        await connection.close()
+
+    assert sorted(await database.rows(query)) == published
