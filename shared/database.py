@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+import asyncpg
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -149,3 +152,14 @@ def create_engine(
 def affected_rows(status: str) -> int:
     """The row count of an asyncpg command status such as `INSERT 0 12` or `COPY 30`."""
     return int(status.rsplit(" ", 1)[-1])
+
+
+@asynccontextmanager
+async def setting_for(connection: asyncpg.Connection, name: str, value: str) -> AsyncIterator[None]:
+    """The server setting `name` at `value` for the statements inside, then back to what it was,
+    within the current transaction (`set_config(..., true)`, as SET LOCAL). Nothing is restored
+    when a statement inside fails: the failed transaction, or savepoint, undoes the setting."""
+    previous = await connection.fetchval("SELECT current_setting($1)", name)
+    await connection.execute("SELECT set_config($1, $2, true)", name, value)
+    yield
+    await connection.execute("SELECT set_config($1, $2, true)", name, previous)

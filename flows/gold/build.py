@@ -47,7 +47,7 @@ from flows.gold.contracts import (
     unique_checks_proven,
 )
 from flows.gold.inputs import DAY_GROUP_TABLES, SCOPE_TABLES, Input, Scope, check_inputs
-from shared.database import affected_rows
+from shared.database import affected_rows, setting_for
 
 logger = logging.getLogger(__name__)
 
@@ -464,9 +464,8 @@ async def build_mart(
                 )
                 added = await _count_totals(connection, mart, candidate)
                 totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
-            if context.replaces_every_row and mart.truncate_on_full:
-                await _truncate(connection, mart)
-                deleted = published or 0
+            if context.replaces_every_row:
+                await _empty(connection, mart)
             else:
                 deleted = affected_rows(
                     await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
@@ -515,25 +514,27 @@ async def build_mart(
     return build
 
 
-async def _truncate(connection: asyncpg.Connection, mart: Mart) -> None:
-    """Empty `mart` for a full build's rows: TRUNCATE once readers let go of it, or DELETE when
-    one holds it past TRUNCATE_LOCK_WAIT (a long report must not stall the build, nor the
-    readers queued behind the TRUNCATE)."""
-    try:
-        async with connection.transaction():  # a savepoint: a lock timeout does not end the build
-            previous = await connection.fetchval("SELECT current_setting('lock_timeout')")
-            await connection.execute(
-                "SELECT set_config('lock_timeout', $1, true)", TRUNCATE_LOCK_WAIT
+async def _empty(connection: asyncpg.Connection, mart: Mart) -> None:
+    """Empty `mart` for a full build's rows: DELETE, or for a `Mart.truncate_on_full` mart
+    TRUNCATE once readers let go of it, deleting after all when one holds it past
+    TRUNCATE_LOCK_WAIT (a long report must not stall the build, nor the readers queued behind
+    the TRUNCATE)."""
+    if mart.truncate_on_full:
+        try:
+            # A savepoint: a lock timeout ends no build.
+            async with (
+                connection.transaction(),
+                setting_for(connection, "lock_timeout", TRUNCATE_LOCK_WAIT),
+            ):
+                await connection.execute(f"TRUNCATE {mart.table}")
+            return
+        except asyncpg.LockNotAvailableError:
+            logger.warning(
+                "%s: a reader held it for over %s; deleting its rows instead of truncating",
+                mart.table,
+                TRUNCATE_LOCK_WAIT,
             )
-            await connection.execute(f"TRUNCATE {mart.table}")
-            await connection.execute("SELECT set_config('lock_timeout', $1, true)", previous)
-    except asyncpg.LockNotAvailableError:
-        logger.warning(
-            "%s: a reader held it for over %s; deleting its rows instead of truncating",
-            mart.table,
-            TRUNCATE_LOCK_WAIT,
-        )
-        await connection.execute(f"DELETE FROM {mart.table}")  # nosec B608 # mart table name from the Mart declarations
+    await connection.execute(f"DELETE FROM {mart.table}")  # nosec B608 # mart table name from the Mart declarations
 
 
 async def _run_proven(

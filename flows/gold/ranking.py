@@ -30,6 +30,8 @@ from typing import NamedTuple
 
 import asyncpg
 
+from shared.database import setting_for
+
 # The SQL's constants, named as in docs/loyalty_scoring.md.
 RECOMMENDATIONS_PER_CUSTOMER = 3
 MIN_CO_BUYERS = 2
@@ -220,10 +222,8 @@ async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> 
     transaction), for the mart's SQL to read. `alongside`: SQL that needs the profiles but not
     their ranks, run while Python ranks (the database would otherwise sit idle)."""
     # Grouping 332k baskets spills to disk with the default 4 MB (0.45 s against 0.25 s).
-    work_mem = await connection.fetchval("SELECT current_setting('work_mem')")
-    await connection.execute("SELECT set_config('work_mem', $1, true)", GROUPING_WORK_MEM)
-    await connection.execute(_CREATE)
-    await connection.execute("SELECT set_config('work_mem', $1, true)", work_mem)
+    async with setting_for(connection, "work_mem", GROUPING_WORK_MEM):
+        await connection.execute(_CREATE)
     await connection.execute("ANALYZE gold_profiles")
     rows = await connection.fetch(_CATALOGUE)
     catalogue = [(row["product_id"], row["recommendable"]) for row in rows]

@@ -30,7 +30,7 @@ from flows.silver.staging import (
     stage_raw_table,
 )
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, SILVER_TABLES, SilverTable
-from shared.database import affected_rows
+from shared.database import affected_rows, setting_for
 from shared.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ SOFT_CASTS_SINCE = 16  # the PostgreSQL major version that brought pg_input_is_v
 LOAD_WORK_MEM = "256MB"
 LOAD_TEMP_BUFFERS = "1GB"
 # What passing a checked row from a parallel worker costs the planner (its default is 0.1).
-CHECK_PARALLEL_TUPLE_COST = 0.001
+CHECK_PARALLEL_TUPLE_COST = "0.001"
 # A file of at least this many bytes is staged where parallel workers can check it
 # (`staging.Stage`); PostgreSQL scans no smaller table in parallel (min_parallel_table_scan_size).
 PARALLEL_STAGE_BYTES = 8 * 1024 * 1024
@@ -232,10 +232,8 @@ async def check_staged_rows(
     # The planner prices none of the check's work per row (casts, patterns, a CASE per rule), so
     # to it, gathering the rows from parallel workers costs more than it saves; priced as cheap,
     # the check runs on every core where `stage_raw` lets workers read it (`staging.Stage`).
-    tuple_cost = await connection.fetchval("SELECT current_setting('parallel_tuple_cost')")
-    await connection.execute(f"SET LOCAL parallel_tuple_cost = {CHECK_PARALLEL_TUPLE_COST}")
-    await connection.execute(statement, *args)
-    await connection.execute("SELECT set_config('parallel_tuple_cost', $1, true)", tuple_cost)
+    async with setting_for(connection, "parallel_tuple_cost", CHECK_PARALLEL_TUPLE_COST):
+        await connection.execute(statement, *args)
     await connection.execute(sql.analyze_stage("stage_checked"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -108,3 +108,15 @@ async def build(
         return await build_marts(connection, marts, uuid.uuid4(), base_currency, full=full)
     finally:
         await connection.close()
+
+
+async def one_order_a_day(silver: SilverWriter, first_day: datetime, days: int) -> None:
+    """One 10.00 order a day for `days` days from `first_day`, each by a customer of its own."""
+    for day in range(days):
+        await silver.add(
+            "orders",
+            order_id=f"O-{day}",
+            customer_id=f"C-{day}",
+            order_ts=first_day + timedelta(days=day),
+            total_amount=Decimal("10.00"),
+        )

@@ -4,7 +4,7 @@ and the failing rows are kept in ops.quality_results."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -24,28 +24,16 @@ from flows.gold.contracts import (
 )
 from shared.database import asyncpg_dsn
 from tests.conftest import TestDatabase
-from tests.flows.gold.silver_rows import SilverWriter, build
+from tests.flows.gold.silver_rows import SilverWriter, build, one_order_a_day
 
 FIRST_DAY = datetime(2026, 11, 1, 12, tzinfo=UTC)
 REVENUE = "SELECT order_date, orders, net_revenue FROM admin.mart_daily_revenue ORDER BY 1"
 
 
-async def _history(silver: SilverWriter, days: int) -> None:
-    """One 10.00 order a day for `days` days."""
-    for day in range(days):
-        await silver.add(
-            "orders",
-            order_id=f"O-{day}",
-            customer_id=f"C-{day}",
-            order_ts=FIRST_DAY + timedelta(days=day),
-            total_amount=Decimal("10.00"),
-        )
-
-
 async def test_a_broken_range_stops_publishing_and_keeps_the_old_mart(
     silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
 ) -> None:
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     await build(pipeline_dsn, "mart_daily_revenue")
     published = await database.rows(REVENUE)
     # A refund booked as a negative order: the day's net revenue would be negative.
@@ -77,7 +65,7 @@ async def test_a_broken_range_stops_publishing_and_keeps_the_old_mart(
 async def test_a_mart_that_would_lose_most_rows_is_not_published(
     silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
 ) -> None:
-    await _history(silver, 30)
+    await one_order_a_day(silver, FIRST_DAY, 30)
     await build(pipeline_dsn, "mart_daily_revenue")
     published = await database.rows(REVENUE)
     # A bad upstream load leaves only a third of the orders.
@@ -92,7 +80,7 @@ async def test_a_mart_that_would_lose_most_rows_is_not_published(
 async def test_a_warning_is_recorded_and_the_mart_still_publishes(
     silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
 ) -> None:
-    await _history(silver, 2)
+    await one_order_a_day(silver, FIRST_DAY, 2)
     # The orders were loaded two hours ago: past the freshness warning, not the error.
     await silver.connection.execute(
         "UPDATE silver.orders SET loaded_at = now() - interval '2 hours'"
@@ -151,7 +139,7 @@ async def test_readers_keep_the_old_rows_until_the_publish_commits(
     database: TestDatabase,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     await build(pipeline_dsn, "mart_daily_revenue")
     published = await database.rows(REVENUE)
     await silver.add("orders", order_id="O-more", customer_id="C-9", order_ts=FIRST_DAY,
@@ -189,7 +177,7 @@ async def test_a_duplicate_key_is_still_reported_by_the_unique_check(
     database: TestDatabase,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     await build(pipeline_dsn, "mart_daily_revenue")
     published = await database.rows(REVENUE)
     original = gold_build.load_sql

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -17,8 +17,9 @@ from flows.gold import GoldBuildError, MartBuild, build_marts
 from flows.gold import build as gold_build
 from flows.gold.marts import MART_BY_NAME
 from shared.database import asyncpg_dsn
+from shared.owners import PIPELINE_ROLE
 from tests.conftest import TestDatabase
-from tests.flows.gold.silver_rows import SilverWriter
+from tests.flows.gold.silver_rows import SilverWriter, one_order_a_day
 
 FIRST_DAY = datetime(2026, 11, 1, 12, tzinfo=UTC)
 REVENUE = "SELECT order_date, orders, net_revenue FROM admin.mart_daily_revenue ORDER BY 1"
@@ -30,19 +31,8 @@ TRUNCATING = replace(MART_BY_NAME["mart_daily_revenue"], truncate_on_full=True)
 async def truncatable(database: TestDatabase) -> TestDatabase:
     """The test database with TRUNCATE on the revenue mart granted to the pipeline, as the
     loyalty service's migration grants it on the recommendations."""
-    await database.fetch("GRANT TRUNCATE ON admin.mart_daily_revenue TO ecom_flows")
+    await database.fetch(f"GRANT TRUNCATE ON admin.mart_daily_revenue TO {PIPELINE_ROLE}")
     return database
-
-
-async def _history(silver: SilverWriter, days: int) -> None:
-    for day in range(days):
-        await silver.add(
-            "orders",
-            order_id=f"O-{day}",
-            customer_id=f"C-{day}",
-            order_ts=FIRST_DAY + timedelta(days=day),
-            total_amount=Decimal("10.00"),
-        )
 
 
 async def _build_truncating(dsn: str) -> MartBuild:
@@ -62,7 +52,7 @@ async def _files(database: TestDatabase) -> object:
 async def test_a_truncating_full_build_publishes_what_a_deleting_one_does_in_new_files(
     silver: SilverWriter, pipeline_dsn: str, truncatable: TestDatabase
 ) -> None:
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     first = await _build_truncating(pipeline_dsn)
     before = await _files(truncatable)
     await silver.add("orders", order_id="O-more", customer_id="C-9", order_ts=FIRST_DAY,
@@ -81,7 +71,7 @@ async def test_a_truncating_full_build_publishes_what_a_deleting_one_does_in_new
     connection = await asyncpg.connect(pipeline_dsn)
     try:
         async with connection.transaction():
-            await gold_build._truncate(connection, TRUNCATING)
+            await gold_build._empty(connection, TRUNCATING)
             assert await connection.fetchval("SHOW lock_timeout") == "0"
     finally:
         await connection.close()
@@ -93,7 +83,7 @@ async def test_a_failed_truncating_build_leaves_the_old_mart_whole(
     truncatable: TestDatabase,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     await _build_truncating(pipeline_dsn)
     published = await truncatable.rows(REVENUE)
     files = await _files(truncatable)
@@ -120,7 +110,7 @@ async def test_a_reader_holding_the_mart_makes_the_build_delete_instead(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(gold_build, "TRUNCATE_LOCK_WAIT", "300ms")
-    await _history(silver, 3)
+    await one_order_a_day(silver, FIRST_DAY, 3)
     await _build_truncating(pipeline_dsn)
     files = await _files(truncatable)
     published = await truncatable.rows(REVENUE)
