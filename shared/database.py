@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -156,10 +156,34 @@ def affected_rows(status: str) -> int:
 
 @asynccontextmanager
 async def setting_for(connection: asyncpg.Connection, name: str, value: str) -> AsyncIterator[None]:
-    """The server setting `name` at `value` for the statements inside, then back to what it was,
-    within the current transaction (`set_config(..., true)`, as SET LOCAL). Nothing is restored
-    when a statement inside fails: the failed transaction, or savepoint, undoes the setting."""
-    previous = await connection.fetchval("SELECT current_setting($1)", name)
-    await connection.execute("SELECT set_config($1, $2, true)", name, value)
+    """The server setting `name` at `value` for the statements inside (`settings_for`)."""
+    async with settings_for(connection, {name: value}):
+        yield
+
+
+@asynccontextmanager
+async def settings_for(
+    connection: asyncpg.Connection, settings: Mapping[str, str]
+) -> AsyncIterator[None]:
+    """Each server setting of `settings` at its value for the statements inside, then back to
+    what it was, within the current transaction (`set_config(..., true)`, as SET LOCAL). Nothing
+    is restored when a statement inside fails: the failed transaction, or savepoint, undoes the
+    settings."""
+    names, values = list(settings), list(settings.values())
+    previous = await connection.fetchval(
+        "SELECT array_agg(current_setting(name) ORDER BY n) FROM unnest($1::text[])"
+        " WITH ORDINALITY AS s (name, n)",
+        names,
+    )
+    await _set_locally(connection, names, values)
     yield
-    await connection.execute("SELECT set_config($1, $2, true)", name, previous)
+    await _set_locally(connection, names, previous)
+
+
+async def _set_locally(connection: asyncpg.Connection, names: list[str], values: list[str]) -> None:
+    await connection.execute(
+        "SELECT set_config(name, value, true)"
+        " FROM unnest($1::text[], $2::text[]) AS s (name, value)",
+        names,
+        values,
+    )

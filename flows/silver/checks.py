@@ -8,8 +8,10 @@ names from a file travel as bound parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from flows.silver.limits import DECIMAL_SYNTAX, INTEGER_SYNTAX, NumberLimit
 from flows.silver.rules import (
@@ -63,20 +65,42 @@ class CheckOptions:
     control_characters: bool = True
     # The server has pg_input_is_valid (PostgreSQL 16 and later).
     soft_casts: bool = False
-    # `stage_fx_days` holds the rate of every day (`fx_days`): rates are joined by hash, not
-    # looked up row by row.
-    fx_days: bool = False
+    # The rate of every day (`fx_days`), joined by hash rather than looked up row by row.
+    fx_days: FxDays | None = None
     # Timestamp columns every staged value of which casts (`casting_columns`): cast directly.
     casting: frozenset[str] = frozenset()
 
 
-# The most rows `stage_fx_days` may take (currencies x days from a currency's first rate to the
-# last rate of any): ten years of thirty currencies. Rates spanning more are looked up per row.
+# The most rows `fx_days` may return (currencies x days from a currency's first rate to the last
+# rate of any): ten years of thirty currencies. Rates spanning more are looked up per row.
 FX_DAYS_LIMIT = 110_000
+# Keeps a level of the check statement a level of its own. The planner merges a subquery into
+# the query around it unless the subquery's select list holds a volatile function; merged, an
+# expression that several rules read (a typed value, a converted amount) would be computed once
+# per reader. The planner folds this CASE to NULL after deciding, so no row computes anything.
+# `OFFSET 0`, the usual fence, also keeps the levels apart, but PostgreSQL 15 then runs every
+# level above the lowest in the leader alone, while this one leaves all of them to the parallel
+# workers (`staging.Stage`).
+LEVEL_FENCE = "CASE WHEN false THEN clock_timestamp() END"
+
+
+@dataclass(frozen=True)
+class FxDays:
+    """The rate in force on each day, per currency (the rows of `fx_days`). The check binds them
+    as arrays, which parallel workers can read, where they cannot read a temporary table."""
+
+    currencies: Sequence[str]
+    days: Sequence[date]
+    rates: Sequence[Decimal]
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day with a rate: a later day takes its rate."""
+        return max(self.days, default=None)
 
 
 # Each currency with rates to the base ($1), with its first rate's day, beside the last rate's
-# day of any currency: the span `stage_fx_days` covers.
+# day of any currency: the span `fx_days` covers.
 _FX_SPAN = """
     FROM (SELECT currency, min(rate_date) AS first_day FROM silver.fx_rates
           WHERE base_currency = $1 GROUP BY currency) AS r
@@ -91,12 +115,11 @@ def fx_days_size() -> str:
 
 
 def fx_days() -> str:
-    """CREATE `stage_fx_days`: for each currency with rates to the base, each day from its first
-    rate to the last rate of any currency, with the rate in force that day (the latest on or
-    before it). A day after the last rate takes the last day's rate: the latest on or before it
-    too. Parameter $1: the base currency."""
+    """For each currency with rates to the base, each day from its first rate to the last rate
+    of any currency, with the rate in force that day (the latest on or before it): `FxDays`. A
+    day after the last rate takes the last day's rate: the latest on or before it too.
+    Parameter $1: the base currency."""
     return f"""
-        CREATE TEMP TABLE stage_fx_days ON COMMIT DROP AS
         SELECT r.currency, d.day::date AS day, (
             SELECT f.rate FROM silver.fx_rates f
             WHERE f.currency = r.currency AND f.base_currency = $1 AND f.rate_date <= d.day::date
@@ -315,8 +338,8 @@ def checked_rows(
     table: SilverTable, header: StagedHeader, options: CheckOptions
 ) -> tuple[str, list[object]]:
     """CREATE the typed, rule-checked copy of `stage_raw`; returns the statement and its
-    arguments (the header names; the base currency when money converts; the extra header
-    names when kept)."""
+    arguments (the header names; the base currency and the day rates when money converts; the
+    extra header names when kept)."""
     args: list[object] = []
 
     def bind(value: object) -> str:
@@ -326,7 +349,7 @@ def checked_rows(
     names = bind(list(header.names))
     base = bind(options.base_currency) if table.fx is not None else ""
     texts = {c.name: staged_text(header, c) or "NULL::text" for c in table.columns}
-    raw_select = [f"{texts[c.name]} AS {_raw(c)}" for c in table.columns]
+    trimmed = ["source_line", *(f"{texts[c.name]} AS {_raw(c)}" for c in table.columns)]
     if options.keep_extras and header.extra_positions:
         # A value past the size rule stays out: its row is rejected, and jsonb could not hold
         # the largest texts anyway.
@@ -336,19 +359,14 @@ def checked_rows(
             for i in header.extra_positions.values()
         )
         extra_names = bind(list(header.extra_positions))
-        raw_select.append(
+        trimmed.append(
             f"jsonb_strip_nulls(jsonb_object({extra_names}::text[], ARRAY[{values}]::text[]))"
             " AS extras"
         )
     else:
-        raw_select.append("'{}'::jsonb AS extras")
-    raw_select += _field_checks(header, options, names)
-    # Typed from the staged text itself, not from the raw column: the lowest level of the
-    # statement is the one parallel workers compute (`staging.Stage`), and the casts and
-    # patterns are most of the check. A trim computed twice costs less than a level more.
-    typed_select = [
-        f"{_typed(c, options, texts[c.name])} AS {quote(c.name)}" for c in table.columns
-    ]
+        trimmed.append("'{}'::jsonb AS extras")
+    trimmed += _field_checks(header, options, names)
+    typed = [f"{_typed(c, options, _raw(c))} AS {quote(c.name)}" for c in table.columns]
     checks: list[tuple[str, str, str]] = [
         (
             "long_field IS NOT NULL",
@@ -369,60 +387,61 @@ def checked_rows(
     ]
     for column in table.columns:
         checks += column_rules(column, options)
-    fx_select = fx_join = base_select = ""
+    # Each level computes its expressions once for the levels above: the trimmed texts feed the
+    # casts, the typed values the FX lookup and the rules, and a row's message is worked out
+    # only when it broke a rule. Every level is computed by the parallel workers (LEVEL_FENCE).
+    rows = _level(trimmed, "stage_raw", "trimmed")
+    rows = _level(["trimmed.*", *typed], f"({rows}) AS trimmed", "typed")
     if table.fx is not None:
-        fx_select, fx_join, base_select, fx_checks = _fx_conversion(table, options, base)
+        rate, fx_join, converted, fx_checks = _fx_conversion(table, options, base, bind)
+        rows = _level(["typed.*", f"{rate} AS fx_rate"], f"({rows}) AS typed{fx_join}", "fx")
+        rows = _level(["fx.*", *converted], f"({rows}) AS fx", "converted")
         checks += fx_checks
     rules = " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule, _ in checks)
     messages = " ".join(f"WHEN {condition} THEN {message}" for condition, _, message in checks)
+    rows = _level(["checked.*", f"CASE {rules} END AS rule"], f"({rows}) AS checked", "ruled")
     # The raw texts serve the rules and messages only: leaving them out halves the width of
     # every row that the later statements sort, join and copy.
     kept = ["source_line", "extras", *(quote(c.name) for c in table.columns)]
     if table.fx is not None:
         kept += ["fx_rate", *(quote(f"{a}_base") for a in table.fx.amounts)]
-    # Each level is fenced with OFFSET 0 so that every expression is computed once: the typed
-    # values feed the FX lookup and the rules, and a row's message is worked out only when it
-    # broke a rule.
     statement = f"""
         CREATE TEMP TABLE stage_checked ON COMMIT DROP AS
         SELECT {", ".join(f"ruled.{name}" for name in kept)}, ruled.rule,
             CASE WHEN ruled.rule IS NOT NULL THEN CASE {messages} END END AS message
-        FROM (
-            SELECT *, CASE {rules} END AS rule
-            FROM (
-                SELECT typed.*{fx_select}
-                FROM (
-                    SELECT source_line, {", ".join(raw_select)}, {", ".join(typed_select)}
-                    FROM stage_raw OFFSET 0
-                ) typed{fx_join}
-                OFFSET 0
-            ) fx{base_select}
-            OFFSET 0
-        ) ruled
+        FROM ({rows}) AS ruled
     """  # nosec B608 # columns from SILVER_TABLES declarations; values bound
     return statement, args
 
 
+def _level(selected: list[str], source: str, name: str) -> str:
+    """One level of the check statement: `selected` from `source`, kept apart (LEVEL_FENCE)."""
+    return f"SELECT {', '.join(selected)}, {LEVEL_FENCE} AS {name}_level FROM {source}"  # nosec B608 # columns from SILVER_TABLES declarations; values bound
+
+
 def _fx_conversion(
-    table: SilverTable, options: CheckOptions, base: str
-) -> tuple[str, str, str, list[tuple[str, str, str]]]:
-    """The rate (a select item of the typed rows, with the join to `stage_fx_days` it reads
-    when `options.fx_days`), the converted amounts (a lateral join, rounded to their columns'
-    scale) and the rules of conversion: a rate must exist, and a converted amount must fit its
-    column."""
+    table: SilverTable, options: CheckOptions, base: str, bind: Callable[[object], str]
+) -> tuple[str, str, list[str], list[tuple[str, str, str]]]:
+    """The rate of a typed row (with the join to the day rates it reads when
+    `options.fx_days`), the converted amounts (rounded to their columns' scale; select items of
+    the rows with their rate) and the rules of conversion: a rate must exist, and a converted
+    amount must fit its column. `bind` binds a value and returns its parameter."""
     assert table.fx is not None
     fx = table.fx
     currency, day = quote(fx.currency), f"({quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
-    # Qualified: fx_rates and stage_fx_days have columns called currency too, and an
+    # Qualified: fx_rates and the day rates have columns called currency too, and an
     # unqualified name would mean theirs.
     row_day = f"(typed.{quote(fx.date_column)} AT TIME ZONE 'UTC')::date"
-    if options.fx_days:
+    if options.fx_days is not None:
         # A hash join over a few thousand days instead of an index probe per row; least() sends
         # a day past the last rate to the last day, and a row without a day finds no rate.
+        days = options.fx_days
         rate = "fx_day.rate"
         fx_join = (
-            f" LEFT JOIN stage_fx_days fx_day ON fx_day.currency = typed.{currency}"  # nosec B608 # columns from SILVER_TABLES declarations; values bound
-            f" AND fx_day.day = least({row_day}, (SELECT max(d.day) FROM stage_fx_days d))"
+            f" LEFT JOIN unnest({bind(list(days.currencies))}::text[],"
+            f" {bind(list(days.days))}::date[], {bind(list(days.rates))}::numeric[])"
+            f" AS fx_day (currency, day, rate) ON fx_day.currency = typed.{currency}"
+            f" AND fx_day.day = least({row_day}, {bind(days.last_day)}::date)"
             f" AND {row_day} IS NOT NULL"
         )
     else:
@@ -432,9 +451,7 @@ def _fx_conversion(
             " ORDER BY f.rate_date DESC LIMIT 1)"
         )
         fx_join = ""
-    fx_select = (
-        f", CASE WHEN typed.{currency} = {base}::text THEN 1::numeric ELSE {rate} END AS fx_rate"
-    )
+    rate = f"CASE WHEN typed.{currency} = {base}::text THEN 1::numeric ELSE {rate} END"
     no_rate = f"fx_rate IS NULL AND {currency} IS NOT NULL AND {quote(fx.date_column)} IS NOT NULL"
     checks = [
         (
@@ -444,21 +461,20 @@ def _fx_conversion(
             " || ': load fx_rates, then replay the rejects'",
         )
     ]
-    amounts = []
+    converted = []
     for amount in fx.amounts:
-        converted = quote(f"{amount}_base")
+        name = quote(f"{amount}_base")
         limit = options.limits[f"{amount}_base"]
-        amounts.append(f"round(fx.{quote(amount)} * fx.fx_rate, {limit.scale}) AS {converted}")
+        converted.append(f"round(fx.{quote(amount)} * fx.fx_rate, {limit.scale}) AS {name}")
         checks.append(
             (
-                f"abs({converted}) >= {limit.bound}",
+                f"abs({name}) >= {limit.bound}",
                 NUMBER_OUT_OF_RANGE,
-                f"'{amount} in ' || {base}::text || ' (' || {converted} || ') does not fit"
+                f"'{amount} in ' || {base}::text || ' (' || {name} || ') does not fit"
                 f" {limit.describe()}'",
             )
         )
-    base_select = f" CROSS JOIN LATERAL (SELECT {', '.join(amounts)}) AS converted"
-    return fx_select, fx_join, base_select, checks
+    return rate, fx_join, converted, checks
 
 
 def record_rejects(entity: str, width: int, max_field_bytes: int) -> str:

@@ -13,7 +13,7 @@ from flows.silver.checks import quote
 from flows.silver.tables import SILVER_TABLE_BY_ENTITY, ColumnType, SilverTable
 
 APPLIED_OUTCOMES = ("inserted", "updated", "completed", "versioned")
-STAGE_TABLES = ("stage_raw", "stage_checked", "stage_outcomes", "stage_fx_days")
+STAGE_TABLES = ("stage_raw", "stage_checked", "stage_outcomes")
 
 
 def _row(prefix: str, names: tuple[str, ...] | list[str]) -> str:

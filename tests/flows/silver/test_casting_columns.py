@@ -73,8 +73,8 @@ async def test_a_column_is_cast_directly_only_when_every_value_casts(
         await transaction.rollback()
         await connection.close()
     assert casting == frozenset({"order_ts"})  # updated_at holds texts that do not cast
-    assert "nullif(btrim(c2), '')::timestamptz" in statement  # order_date
-    assert "silver.try_timestamptz(nullif(btrim(c8), ''))" in statement  # updated_at
+    assert '"order_ts__raw"::timestamptz' in statement  # order_date
+    assert 'silver.try_timestamptz("updated_at__raw")' in statement
     assert rows_direct == rows_careful
     assert [row[3] for row in rows_direct] == [
         None, None, "BAD_TIMESTAMP", "BAD_TIMESTAMP", "MISSING_REQUIRED",
