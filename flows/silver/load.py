@@ -319,7 +319,7 @@ async def _is_bulk(
     connection: asyncpg.Connection, table: SilverTable, counts: dict[str, int], options: LoadOptions
 ) -> bool:
     """Whether the file changes so large a share of its table (`whole_marks.marks_whole`) that
-    the table's secondary indexes are rebuilt after writing (`bulk_indexes`) and its marts and
+    the table's indexes are rebuilt after writing (`bulk_indexes`) and its marts and
     back-office entity are marked whole instead of key by key."""
     applied = counts["inserted"] + counts["updated"]
     if applied < options.whole_mark_rows:
@@ -328,7 +328,7 @@ async def _is_bulk(
     if not whole_marks.marks_whole(applied, estimated, options.whole_mark_rows):
         return False
     logger.info(
-        "silver.%s: %d rows to apply, a large share of the table: its secondary indexes are"
+        "silver.%s: %d rows to apply, a large share of the table: its indexes are"
         " rebuilt after writing, its marts and back-office rows marked whole",
         table.name,
         applied,

@@ -1,6 +1,7 @@
-"""A bulk file writes its table without the indexes that enforce nothing and builds them again
-after: the same indexes come back, keys and uniqueness are still enforced, and a failed load
-keeps the old indexes. It also analyses the table, so the planner knows the table it wrote."""
+"""A bulk file writes its table without its indexes and builds them again after: the same
+indexes come back, a duplicate key fails the load when its key is rebuilt, an index that a
+foreign key references stays, and a failed load keeps the old indexes. It also analyses the
+table, so the planner knows the table it wrote."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from flows.generator import GenerateRequest, generate
 from flows.pipeline import run_data_pipeline
 from flows.settings import FlowSettings
-from flows.silver.bulk_indexes import rebuilt_after, secondary_indexes
+from flows.silver.bulk_indexes import rebuildable_indexes, rebuilt_after
 from flows.steps import PipelineSteps
 from shared.database import asyncpg_dsn
 from shared.owners import Owner
@@ -62,7 +63,7 @@ async def _orders_of_customers_by_index(
     return [(row["customer_id"], row["orders"]) for row in rows]
 
 
-async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_them(
+async def test_a_bulk_file_rebuilds_its_indexes_and_a_small_one_keeps_them(
     flow_settings: FlowSettings, database: TestDatabase
 ) -> None:
     dsn = asyncpg_dsn(database.role_url(Owner.FLOWS))
@@ -87,9 +88,13 @@ async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_
         assert {name: d for name, (_, d) in after.items()} == {
             name: d for name, (_, d) in before.items()
         }
-        assert after["orders_pkey"][0] == before["orders_pkey"][0], "the key was kept"
-        for name in ("orders_customer", "orders_order_day", "orders_loaded"):
+        for name in ("orders_pkey", "orders_customer", "orders_order_day", "orders_loaded"):
             assert after[name][0] != before[name][0], f"{name} was not rebuilt"
+        # The rebuilt key is the key again.
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await connection.execute(
+                "INSERT INTO silver.orders SELECT * FROM silver.orders LIMIT 1"
+            )
         # The rebuilt index finds what a sequential scan finds.
         assert await _orders_of_customers_by_index(
             connection, index_only=True
@@ -110,10 +115,16 @@ async def test_a_bulk_file_rebuilds_its_secondary_indexes_and_a_small_one_keeps_
 
 _SCRATCH = """
     CREATE TABLE public.scratch (id int PRIMARY KEY, code text, at timestamptz, note text);
+    COMMENT ON CONSTRAINT scratch_pkey ON public.scratch IS 'the ''scratch'' key';
     CREATE UNIQUE INDEX scratch_code ON public.scratch (code) WHERE note IS NULL;
     CREATE INDEX scratch_day ON public.scratch ((at AT TIME ZONE 'UTC')) WHERE id > 10;
     COMMENT ON INDEX public.scratch_day IS 'days of ''scratch'' rows';
     CREATE INDEX scratch_note ON public.scratch USING hash (note);
+"""
+_COMMENTS = """
+    SELECT obj_description('public.scratch_day'::regclass, 'pg_class'),
+        obj_description((SELECT oid FROM pg_constraint WHERE conname = 'scratch_pkey'),
+                        'pg_constraint')
 """
 
 
@@ -125,11 +136,6 @@ async def scratch(database: TestDatabase) -> asyncpg.Connection:
     await connection.close()
 
 
-async def _insert_in_savepoint(connection: asyncpg.Connection, statement: str) -> None:
-    async with connection.transaction():
-        await connection.execute(statement)
-
-
 async def _bulk_insert(connection: asyncpg.Connection, statement: str) -> None:
     async with (
         connection.transaction(),
@@ -138,33 +144,73 @@ async def _bulk_insert(connection: asyncpg.Connection, statement: str) -> None:
         await connection.execute(statement)
 
 
-async def test_the_rebuilt_indexes_are_the_ones_that_enforce_nothing_exactly_as_they_were(
-    scratch: asyncpg.Connection,
-) -> None:
+async def test_the_rebuilt_indexes_are_exactly_as_they_were(scratch: asyncpg.Connection) -> None:
     before = await _indexes(scratch, "public.scratch")
-    comment = "SELECT obj_description('public.scratch_day'::regclass, 'pg_class')"
 
     async with (
         scratch.transaction(),
         rebuilt_after(scratch, "public.scratch", bulk=True) as dropped,
     ):
-        assert sorted(index.qualified for index in dropped) == [
+        assert [index.qualified for index in dropped] == [  # the key first
+            '"public"."scratch_pkey"',
+            '"public"."scratch_code"',
             '"public"."scratch_day"',
             '"public"."scratch_note"',
         ]
-        assert set(await _indexes(scratch, "public.scratch")) == {"scratch_pkey", "scratch_code"}
+        assert await _indexes(scratch, "public.scratch") == {}
         await scratch.execute(
             "INSERT INTO public.scratch SELECT n, 'c' || n, now(), NULL FROM"
             " generate_series(1, 100) n"
         )
-        with pytest.raises(asyncpg.UniqueViolationError):  # uniqueness still row by row
-            await _insert_in_savepoint(scratch, "INSERT INTO public.scratch VALUES (101, 'c1')")
 
     after = await _indexes(scratch, "public.scratch")
     assert {n: d for n, (_, d) in after.items()} == {n: d for n, (_, d) in before.items()}
-    assert after["scratch_code"][0] == before["scratch_code"][0]
-    assert after["scratch_day"][0] != before["scratch_day"][0]
-    assert await scratch.fetchval(comment) == "days of 'scratch' rows"
+    assert all(after[name][0] != before[name][0] for name in before)
+    assert tuple(await scratch.fetchrow(_COMMENTS)) == (
+        "days of 'scratch' rows",
+        "the 'scratch' key",
+    )
+    assert (
+        await scratch.fetchval(
+            "SELECT contype::text FROM pg_constraint WHERE conname = 'scratch_pkey'"
+        )
+        == "p"
+    )
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    ["(1, 'other')", "(2, 'c1')"],  # the primary key; the unique index
+)
+async def test_a_duplicate_written_in_bulk_fails_when_its_key_is_rebuilt(
+    scratch: asyncpg.Connection, duplicate: str
+) -> None:
+    await scratch.execute("INSERT INTO public.scratch VALUES (1, 'c1')")
+    before = await _indexes(scratch, "public.scratch")
+
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await _bulk_insert(scratch, f"INSERT INTO public.scratch VALUES {duplicate}")
+
+    assert await _indexes(scratch, "public.scratch") == before
+    assert await scratch.fetchval("SELECT count(*) FROM public.scratch") == 1
+
+
+async def test_an_index_a_foreign_key_references_stays(scratch: asyncpg.Connection) -> None:
+    await scratch.execute(
+        "CREATE TABLE public.scratch_child (scratch_id int REFERENCES public.scratch (id))"
+    )
+    before = await _indexes(scratch, "public.scratch")
+
+    async with (
+        scratch.transaction(),
+        rebuilt_after(scratch, "public.scratch", bulk=True) as dropped,
+    ):
+        assert "scratch_pkey" in await _indexes(scratch, "public.scratch")
+
+    assert '"public"."scratch_pkey"' not in [index.qualified for index in dropped]
+    after = await _indexes(scratch, "public.scratch")
+    assert after["scratch_pkey"] == before["scratch_pkey"]
+    assert after["scratch_code"][0] != before["scratch_code"][0]
 
 
 async def test_a_failed_bulk_write_keeps_the_old_indexes(scratch: asyncpg.Connection) -> None:
@@ -180,6 +226,6 @@ async def test_indexes_are_dropped_only_inside_a_transaction(scratch: asyncpg.Co
     with pytest.raises(RuntimeError, match="inside its transaction"):
         async with rebuilt_after(scratch, "public.scratch", bulk=True):
             pass
-    assert len(await secondary_indexes(scratch, "public.scratch")) == 2
+    assert len(await rebuildable_indexes(scratch, "public.scratch")) == 4
     async with rebuilt_after(scratch, "public.scratch", bulk=False) as dropped:
         assert dropped == []
