@@ -168,7 +168,10 @@ async def settings_for(
     """Each server setting of `settings` at its value for the statements inside, then back to
     what it was, within the current transaction (`set_config(..., true)`, as SET LOCAL). Nothing
     is restored when a statement inside fails: the failed transaction, or savepoint, undoes the
-    settings."""
+    settings. An empty `settings` sends nothing."""
+    if not settings:
+        yield
+        return
     names, values = list(settings), list(settings.values())
     previous = await connection.fetchval(
         "SELECT array_agg(current_setting(name) ORDER BY n) FROM unnest($1::text[])"

@@ -47,7 +47,7 @@ from flows.gold.contracts import (
     unique_checks_proven,
 )
 from flows.gold.inputs import DAY_GROUP_TABLES, SCOPE_TABLES, Input, Scope, check_inputs
-from shared.database import affected_rows, setting_for
+from shared.database import affected_rows, setting_for, settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,9 @@ class Mart:
     # in (TRUNCATE's lock lasts until the commit) instead of reading the old ones; a reader
     # holding the mart longer than TRUNCATE_LOCK_WAIT makes the build delete after all.
     truncate_on_full: bool = False
+    # Memory for each sort and hash of the build (`work_mem`, for its transaction), for a mart
+    # whose million rows the server's default (4MB) sorts and groups on disk; None keeps it.
+    work_mem: str | None = None
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
@@ -407,8 +410,9 @@ async def build_mart(
     candidate = f"gold_candidate_{mart.name}"
     build = MartBuild(mart.table, "full")
     started = time.perf_counter()
+    memory = {} if mart.work_mem is None else {"work_mem": mart.work_mem}
     try:
-        async with connection.transaction():
+        async with connection.transaction(), settings_for(connection, memory):
             last = await _last_build(connection, mart)
             marked_whole = await _consume_whole_mark(connection, mart)
             full = marked_whole or _wants_full(mart, last, params, full)

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import pytest
 
+from flows.gold import ranking
 from flows.gold.ranking import (
     MIN_CO_BUYERS,
     RECOMMENDATIONS_PER_CUSTOMER,
@@ -76,6 +77,18 @@ def shop(seed: int) -> tuple[list[Profile], list[tuple[str, bool]]]:
 def test_the_ranking_matches_the_rules_computed_the_slow_way(seed: int) -> None:
     profiles, catalogue = shop(seed)
     assert rank_profiles(profiles, catalogue) == brute_force(profiles, catalogue)
+
+
+@pytest.mark.parametrize("merged_entries", [0, 5, 40])
+def test_a_merged_list_cut_short_ranks_from_the_anchors_lists(
+    monkeypatch: pytest.MonkeyPatch, merged_entries: int
+) -> None:
+    # The shops above fit their segments' merged lists whole; here the lists are cut, so a
+    # basket finds its products in the cut list or, not finding them all, in its anchors'.
+    monkeypatch.setattr(ranking, "MERGED_ENTRIES", merged_entries)
+    for seed in range(20):
+        profiles, catalogue = shop(seed)
+        assert rank_profiles(profiles, catalogue) == brute_force(profiles, catalogue)
 
 
 def test_scores_round_half_away_from_zero_as_postgresql_does() -> None:

@@ -132,3 +132,25 @@ async def test_a_reader_holding_the_mart_makes_the_build_delete_instead(
     assert await _files(truncatable) == files  # deleted, not truncated
     assert (await truncatable.rows(REVENUE))[0][1:] == (2, Decimal("15.00"))
     assert "deleting its rows instead of truncating" in caplog.text
+
+
+async def test_a_mart_declaring_work_mem_builds_with_it_and_gives_it_back(
+    silver: SilverWriter, pipeline_dsn: str
+) -> None:
+    seen = []
+
+    async def note_memory(connection: asyncpg.Connection) -> None:
+        seen.append(await connection.fetchval("SHOW work_mem"))
+
+    declaring = replace(TRUNCATING, truncate_on_full=False, work_mem="48MB", prepare=note_memory)
+    await one_order_a_day(silver, FIRST_DAY, 2)
+    connection = await asyncpg.connect(pipeline_dsn)
+    try:
+        before = await connection.fetchval("SHOW work_mem")
+        [built] = await build_marts(connection, (declaring,), uuid.uuid4(), "USD", full=True)
+        after = await connection.fetchval("SHOW work_mem")
+    finally:
+        await connection.close()
+    assert built.rows == 2
+    assert seen == ["48MB"]
+    assert after == before != "48MB"
