@@ -55,6 +55,12 @@ SQL_DIR = Path(__file__).parent / "sql"
 # How long a full build of a `Mart.truncate_on_full` mart waits for readers to let go of it
 # before it deletes the rows instead.
 TRUNCATE_LOCK_WAIT = "2s"
+# Where a mart's `work_tables` go: the pipeline's own schema.
+WORK_SCHEMA = "ops"
+# The planner settings of a `Mart.parallel` build: a worker's start and the rows it hands back
+# cost next to nothing against a query over every row (the defaults, 1000 and 0.1 per row, keep
+# the recommendations' query on one core).
+PARALLEL_PLANNING = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0.0001"}
 
 
 class GoldFlow(StrEnum):
@@ -112,6 +118,18 @@ class Mart:
     # Memory for each sort and hash of the build (`work_mem`, for its transaction), for a mart
     # whose million rows the server's default (4MB) sorts and groups on disk; None keeps it.
     work_mem: str | None = None
+    # Let PostgreSQL use more than one core for the mart's query: the candidate is written by
+    # CREATE TABLE AS (an INSERT's query is never planned in parallel) with every column cast to
+    # the mart's type, and the build's planner counts a parallel worker's start and the rows it
+    # hands back as nearly free, since a build is one query over every row, not many small ones.
+    # The query must read no temporary table (a worker cannot see one): `prepare` puts what it
+    # fills in `work_tables` instead. Not for a mart with a length-limited character column,
+    # where a cast cuts a value short that an insert would refuse.
+    parallel: bool = False
+    # Unlogged tables `prepare` creates in `ops` for the SQL to read, seen by parallel workers
+    # as no temporary table is: created and dropped inside the build's transaction, so no other
+    # session sees them, and a failed build's rollback takes them away.
+    work_tables: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.scope is not Scope.FULL and (self.scope_column is None or self.all_keys is None):
@@ -120,6 +138,10 @@ class Mart:
             raise ValueError(f"{self.table}: only a days mart splits its days into groups")
         if self.rebuild_on_new_day and self.new_day_keys is not None:
             raise ValueError(f"{self.table}: a new day rebuilds all keys or the listed ones")
+        if self.work_tables and self.prepare is None:
+            raise ValueError(f"{self.table}: work tables are filled by a prepare step")
+        if any(not table.startswith(f"{WORK_SCHEMA}.") for table in self.work_tables):
+            raise ValueError(f"{self.table}: work tables belong in {WORK_SCHEMA}")
         check_inputs(self.table, self.scope, self.inputs, self.rebuild_on_new_day)
 
     @property
@@ -410,9 +432,11 @@ async def build_mart(
     candidate = f"gold_candidate_{mart.name}"
     build = MartBuild(mart.table, "full")
     started = time.perf_counter()
-    memory = {} if mart.work_mem is None else {"work_mem": mart.work_mem}
+    settings = {} if mart.work_mem is None else {"work_mem": mart.work_mem}
+    if mart.parallel:
+        settings |= PARALLEL_PLANNING
     try:
-        async with connection.transaction(), settings_for(connection, memory):
+        async with connection.transaction(), settings_for(connection, settings):
             last = await _last_build(connection, mart)
             marked_whole = await _consume_whole_mark(connection, mart)
             full = marked_whole or _wants_full(mart, last, params, full)
@@ -427,10 +451,7 @@ async def build_mart(
                         connection, mart, await _count_totals(connection, mart, mart.table)
                     )
                 return build
-            await connection.execute(
-                f"DROP TABLE IF EXISTS {candidate};"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                f" CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"
-            )
+            await connection.execute(f"DROP TABLE IF EXISTS {candidate}")
             if mart.prepare is not None:
                 await mart.prepare(connection)
             statement = await connection.prepare(load_sql(mart.sql))
@@ -441,12 +462,7 @@ async def build_mart(
                     f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
                     f" {sorted(set(produced) - set(columns))}"
                 )
-            candidate_rows = affected_rows(
-                await connection.execute(
-                    f"INSERT INTO {candidate} ({listed}) SELECT {listed} FROM"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                    f" ({load_sql(mart.sql)}) AS built"
-                )
-            )
+            candidate_rows = await _fill_candidate(connection, mart, candidate, listed)
             # Only builds write a mart, each recording its row count: the row-count check
             # compares with the last one instead of counting the mart (1.5 s for the million
             # rows of the recommendations), and an incremental build counts the rows it replaces
@@ -508,7 +524,7 @@ async def build_mart(
                 total,
                 json.dumps(totals),
             )
-            await connection.execute(f"DROP TABLE {candidate}")
+            await connection.execute(f"DROP TABLE {', '.join((candidate, *mart.work_tables))}")
     finally:
         if build.results:
             await record_results(connection, run_id, mart.table, build.results)
@@ -516,6 +532,44 @@ async def build_mart(
     for warning in build.warnings:
         logger.warning("%s: %s", mart.table, warning.describe())
     return build
+
+
+async def _fill_candidate(
+    connection: asyncpg.Connection, mart: Mart, candidate: str, listed: str
+) -> int:
+    """Write the mart's rows to the temporary table `candidate`, shaped as the mart; return how
+    many. A `Mart.parallel` mart's by CREATE TABLE AS, each column cast to the mart's type (the
+    candidate an insert fills has them too), so that PostgreSQL may plan the query in parallel."""
+    built = f"FROM ({load_sql(mart.sql)}) AS built"
+    if not mart.parallel:
+        await connection.execute(
+            f"CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"  # nosec B608 # mart and scope table names from the Mart declarations
+        )
+        status = await connection.execute(
+            f"INSERT INTO {candidate} ({listed}) SELECT {listed} {built}"  # nosec B608 # mart and scope table names from the Mart declarations
+        )
+        return affected_rows(status)
+    columns = await connection.fetch(
+        """
+        SELECT quote_ident(attname) AS name, format_type(atttypid, atttypmod) AS type,
+            atttypid IN ('bpchar'::regtype, 'varchar'::regtype) AND atttypmod >= 0 AS limited
+        FROM pg_attribute
+        WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+        ORDER BY attnum
+        """,
+        mart.table,
+    )
+    limited = [column["name"] for column in columns if column["limited"]]
+    if limited:
+        raise RuntimeError(
+            f"{mart.table} cannot build in parallel: a cast would cut {', '.join(limited)} short"
+            " where an insert refuses an overlong value; drop `parallel` from the mart"
+        )
+    cast = ", ".join(f"{name}::{type_} AS {name}" for name, type_, _ in columns)
+    status = await connection.execute(
+        f"CREATE TEMP TABLE {candidate} AS SELECT {cast} {built}"  # nosec B608 # mart and scope table names from the Mart declarations; types from the catalogue
+    )
+    return affected_rows(status)
 
 
 async def _empty(connection: asyncpg.Connection, mart: Mart) -> None:

@@ -40,12 +40,14 @@ MIN_CO_BUYERS = 2
 # anchors in a large catalogue from reading millions.
 MERGED_ENTRIES = 512
 
-# gold_profiles: the profiles of the customer summary, numbered; the mart's SQL finds each
-# customer's profile there by segment and basket. gold_profile_ranks: each profile's
+# The mart's work tables (`Mart.work_tables`: unlogged, in ops, dropped before the build
+# commits, so parallel workers read them as they cannot a temporary table).
+# ops.gold_profiles: the profiles of the customer summary, numbered; the mart's SQL finds each
+# customer's profile there by segment and basket. ops.gold_profile_ranks: each profile's
 # recommendations in rank order, one row each (anchor NULL for a popularity fallback); rows of
 # integers and short text, as COPY writes arrays several times slower.
 _CREATE = """
-    CREATE TEMP TABLE gold_profiles ON COMMIT DROP AS
+    CREATE UNLOGGED TABLE ops.gold_profiles AS
     SELECT row_number() OVER ()::integer AS profile, segment, products_bought, customers
     FROM (
         SELECT segment, coalesce(products_bought, '{}') AS products_bought,
@@ -53,13 +55,13 @@ _CREATE = """
         FROM loyalty.mart_customer_summary
         GROUP BY 1, 2
     ) AS grouped;
-    CREATE TEMP TABLE gold_profile_ranks (
+    CREATE UNLOGGED TABLE ops.gold_profile_ranks (
         profile integer NOT NULL,
         rank smallint NOT NULL,
         product_id text NOT NULL,
         points integer NOT NULL,
         anchor_product_id text
-    ) ON COMMIT DROP;
+    );
 """
 # Every product's latest version (anchors may be products no longer sold), in product_id order
 # as the database sorts it: ties between equal scores go to the earlier product.
@@ -247,21 +249,21 @@ def rank_profiles(
 def _rank_rows(
     rows: Sequence[asyncpg.Record], catalogue: Sequence[tuple[str, bool]]
 ) -> list[list[Ranked]]:
-    """`rank_profiles` of fetched gold_profiles rows (profile, segment, basket, customers)."""
+    """`rank_profiles` of fetched ops.gold_profiles rows (profile, segment, basket, customers)."""
     return rank_profiles([Profile(*row[1:]) for row in rows], catalogue)
 
 
 async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> None:
-    """Number the customer summary's profiles into `gold_profiles` and rank each into
-    `gold_profile_ranks` (temporary tables on `connection`, dropped at the end of the build's
-    transaction), for the mart's SQL to read. `alongside`: SQL that needs the profiles but not
+    """Number the customer summary's profiles into `ops.gold_profiles` and rank each into
+    `ops.gold_profile_ranks` (work tables of the build's transaction on `connection`, dropped
+    before it commits), for the mart's SQL to read. `alongside`: SQL that needs the profiles but not
     their ranks, run while Python ranks (the database would otherwise sit idle)."""
     await connection.execute(_CREATE)
-    await connection.execute("ANALYZE gold_profiles")
+    await connection.execute("ANALYZE ops.gold_profiles")
     rows = await connection.fetch(_CATALOGUE)
     catalogue = [(row["product_id"], row["recommendable"]) for row in rows]
     rows = await connection.fetch(
-        "SELECT profile, segment, products_bought, customers FROM gold_profiles"
+        "SELECT profile, segment, products_bought, customers FROM ops.gold_profiles"
     )
     # Ranking in a thread, so the event loop hands `alongside` to the server and collects its
     # answer meanwhile. Both finish before a failure of either is raised: the build rolls back
@@ -276,6 +278,7 @@ async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> 
     product_ids = [None, *(product_id for product_id, _ in catalogue)]  # by number, from 1
     await connection.copy_records_to_table(
         "gold_profile_ranks",
+        schema_name="ops",
         records=(
             (row["profile"], rank, product_ids[item.product], item.points,
              None if item.anchor is None else product_ids[item.anchor])
@@ -283,4 +286,4 @@ async def fill_profile_ranks(connection: asyncpg.Connection, alongside: str) -> 
             for rank, item in enumerate(items, start=1)
         ),
     )  # fmt: skip
-    await connection.execute("ANALYZE gold_profile_ranks")
+    await connection.execute("ANALYZE ops.gold_profile_ranks")

@@ -44,14 +44,14 @@ RECOMMENDATION_REQUIRED = (
 
 
 async def _rank_and_offer(connection: asyncpg.Connection) -> None:
-    """The recommendations' two temporary tables besides the ranks: while Python ranks the
-    profiles, the database puts each customer's profile and offer in `gold_customer_offers`
+    """The recommendations' work tables: while Python ranks the profiles, the database puts
+    each customer's profile and offer in `ops.gold_customer_offers`
     (flows/gold/sql/loyalty_customer_offers.sql)."""
     offers = load_sql("loyalty_customer_offers")
     await fill_profile_ranks(
         connection,
-        alongside=f"CREATE TEMP TABLE gold_customer_offers ON COMMIT DROP AS {offers};"
-        " ANALYZE gold_customer_offers",
+        alongside=f"CREATE UNLOGGED TABLE ops.gold_customer_offers AS {offers};"
+        " ANALYZE ops.gold_customer_offers",
     )
 
 
@@ -124,6 +124,10 @@ MART_LOYALTY_RECOMMENDATIONS = Mart(
     # 0.25 s), the candidate's joins, the unique(customer_id, rank) check's million groups
     # (1.0 s against 0.6 s) and the relationship checks' hashes.
     work_mem="64MB",
+    # The candidate's joins, formatting and sort on both cores (1 s of 4.4 at 1M orders): the
+    # profiles, their ranks and the customers' offers are work tables, not temporary ones.
+    parallel=True,
+    work_tables=("ops.gold_profiles", "ops.gold_profile_ranks", "ops.gold_customer_offers"),
     contract=(
         Unique(("customer_id", "product_id")),
         Unique(("customer_id", "rank")),

@@ -1,8 +1,8 @@
 -- The per-customer half of loyalty.mart_loyalty_recommendations, one row per customer of
--- loyalty.mart_customer_summary: their profile (gold_profiles: a distinct segment and basket,
--- numbered by flows/gold/ranking.py) and what goes with every recommendation they get (the
--- offer, cadence, channel and next best action). The build runs it into the temporary table
--- gold_customer_offers while Python ranks the profiles (the database would otherwise wait), and
+-- loyalty.mart_customer_summary: their profile (ops.gold_profiles: a distinct segment and
+-- basket, numbered by flows/gold/ranking.py) and what goes with every recommendation they get
+-- (the offer, cadence, channel and next best action). The build runs it into the work table
+-- ops.gold_customer_offers while Python ranks the profiles (the database would otherwise wait), and
 -- the mart's SQL (mart_loyalty_recommendations.sql) gives each row its profile's list.
 -- docs/loyalty_scoring.md explains every rule below.
 --
@@ -78,7 +78,7 @@ SELECT
     END AS next_best_action,
     pa.as_of_date
 FROM loyalty.mart_customer_summary s
-JOIN gold_profiles f
+JOIN ops.gold_profiles f
     ON f.segment = s.segment AND f.products_bought = coalesce(s.products_bought, '{}')
 CROSS JOIN settings st
 CROSS JOIN params pa

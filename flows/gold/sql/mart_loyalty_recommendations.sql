@@ -17,17 +17,20 @@
 --
 -- The ranking depends on a customer's segment and basket (the summary's products_bought) only,
 -- so it is computed once per profile (a distinct segment and basket) before this query runs:
--- flows/gold/ranking.py numbers the profiles in the temporary table gold_profiles and ranks
--- each into gold_profile_ranks (product, score in basis points (1/10000), anchor; no anchor for
--- a popularity fallback). Meanwhile loyalty_customer_offers.sql puts in gold_customer_offers
--- what is per customer: the profile, offer, channel, cadence and action. This query gives every
--- customer their profile's list and its status.
+-- flows/gold/ranking.py numbers the profiles in the work table ops.gold_profiles and ranks
+-- each into ops.gold_profile_ranks (product, score in basis points (1/10000), anchor; no anchor
+-- for a popularity fallback). Meanwhile loyalty_customer_offers.sql puts in
+-- ops.gold_customer_offers what is per customer: the profile, offer, channel, cadence and
+-- action. This query gives every customer their profile's list and its status. No temporary
+-- table and no CTE read twice (a CTE scan stays in the leader), so the joins, the formatting
+-- and the sort run in parallel workers (`Mart.parallel`).
 --
 -- RECOMMENDATIONS_PER_CUSTOMER = 3, MIN_CO_BUYERS = 2 (in flows/gold/ranking.py).
 -- Status: queued when the notification outbox has a pending (or sending) row for the customer
 -- and product, else notified when it has a sent one, else new.
--- Every product's latest version (anchors may be products no longer sold), for its name.
-WITH products AS (
+-- Every product's latest version (anchors may be products no longer sold), for its name;
+-- computed where it is joined, in each worker.
+WITH products AS NOT MATERIALIZED (
     SELECT DISTINCT ON (product_id) product_id, coalesce(name, product_id) AS name
     FROM silver.products
     ORDER BY product_id, is_current DESC, valid_from DESC
@@ -47,8 +50,8 @@ published AS (
                 'Popular with %s: bought by %s%% of them (fallback: no co-purchase signal)',
                 g.label, round(r.points / 100.0))
         END AS reason
-    FROM gold_profile_ranks r
-    JOIN gold_profiles f ON f.profile = r.profile
+    FROM ops.gold_profile_ranks r
+    JOIN ops.gold_profiles f ON f.profile = r.profile
     CROSS JOIN LATERAL (
         SELECT CASE f.segment
             WHEN 'champions' THEN 'champions'
@@ -90,7 +93,7 @@ SELECT
     CASE WHEN o.queued THEN 'queued' WHEN o.sent THEN 'notified' ELSE 'new' END AS status,
     c.as_of_date,
     now() AS refreshed_at
-FROM gold_customer_offers c
+FROM ops.gold_customer_offers c
 JOIN published r ON r.profile = c.profile
 LEFT JOIN outbox o ON o.customer_id = c.customer_id AND o.product_id = r.product_id
 -- In key order, so publishing appends to the primary key's index instead of scattering (2.3-3.4 s

@@ -5,6 +5,7 @@ channel, discount, cadence, next best action and outbox status follow their rule
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -119,6 +120,8 @@ async def write_new_customers(shop: Shop) -> None:
 
 
 RANKED = ("rank", "product_id", "score", "basis", "anchor_product_id", "reason")
+# The build's work tables (`Mart.work_tables`) left behind in ops.
+WORK_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname = 'ops' AND tablename LIKE 'gold%'"
 
 
 async def recommendations(
@@ -276,12 +279,14 @@ async def test_building_twice_gives_identical_recommendations(
     first = await database.fetch(query)
     await build(pipeline_dsn, *MARTS)
     second = await database.fetch(query)
+    [(left,)] = await database.rows(WORK_TABLES)
 
     def comparable(rows: list[asyncpg.Record]) -> list[dict[str, object]]:
         return [{k: v for k, v in row.items() if k != "refreshed_at"} for row in rows]
 
     assert len(first) == 20
     assert comparable(second) == comparable(first)
+    assert left == 0  # dropped with the candidate
     assert {row["refreshed_at"] for row in second}.isdisjoint(
         {row["refreshed_at"] for row in first}
     )
@@ -406,7 +411,41 @@ async def test_a_ranking_that_fails_leaves_the_old_mart_and_a_usable_connection(
                 connection, (MART_BY_NAME["mart_loyalty_recommendations"],), uuid.uuid4(), "USD"
             )
         assert await connection.fetchval("SELECT count(*) FROM gold_params") == 1
+        assert await connection.fetchval(WORK_TABLES) == 0  # the rollback took them away
+        monkeypatch.undo()
+        # And the next build on the connection creates them afresh.
+        await build_marts(
+            connection, (MART_BY_NAME["mart_loyalty_recommendations"],), uuid.uuid4(), "USD"
+        )
     finally:
         await connection.close()
 
     assert sorted(await database.rows(query)) == published
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_parallel_build_publishes_what_an_inserting_one_does(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    """The parallel build writes its candidate by CREATE TABLE AS, each column cast to the
+    mart's type: the same rows, of the same types, as the candidate an insert fills."""
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, "mart_customer_summary")
+    parallel = MART_BY_NAME["mart_loyalty_recommendations"]
+    inserting = replace(parallel, parallel=False)
+    query = (
+        "SELECT *, pg_typeof(score)::text AS score_type, scale(score) AS score_scale"
+        " FROM loyalty.mart_loyalty_recommendations ORDER BY customer_id, rank"
+    )
+    published = []
+    for mart in (parallel, inserting):
+        connection = await asyncpg.connect(pipeline_dsn)
+        try:
+            [built] = await build_marts(connection, (mart,), uuid.uuid4(), "USD", full=True)
+        finally:
+            await connection.close()
+        rows = await database.fetch(query)
+        published.append([{k: v for k, v in row.items() if k != "refreshed_at"} for row in rows])
+        assert built.rows == len(rows) == 20
+    assert published[0] == published[1]
+    assert {(row["score_type"], row["score_scale"]) for row in published[0]} == {("numeric", 4)}

@@ -154,3 +154,61 @@ async def test_a_mart_declaring_work_mem_builds_with_it_and_gives_it_back(
     assert built.rows == 2
     assert seen == ["48MB"]
     assert after == before != "48MB"
+
+
+async def test_a_parallel_mart_with_a_length_limited_column_is_refused_and_left_as_it_was(
+    silver: SilverWriter, pipeline_dsn: str, truncatable: TestDatabase
+) -> None:
+    """A cast to character(3) cuts 'EURO' to 'EUR' where an insert refuses it, so a mart with
+    such a column cannot write its candidate by CREATE TABLE AS."""
+    await one_order_a_day(silver, FIRST_DAY, 2)
+    await _build_truncating(pipeline_dsn)
+    published = await truncatable.rows(REVENUE)
+    parallel = replace(TRUNCATING, parallel=True)
+    connection = await asyncpg.connect(pipeline_dsn)
+    try:
+        with pytest.raises(RuntimeError, match="cast would cut currency short"):
+            await build_marts(connection, (parallel,), uuid.uuid4(), "USD", full=True)
+    finally:
+        await connection.close()
+    assert await truncatable.rows(REVENUE) == published
+
+
+def test_work_tables_are_the_prepare_steps_and_in_the_pipelines_schema() -> None:
+    async def fill(connection: asyncpg.Connection) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="filled by a prepare step"):
+        replace(TRUNCATING, work_tables=("ops.gold_scratch",))
+    with pytest.raises(ValueError, match="belong in ops"):
+        replace(TRUNCATING, prepare=fill, work_tables=("public.gold_scratch",))
+    assert replace(TRUNCATING, prepare=fill, work_tables=("ops.gold_scratch",)).work_tables
+
+
+async def test_a_parallel_candidate_takes_the_marts_types_as_an_insert_would(
+    database: TestDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CREATE TABLE AS would keep the query's own types (an unrounded numeric, an integer);
+    the casts give the candidate the mart's, as inserting into a copy of the mart does."""
+    monkeypatch.setattr(gold_build, "load_sql", lambda _: "SELECT 1.23456 AS amount, 7 AS n")
+    typed = replace(TRUNCATING, table="ops.typed", parallel=True)
+    connection = await asyncpg.connect(asyncpg_dsn(database.url))
+    transaction = connection.transaction()  # rolled back: nothing stays
+    await transaction.start()
+    try:
+        await connection.execute("CREATE TABLE ops.typed (amount numeric(6, 2), n smallint)")
+        rows = await gold_build._fill_candidate(connection, typed, "typed_candidate", "")
+        found = await connection.fetchrow(
+            "SELECT amount, pg_typeof(amount)::text AS numeric, scale(amount) AS scale,"
+            " pg_typeof(n)::text AS integer FROM typed_candidate"
+        )
+    finally:
+        await transaction.rollback()
+        await connection.close()
+    assert rows == 1
+    assert dict(found or {}) == {
+        "amount": Decimal("1.23"),
+        "numeric": "numeric",
+        "scale": 2,
+        "integer": "smallint",
+    }
