@@ -22,6 +22,7 @@ from flows.gold.contracts import (
 )
 from flows.gold.inputs import Scope, keyed, next_data_day, whole
 from flows.gold.ranking import RECOMMENDATIONS_PER_CUSTOMER, fill_profile_ranks
+from shared.database import setting_for
 from shared.vocabularies.loyalty import (
     DISCOUNT_TIERS,
     NEXT_BEST_ACTIONS,
@@ -48,11 +49,14 @@ async def _rank_and_offer(connection: asyncpg.Connection) -> None:
     each customer's profile and offer in `ops.gold_customer_offers`
     (flows/gold/sql/loyalty_customer_offers.sql)."""
     offers = load_sql("loyalty_customer_offers")
-    await fill_profile_ranks(
-        connection,
-        alongside=f"CREATE UNLOGGED TABLE ops.gold_customer_offers AS {offers};"
-        " ANALYZE ops.gold_customer_offers",
-    )
+    # Python ranks on one core meanwhile: the statement keeps to the other (with a parallel
+    # worker it took the ranking's core, and the build waited longer for the ranking).
+    async with setting_for(connection, "max_parallel_workers_per_gather", "0"):
+        await fill_profile_ranks(
+            connection,
+            alongside=f"CREATE UNLOGGED TABLE ops.gold_customer_offers AS {offers};"
+            " ANALYZE ops.gold_customer_offers",
+        )
 
 
 MART_CUSTOMER_SUMMARY = Mart(
