@@ -32,6 +32,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 
@@ -252,19 +253,32 @@ async def current_params(connection: asyncpg.Connection, base_currency: str) -> 
     return GoldParams(base_currency, as_of)
 
 
-async def _mart_columns(connection: asyncpg.Connection, table: str) -> list[str]:
+class _Column(NamedTuple):
+    """A column of a mart table."""
+
+    name: str
+    type: str  # with its modifier, as format_type spells it: numeric(8,4)
+    limited: bool  # a length-limited character type, which a cast cuts short
+
+
+async def _mart_columns(connection: asyncpg.Connection, table: str) -> list[_Column]:
     schema, name = table.split(".", 1)
     rows = await connection.fetch(
         """
-        SELECT column_name FROM information_schema.columns
-        WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position
+        SELECT c.column_name AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            a.atttypid IN ('bpchar'::regtype, 'varchar'::regtype) AND a.atttypmod >= 0 AS limited
+        FROM information_schema.columns c
+        JOIN pg_attribute a
+            ON a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass
+            AND a.attname = c.column_name
+        WHERE c.table_schema = $1 AND c.table_name = $2 ORDER BY c.ordinal_position
         """,
         schema,
         name,
     )
     if not rows:
         raise RuntimeError(f"{table} does not exist or is not granted; run `ecom db init`")
-    return [row["column_name"] for row in rows]
+    return [_Column(*row) for row in rows]
 
 
 async def _last_build(connection: asyncpg.Connection, mart: Mart) -> asyncpg.Record | None:
@@ -428,7 +442,8 @@ async def build_mart(
     (after recording the results) when an error-level check fails.
     """
     columns = await _mart_columns(connection, mart.table)
-    listed = ", ".join(f'"{column}"' for column in columns)
+    names = [column.name for column in columns]
+    listed = ", ".join(f'"{name}"' for name in names)
     candidate = f"gold_candidate_{mart.name}"
     build = MartBuild(mart.table, "full")
     started = time.perf_counter()
@@ -456,13 +471,13 @@ async def build_mart(
                 await mart.prepare(connection)
             statement = await connection.prepare(load_sql(mart.sql))
             produced = [attribute.name for attribute in statement.get_attributes()]
-            if sorted(produced) != sorted(columns):
+            if sorted(produced) != sorted(names):
                 raise RuntimeError(
                     f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
-                    f" {mart.table}: missing {sorted(set(columns) - set(produced))}, unknown"
-                    f" {sorted(set(produced) - set(columns))}"
+                    f" {mart.table}: missing {sorted(set(names) - set(produced))}, unknown"
+                    f" {sorted(set(produced) - set(names))}"
                 )
-            candidate_rows = await _fill_candidate(connection, mart, candidate, listed)
+            candidate_rows = await _fill_candidate(connection, mart, candidate, columns, listed)
             # Only builds write a mart, each recording its row count: the row-count check
             # compares with the last one instead of counting the mart (1.5 s for the million
             # rows of the recommendations), and an incremental build counts the rows it replaces
@@ -535,7 +550,11 @@ async def build_mart(
 
 
 async def _fill_candidate(
-    connection: asyncpg.Connection, mart: Mart, candidate: str, listed: str
+    connection: asyncpg.Connection,
+    mart: Mart,
+    candidate: str,
+    columns: list[_Column],
+    listed: str,
 ) -> int:
     """Write the mart's rows to the temporary table `candidate`, shaped as the mart; return how
     many. A `Mart.parallel` mart's by CREATE TABLE AS, each column cast to the mart's type (the
@@ -549,23 +568,13 @@ async def _fill_candidate(
             f"INSERT INTO {candidate} ({listed}) SELECT {listed} {built}"  # nosec B608 # mart and scope table names from the Mart declarations
         )
         return affected_rows(status)
-    columns = await connection.fetch(
-        """
-        SELECT quote_ident(attname) AS name, format_type(atttypid, atttypmod) AS type,
-            atttypid IN ('bpchar'::regtype, 'varchar'::regtype) AND atttypmod >= 0 AS limited
-        FROM pg_attribute
-        WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
-        ORDER BY attnum
-        """,
-        mart.table,
-    )
-    limited = [column["name"] for column in columns if column["limited"]]
+    limited = [column.name for column in columns if column.limited]
     if limited:
         raise RuntimeError(
             f"{mart.table} cannot build in parallel: a cast would cut {', '.join(limited)} short"
             " where an insert refuses an overlong value; drop `parallel` from the mart"
         )
-    cast = ", ".join(f"{name}::{type_} AS {name}" for name, type_, _ in columns)
+    cast = ", ".join(f'"{name}"::{type_} AS "{name}"' for name, type_, _ in columns)
     status = await connection.execute(
         f"CREATE TEMP TABLE {candidate} AS SELECT {cast} {built}"  # nosec B608 # mart and scope table names from the Mart declarations; types from the catalogue
     )
