@@ -37,6 +37,7 @@ import statistics
 import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -83,23 +84,35 @@ class FullRebuild:
 
     seconds: Timings
     statements: dict[str, list[tuple[str, float]]]  # by mart table: (statement, seconds)
+    # By mart table: the statements of the connection that checked its contract alongside the
+    # publish (`Mart.checks_alongside`), if one did.
+    checked: dict[str, list[tuple[str, float]]]
 
 
 async def _full_rebuild(lake: Lake) -> FullRebuild:
     """Every mart rebuilt from silver in one session, one at a time, each build timed by
     `build_mart` and each statement it sends by the connection."""
     connection = await asyncpg.connect(lake.dsn, connection_class=StatementTimer)
-    rebuild = FullRebuild({}, {})
+    rebuild = FullRebuild({}, {}, {})
     run_id = uuid.uuid4()
+    checkers: list[StatementTimer] = []
+
+    async def connect() -> StatementTimer:
+        checker: StatementTimer = await asyncpg.connect(lake.dsn, connection_class=StatementTimer)
+        checkers.append(checker)
+        return checker
+
     try:
         started = time.perf_counter()
         for mart in MARTS:
-            sent = len(connection.timed_statements())
+            sent, opened = len(connection.timed_statements()), len(checkers)
             [build] = await build_marts(
-                connection, (mart,), run_id, lake.settings.base_currency, full=True
+                connection, (mart,), run_id, lake.settings.base_currency, full=True, connect=connect
             )
             rebuild.seconds[build.mart] = build.seconds
             rebuild.statements[build.mart] = connection.timed_statements()[sent:]
+            for checker in checkers[opened:]:
+                rebuild.checked[build.mart] = checker.timed_statements()
             _say(f"    {build.mart}: {build.seconds:.2f} s, {build.rows:,} rows")
         elapsed = time.perf_counter() - started
     finally:
@@ -131,7 +144,11 @@ async def _incremental_after_batch(lake: Lake, run: int) -> tuple[float, Timings
         connection = await asyncpg.connect(lake.dsn)
         try:
             builds = await build_marts(
-                connection, marts_for(flow), uuid.uuid4(), lake.settings.base_currency
+                connection,
+                marts_for(flow),
+                uuid.uuid4(),
+                lake.settings.base_currency,
+                connect=partial(asyncpg.connect, lake.dsn),
             )
         finally:
             await connection.close()
@@ -176,7 +193,13 @@ async def _prepare(lake: Lake, options: argparse.Namespace) -> None:
     for flow in OWN_SCHEDULES:
         connection = await asyncpg.connect(lake.dsn)
         try:
-            await build_marts(connection, marts_for(flow), uuid.uuid4(), "USD")
+            await build_marts(
+                connection,
+                marts_for(flow),
+                uuid.uuid4(),
+                "USD",
+                connect=partial(asyncpg.connect, lake.dsn),
+            )
         finally:
             await connection.close()
     _generate(lake, 30, None, options.clean)
@@ -243,6 +266,11 @@ def _report_statements(rebuild: FullRebuild, mart: str) -> None:
             print(f"  {seconds:6.2f} s  {_statement_label(statement)}")
     outside = total - sum(seconds for _, seconds in statements)
     print(f"  {outside:6.2f} s  between statements (Python work, COPY of records, round trips)")
+    if checked := rebuild.checked.get(mart):
+        print("  on the checking connection, alongside the publish:")
+        for statement, seconds in checked:
+            if seconds >= total / 50:
+                print(f"  {seconds:6.2f} s  {_statement_label(statement)}")
 
 
 async def _run(superuser_url: str, options: argparse.Namespace, folder: Path) -> None:

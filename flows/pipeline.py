@@ -9,6 +9,7 @@ tasks; tests, benchmarks and the operator actions call these functions directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import asyncpg
 
@@ -61,7 +62,11 @@ async def run_gold_flow(
 
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         summary.marts = await build_marts(
-            connection, marts_for(gold_flow), summary.run_id, settings.base_currency
+            connection,
+            marts_for(gold_flow),
+            summary.run_id,
+            settings.base_currency,
+            connect=partial(asyncpg.connect, flows_dsn(settings)),
         )
         if after is not None:
             summary.notes.append(await after(connection))
@@ -83,7 +88,12 @@ async def rebuild_marts(settings: FlowSettings) -> tuple[PipelineSummary, dict[s
     async def body(summary: PipelineSummary, connection: asyncpg.Connection) -> None:
         summary.back_office = await sync_back_office(connection, full=True)
         summary.marts = await build_marts(
-            connection, MARTS, summary.run_id, settings.base_currency, full=True
+            connection,
+            MARTS,
+            summary.run_id,
+            settings.base_currency,
+            full=True,
+            connect=partial(asyncpg.connect, flows_dsn(settings)),
         )
         checksums.update(await mart_checksums(connection))
 

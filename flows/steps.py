@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 import asyncpg
 
@@ -96,7 +97,14 @@ async def gold_step(
     connection = await asyncpg.connect(dsn)
     try:
         marts = MARTS if full else marts_for(GoldFlow.DATA_PIPELINE)
-        builds = await build_marts(connection, marts, run_id, settings.base_currency, full=full)
+        builds = await build_marts(
+            connection,
+            marts,
+            run_id,
+            settings.base_currency,
+            full=full,
+            connect=partial(asyncpg.connect, dsn),
+        )
         await capture_kpi_snapshot(connection, run_id)
         return builds
     finally:

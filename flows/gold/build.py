@@ -18,10 +18,19 @@ that the mart's own unique index enforces is proved by that insert instead of a 
 candidate; should the index refuse a key, the check runs then and reports the duplicates.
 Readers see the old mart or the new one, never a mix, and a failed build leaves the old mart
 (and its dirty marks, which the rolled-back transaction had consumed) in place for the next run.
+
+A mart rebuilt whole on both cores (`Mart.parallel`, `Scope.FULL`) checks its contract alongside
+the publish when `build_marts` is given a second connection (`Connector`): its candidate is
+committed first, as an unlogged table in `ops` that only the build's two connections use, the
+second connection runs the contract on it while the first publishes, and the publish commits
+only once every check passed. The build's cores both work again (at 1M orders the checks take
+2-3 s and the publish 3-4 s, each on one core), and a failed check still leaves the old mart.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -58,10 +67,21 @@ SQL_DIR = Path(__file__).parent / "sql"
 TRUNCATE_LOCK_WAIT = "2s"
 # Where a mart's `work_tables` go: the pipeline's own schema.
 WORK_SCHEMA = "ops"
+# A candidate checked alongside its publish: `ops.<this><mart>_<server pid>`, committed, so the
+# checking connection can read it, and dropped by its publish (or, after a build that died, by
+# the mart's next build).
+COMMITTED_CANDIDATE = "gold_candidate_"
+# How long the checking connection waits for a lock: a check that reads the mart itself would
+# wait for the publish's TRUNCATE while the publish waits for the checks.
+CHECKER_LOCK_WAIT = "10s"
 # The planner settings of a `Mart.parallel` build: a worker's start and the rows it hands back
 # cost next to nothing against a query over every row (the defaults, 1000 and 0.1 per row, keep
 # the recommendations' query on one core).
 PARALLEL_PLANNING = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0.0001"}
+
+
+Connector = Callable[[], Awaitable[asyncpg.Connection]]
+"""Opens another connection to the build's database, as the build's role."""
 
 
 class GoldFlow(StrEnum):
@@ -164,6 +184,13 @@ class Mart:
     def name(self) -> str:
         """The table name without its schema; the key of dirty marks and build records."""
         return self.table.split(".", 1)[1]
+
+    @property
+    def checks_alongside(self) -> bool:
+        """Whether, given a second connection, the contract runs there while the build
+        publishes: a mart rebuilt whole on both cores, whose candidate is worth committing aside
+        (no dirty keys tie it to the publish's transaction)."""
+        return self.parallel and self.scope is Scope.FULL
 
 
 @cache
@@ -435,22 +462,41 @@ async def build_mart(
     params: GoldParams,
     *,
     full: bool = False,
+    checker: asyncpg.Connection | None = None,
 ) -> MartBuild:
     """Build `mart` aside, check its contract and publish it in one transaction.
 
     Expects `prepare_session` to have run on `connection`. Raises `ContractViolationError`
-    (after recording the results) when an error-level check fails.
+    (after recording the results) when an error-level check fails. `checker`: a second
+    connection (`open_checker`), on which a mart that `checks_alongside` runs its contract
+    while `connection` publishes.
     """
     columns = await _mart_columns(connection, mart.table)
     names = [column.name for column in columns]
     listed = ", ".join(f'"{name}"' for name in names)
-    candidate = f"gold_candidate_{mart.name}"
+    # The connection that checks the contract alongside the publish, if this mart does so.
+    alongside = checker if mart.checks_alongside else None
+    candidate = (
+        f"gold_candidate_{mart.name}"
+        if alongside is None
+        else _committed_candidate(mart, connection.get_server_pid())
+    )
     build = MartBuild(mart.table, "full")
     started = time.perf_counter()
     settings = {} if mart.work_mem is None else {"work_mem": mart.work_mem}
     if mart.parallel:
         settings |= PARALLEL_PLANNING
+    candidate_rows = 0
     try:
+        if alongside is not None:
+            # The candidate (and nothing else) is committed, for the checker to read.
+            await _drop_orphaned_candidates(connection, mart)
+            async with connection.transaction(), settings_for(connection, settings):
+                candidate_rows = await _compute(
+                    connection, mart, candidate, columns, listed, committed=True
+                )
+                if mart.work_tables:
+                    await connection.execute(f"DROP TABLE {', '.join(mart.work_tables)}")
         async with connection.transaction(), settings_for(connection, settings):
             last = await _last_build(connection, mart)
             marked_whole = await _consume_whole_mark(connection, mart)
@@ -466,32 +512,25 @@ async def build_mart(
                         connection, mart, await _count_totals(connection, mart, mart.table)
                     )
                 return build
-            await connection.execute(f"DROP TABLE IF EXISTS {candidate}")
-            if mart.prepare is not None:
-                await mart.prepare(connection)
-            statement = await connection.prepare(load_sql(mart.sql))
-            produced = [attribute.name for attribute in statement.get_attributes()]
-            if sorted(produced) != sorted(names):
-                raise RuntimeError(
-                    f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
-                    f" {mart.table}: missing {sorted(set(names) - set(produced))}, unknown"
-                    f" {sorted(set(produced) - set(names))}"
-                )
-            candidate_rows = await _fill_candidate(connection, mart, candidate, columns, listed)
+            if alongside is None:
+                await connection.execute(f"DROP TABLE IF EXISTS {candidate}")
+                candidate_rows = await _compute(connection, mart, candidate, columns, listed)
             # Only builds write a mart, each recording its row count: the row-count check
             # compares with the last one instead of counting the mart (1.5 s for the million
             # rows of the recommendations), and an incremental build counts the rows it replaces
             # and adds, not every row. A full build counts its totals afresh.
             published = None if last is None else int(last["rows"])
+            if alongside is not None and published is None:
+                # Counted here: the checker cannot read the mart once the publish holds it.
+                published = await connection.fetchval(f"SELECT count(*) FROM {mart.table}")  # nosec B608 # mart table name from the Mart declarations
             context = CheckContext(
                 mart.table, candidate, _replaced_rows(mart, full), published, candidate_rows
             )
             # A Unique check the mart's own unique index enforces is proved by the insert below.
             proven = await unique_checks_proven(connection, mart.table, mart.contract)
-            build.results = await run_contract(connection, context, mart.contract, proven)
-            failures = [result for result in build.results if result.failed]
-            if failures:
-                raise ContractViolationError(mart.table, failures)
+            if alongside is None:
+                build.results = await run_contract(connection, context, mart.contract, proven)
+                _raise_failures(mart, build.results)
             totals = None if full or published is None else _recorded_totals(mart, last)
             if totals is not None:
                 replaced = await _count_totals(
@@ -499,23 +538,19 @@ async def build_mart(
                 )
                 added = await _count_totals(connection, mart, candidate)
                 totals = {name: totals[name] - replaced[name] + added[name] for name in totals}
-            if context.replaces_every_row:
-                await _empty(connection, mart)
-            else:
-                deleted = affected_rows(
-                    await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
-                )
             try:
-                async with connection.transaction():  # a savepoint: the candidate stays
-                    status = await connection.execute(
-                        f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+                if alongside is None:
+                    deleted, build.rows = await _replace(connection, mart, context, listed)
+                else:
+                    checking = _check_on(alongside, context, mart.contract, proven, settings)
+                    deleted, build.rows = await _replace_while_checking(
+                        checking, connection, mart, context, listed, proven, build
                     )
             except asyncpg.UniqueViolationError:
                 # The index refused a key: run the checks it was trusted with, so the contract
                 # reports the duplicates as it always did (else the error stands, as before).
                 await _run_proven(connection, context, mart, proven, build)
                 raise
-            build.rows = affected_rows(status)
             if totals is None:
                 totals = await _count_totals(connection, mart, mart.table)
             if context.replaces_every_row:
@@ -539,8 +574,14 @@ async def build_mart(
                 total,
                 json.dumps(totals),
             )
-            await connection.execute(f"DROP TABLE {', '.join((candidate, *mart.work_tables))}")
+            dropped = (candidate, *mart.work_tables) if alongside is None else (candidate,)
+            await connection.execute(f"DROP TABLE {', '.join(dropped)}")
     finally:
+        if alongside is not None and not connection.is_closed():
+            # A build that failed after committing its candidate drops it here; should that
+            # fail too, the mart's next build does (`_drop_orphaned_candidates`).
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                await connection.execute(f"DROP TABLE IF EXISTS {candidate}")
         if build.results:
             await record_results(connection, run_id, mart.table, build.results)
         build.seconds = time.perf_counter() - started
@@ -549,20 +590,160 @@ async def build_mart(
     return build
 
 
+async def _compute(
+    connection: asyncpg.Connection,
+    mart: Mart,
+    candidate: str,
+    columns: list[_Column],
+    listed: str,
+    *,
+    committed: bool = False,
+) -> int:
+    """Run the mart's `prepare` and SQL into `candidate`; return its row count. `committed`:
+    the candidate is an unlogged table (`_committed_candidate`), not a temporary one."""
+    if mart.prepare is not None:
+        await mart.prepare(connection)
+    statement = await connection.prepare(load_sql(mart.sql))
+    produced = [attribute.name for attribute in statement.get_attributes()]
+    names = [column.name for column in columns]
+    if sorted(produced) != sorted(names):
+        raise RuntimeError(
+            f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
+            f" {mart.table}: missing {sorted(set(names) - set(produced))}, unknown"
+            f" {sorted(set(produced) - set(names))}"
+        )
+    return await _fill_candidate(connection, mart, candidate, columns, listed, committed=committed)
+
+
+def _raise_failures(mart: Mart, results: list[CheckResult]) -> None:
+    failures = [result for result in results if result.failed]
+    if failures:
+        raise ContractViolationError(mart.table, failures)
+
+
+async def _check_on(
+    checker: asyncpg.Connection,
+    context: CheckContext,
+    contract: tuple[Check, ...],
+    proven: list[Unique],
+    settings: dict[str, str],
+) -> list[CheckResult]:
+    """`run_contract` on the checking connection, with the build's settings, on one core (the
+    other one publishes)."""
+    on_one_core = settings | {"max_parallel_workers_per_gather": "0"}
+    try:
+        async with checker.transaction(), settings_for(checker, on_one_core):
+            return await run_contract(checker, context, contract, proven)
+    except asyncpg.LockNotAvailableError as error:
+        raise RuntimeError(
+            f"{context.mart} not published: a check waited over {CHECKER_LOCK_WAIT} for a lock"
+            f" on the checking connection ({error}). Checks that run alongside the publish"
+            " must not read the mart itself, which the publish holds: give the check what it"
+            " needs in its CheckContext, or build the mart without `parallel`"
+        ) from error
+
+
+async def _replace_while_checking(
+    checking: Awaitable[list[CheckResult]],
+    connection: asyncpg.Connection,
+    mart: Mart,
+    context: CheckContext,
+    listed: str,
+    proven: list[Unique],
+    build: MartBuild,
+) -> tuple[int, int]:
+    """`_replace` while `checking` runs the contract on the checking connection. Both finish
+    before either's failure is raised (the rollback that follows needs the connection idle, and
+    the results are recorded either way): failed checks first (with the unique ones `proven`
+    trusted an index with, should it have refused a key), then the replace's own error."""
+    checked, replaced = await asyncio.gather(
+        checking, _replace(connection, mart, context, listed), return_exceptions=True
+    )
+    if isinstance(checked, BaseException):
+        raise checked
+    build.results = checked
+    if isinstance(replaced, asyncpg.UniqueViolationError):
+        # The index refused a key: the checks it was trusted with run now, and fail.
+        await _run_proven(connection, context, mart, proven, build)
+    _raise_failures(mart, build.results)
+    if isinstance(replaced, BaseException):
+        raise replaced
+    return replaced
+
+
+async def _replace(
+    connection: asyncpg.Connection, mart: Mart, context: CheckContext, listed: str
+) -> tuple[int, int]:
+    """Replace the rows the candidate replaces by the candidate's: (deleted, inserted) rows
+    (none counted as deleted when the mart was emptied)."""
+    deleted = 0
+    if context.replaces_every_row:
+        await _empty(connection, mart)
+    else:
+        deleted = affected_rows(
+            await connection.execute(f"DELETE FROM {mart.table} WHERE {context.replaced}")  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+        )
+    async with connection.transaction():  # a savepoint: the candidate stays
+        status = await connection.execute(
+            f"INSERT INTO {mart.table} ({listed}) SELECT {listed} FROM {context.candidate}"  # nosec B608 # mart and scope table names from the Mart declarations; values bound
+        )
+    return deleted, affected_rows(status)
+
+
+def _committed_candidate(mart: Mart, server_pid: int) -> str:
+    """The name of `mart`'s candidate committed by the session with this server pid (at most
+    63 characters with any pid)."""
+    return f"{WORK_SCHEMA}.{_committed_prefix(mart)}{server_pid}"
+
+
+def _committed_prefix(mart: Mart) -> str:
+    return f"{COMMITTED_CANDIDATE}{mart.name}"[:52] + "_"
+
+
+async def _drop_orphaned_candidates(connection: asyncpg.Connection, mart: Mart) -> None:
+    """Drop the committed candidates of `mart` whose session has ended (a build killed between
+    its candidate's commit and its publish leaves one behind), and this session's own, should
+    its last build have failed to drop it."""
+    prefix = _committed_prefix(mart)
+    orphans = await connection.fetch(
+        """
+        SELECT format('%I.%I', $1::text, relname) AS name
+        FROM pg_class
+        WHERE relnamespace = $1::regnamespace AND relkind = 'r' AND starts_with(relname, $2)
+            AND substr(relname, length($2) + 1) ~ '^[0-9]+$'
+            AND substr(relname, length($2) + 1)::integer NOT IN (
+                SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+            )
+        """,
+        WORK_SCHEMA,
+        prefix,
+    )
+    for orphan in orphans:
+        logger.warning(
+            "%s: dropping %s, left by a build that did not finish", mart.table, orphan["name"]
+        )
+        await connection.execute(f"DROP TABLE IF EXISTS {orphan['name']}")
+
+
 async def _fill_candidate(
     connection: asyncpg.Connection,
     mart: Mart,
     candidate: str,
     columns: list[_Column],
     listed: str,
+    *,
+    committed: bool = False,
 ) -> int:
     """Write the mart's rows to the temporary table `candidate`, shaped as the mart; return how
     many. A `Mart.parallel` mart's by CREATE TABLE AS, each column cast to the mart's type (the
-    candidate an insert fills has them too), so that PostgreSQL may plan the query in parallel."""
+    candidate an insert fills has them too), so that PostgreSQL may plan the query in parallel;
+    into an unlogged table when `committed` (autovacuum left out: it lives for one build)."""
     built = f"FROM ({load_sql(mart.sql)}) AS built"
+    kind = "UNLOGGED TABLE" if committed else "TEMP TABLE"
+    options = " WITH (autovacuum_enabled = false)" if committed else ""
     if not mart.parallel:
         await connection.execute(
-            f"CREATE TEMP TABLE {candidate} AS SELECT * FROM {mart.table} WITH NO DATA"  # nosec B608 # mart and scope table names from the Mart declarations
+            f"CREATE {kind} {candidate}{options} AS SELECT * FROM {mart.table} WITH NO DATA"  # nosec B608 # mart and scope table names from the Mart declarations
         )
         status = await connection.execute(
             f"INSERT INTO {candidate} ({listed}) SELECT {listed} {built}"  # nosec B608 # mart and scope table names from the Mart declarations
@@ -576,7 +757,7 @@ async def _fill_candidate(
         )
     cast = ", ".join(f'"{name}"::{type_} AS "{name}"' for name, type_, _ in columns)
     status = await connection.execute(
-        f"CREATE TEMP TABLE {candidate} AS SELECT {cast} {built}"  # nosec B608 # mart and scope table names from the Mart declarations; types from the catalogue
+        f"CREATE {kind} {candidate}{options} AS SELECT {cast} {built}"  # nosec B608 # mart and scope table names from the Mart declarations; types from the catalogue
     )
     return affected_rows(status)
 
@@ -640,22 +821,43 @@ async def build_marts(
     base_currency: str,
     *,
     full: bool = False,
+    connect: Connector | None = None,
 ) -> list[MartBuild]:
     """Build `marts` in order. A mart whose contract fails is left as it was and the others
-    still build; the failures are raised together at the end as `GoldBuildError`."""
+    still build; the failures are raised together at the end as `GoldBuildError`. `connect`:
+    opens the second connection on which the marts that `Mart.checks_alongside` check their
+    contract while `connection` publishes (without it, they check before publishing)."""
     params = await current_params(connection, base_currency)
     await prepare_session(connection, params)
     builds: list[MartBuild] = []
     errors: list[Exception] = []
-    for number, mart in enumerate(marts, start=1):
-        try:
-            build = await build_mart(connection, mart, run_id, params, full=full)
-        except ContractViolationError as error:
-            logger.error("gold %d/%d: %s", number, len(marts), error)
-            errors.append(error)
-            continue
-        builds.append(build)
-        logger.info("gold %d/%d: %s", number, len(marts), build.describe())
+    checker = None
+    if connect is not None and any(mart.checks_alongside for mart in marts):
+        checker = await open_checker(connect)
+    try:
+        for number, mart in enumerate(marts, start=1):
+            try:
+                build = await build_mart(
+                    connection, mart, run_id, params, full=full, checker=checker
+                )
+            except ContractViolationError as error:
+                logger.error("gold %d/%d: %s", number, len(marts), error)
+                errors.append(error)
+                continue
+            builds.append(build)
+            logger.info("gold %d/%d: %s", number, len(marts), build.describe())
+    finally:
+        if checker is not None:
+            await checker.close()
     if errors:
         raise GoldBuildError(builds, errors)
     return builds
+
+
+async def open_checker(connect: Connector) -> asyncpg.Connection:
+    """The connection that checks a contract alongside its publish (`build_mart`'s `checker`)."""
+    checker = await connect()
+    # As `prepare_session` sets on the build's connection; and a check that would wait for a
+    # lock the publish holds (one reading the mart itself) fails instead of waiting for ever.
+    await checker.execute(f"SET jit = off; SET lock_timeout = '{CHECKER_LOCK_WAIT}'")
+    return checker

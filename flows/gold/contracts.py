@@ -27,8 +27,10 @@ SAMPLE_ROWS = 5
 class CheckContext:
     """Where a check looks: the candidate rows, the published mart and how they overlap."""
 
-    mart: str  # the published table, `schema.name`
-    candidate: str  # the temporary table holding the rows about to be published
+    # The published table, `schema.name`. A check run alongside the publish
+    # (`Mart.checks_alongside`) must not read it: the publish holds it until the checks end.
+    mart: str
+    candidate: str  # the table holding the rows about to be published
     replaced: str  # a WHERE clause over the mart selecting the rows the candidate replaces
     # The mart's row count when the last build published it (ops.mart_builds), so an incremental
     # build need not count every row; None: count them.

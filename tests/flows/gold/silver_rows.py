@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -101,11 +102,19 @@ class SilverWriter:
 async def build(
     dsn: str, *names: str, full: bool = True, base_currency: str = "USD"
 ) -> list[MartBuild]:
-    """Build the named marts (all of them in full by default) as the pipeline role."""
+    """Build the named marts (all of them in full by default) as the pipeline role, as the
+    flows do: with a second connection for the marts that check alongside their publish."""
     connection = await asyncpg.connect(dsn)
     try:
         marts = tuple(MART_BY_NAME[name] for name in names)
-        return await build_marts(connection, marts, uuid.uuid4(), base_currency, full=full)
+        return await build_marts(
+            connection,
+            marts,
+            uuid.uuid4(),
+            base_currency,
+            full=full,
+            connect=partial(asyncpg.connect, dsn),
+        )
     finally:
         await connection.close()
 

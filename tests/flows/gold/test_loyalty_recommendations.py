@@ -4,16 +4,20 @@ channel, discount, cadence, next best action and outbox status follow their rule
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import asyncpg
 import pytest
 
-from flows.gold import build_marts, ranking
+from flows.gold import GoldBuildError, Mart, MartBuild, build_marts, ranking
+from flows.gold import build as gold_build
+from flows.gold.contracts import CheckContext, CheckResult, Expression, Severity, run_contract
 from flows.gold.marts import MART_BY_NAME
 from shared.database import asyncpg_dsn
 from shared.owners import PIPELINE_ROLE
@@ -449,3 +453,199 @@ async def test_a_parallel_build_publishes_what_an_inserting_one_does(
         assert built.rows == len(rows) == 20
     assert published[0] == published[1]
     assert {(row["score_type"], row["score_scale"]) for row in published[0]} == {("numeric", 4)}
+
+
+RECOMMENDATIONS = MART_BY_NAME["mart_loyalty_recommendations"]
+PUBLISHED = (
+    "SELECT customer_id, product_id, rank, segment, product_name, score, basis, anchor_product_id,"
+    " reason, discount_tier, discount_percent, reminder_cadence_days, channel, next_best_action,"
+    " status, as_of_date FROM loyalty.mart_loyalty_recommendations ORDER BY customer_id, rank"
+)
+CANDIDATES = (
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'ops'"
+    " AND tablename LIKE 'gold\\_candidate\\_%' ORDER BY 1"
+)
+
+
+async def _build_recommendations(
+    dsn: str, *, alongside: bool, mart: Mart = RECOMMENDATIONS
+) -> MartBuild:
+    """A full build of `mart`, checked alongside its publish on a second connection or, without
+    one, before it."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        [built] = await build_marts(
+            connection,
+            (mart,),
+            uuid.uuid4(),
+            "USD",
+            full=True,
+            connect=partial(asyncpg.connect, dsn) if alongside else None,
+        )
+    finally:
+        await connection.close()
+    return built
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_checked_alongside_the_publish_the_mart_is_what_checking_first_publishes(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, "mart_customer_summary")
+    sessions: dict[str, set[int]] = {"filled": set(), "checked": set()}
+    fill = gold_build._fill_candidate
+
+    async def filled(connection: asyncpg.Connection, *args: Any, **kwargs: Any) -> int:
+        sessions["filled"].add(connection.get_server_pid())
+        return await fill(connection, *args, **kwargs)
+
+    async def checked(connection: asyncpg.Connection, *args: Any) -> list[CheckResult]:
+        sessions["checked"].add(connection.get_server_pid())
+        return await run_contract(connection, *args)
+
+    monkeypatch.setattr(gold_build, "_fill_candidate", filled)
+    monkeypatch.setattr(gold_build, "run_contract", checked)
+    published, results, apart = [], [], []
+    # Alongside first: the mart has no build recorded yet, so the build counts its rows before
+    # the publish takes it (the checker could not read it then).
+    for alongside in (True, False):
+        built = await _build_recommendations(pipeline_dsn, alongside=alongside)
+        published.append(await database.rows(PUBLISHED))
+        results.append([(result.check_name, result.status) for result in built.results])
+        apart.append(sessions["filled"].isdisjoint(sessions["checked"]))
+        sessions["filled"].clear()
+        sessions["checked"].clear()
+
+    assert apart == [True, False]  # checked on a second connection, then on the build's own
+    assert published[0] == published[1]
+    assert len(published[0]) == 20
+    assert results[0] == results[1]
+    assert {status for _, status in results[0]} == {"pass"}
+    assert await database.rows(CANDIDATES) == []
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_check_failing_alongside_the_publish_leaves_the_old_mart_and_no_candidate(
+    silver: SilverWriter, pipeline_dsn: str, database: TestDatabase
+) -> None:
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    published = await database.rows(PUBLISHED)
+    failing = replace(
+        RECOMMENDATIONS,
+        contract=(*RECOMMENDATIONS.contract, Expression("not U1", "customer_id <> 'U1'")),
+    )
+
+    with pytest.raises(GoldBuildError, match=r"expression\(not U1\)"):
+        await _build_recommendations(pipeline_dsn, alongside=True, mart=failing)
+
+    assert await database.rows(PUBLISHED) == published
+    assert await database.rows(CANDIDATES) == []
+    assert await database.rows(
+        "SELECT status, failing_rows FROM ops.quality_results"
+        " WHERE check_name = 'expression(not U1)'"
+    ) == [("error", sum(row[0] == "U1" for row in published))]
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_key_the_index_refuses_alongside_the_publish_is_reported_by_its_check(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """unique(customer_id, product_id) is trusted to the primary key; when the key refuses a
+    row, the check runs after all and names the duplicates, as when checking first."""
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    published = await database.rows(PUBLISHED)
+    original = gold_build.load_sql
+
+    def doubled(name: str) -> str:
+        sql = original(name)
+        if name != RECOMMENDATIONS.sql:
+            return sql
+        return f"SELECT * FROM ({sql}) AS b UNION ALL (SELECT * FROM ({sql}) AS d LIMIT 1)"  # nosec B608 # test SQL
+
+    monkeypatch.setattr(gold_build, "load_sql", doubled)
+    with pytest.raises(GoldBuildError) as raised:
+        await _build_recommendations(pipeline_dsn, alongside=True)
+
+    assert "unique(customer_id, product_id)" in str(raised.value)
+    assert "unique(customer_id, rank)" in str(raised.value)
+    assert await database.rows(PUBLISHED) == published
+    assert await database.rows(CANDIDATES) == []
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_candidate_left_by_a_killed_build_goes_with_the_next_build(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A build killed between its candidate's commit and its publish leaves the candidate; the
+    next build drops it, and leaves the one of a build still running in another session."""
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    killed, running = [await asyncpg.connect(pipeline_dsn) for _ in range(2)]
+    try:
+        prefix = "gold_candidate_mart_loyalty_recommendations_"
+        names = [f"{prefix}{session.get_server_pid()}" for session in (killed, running)]
+        for session, name in zip((killed, running), names, strict=True):
+            await session.execute(f"CREATE UNLOGGED TABLE ops.{name} (customer_id text)")
+        [(terminated,)] = await database.rows(
+            "SELECT pg_terminate_backend($1, 10000)", killed.get_server_pid()
+        )
+        assert terminated
+
+        built = await _build_recommendations(pipeline_dsn, alongside=True)
+
+        assert await database.rows(CANDIDATES) == [(names[1],)]
+    finally:
+        await running.execute(f"DROP TABLE IF EXISTS ops.{names[1]}")
+        await running.close()
+        killed.terminate()
+    assert built.rows == 20
+    assert f"dropping ops.{names[0]}, left by a build that did not finish" in caplog.text
+
+
+@dataclass(frozen=True)
+class _ReadsTheMart:
+    """A check that reads the mart itself once the publish has emptied it."""
+
+    severity: Severity = "error"
+    name: str = "reads_the_mart"
+
+    async def run(self, connection: asyncpg.Connection, context: CheckContext) -> CheckResult:
+        await connection.execute("SELECT pg_sleep(0.5)")  # the publish holds the mart by now
+        await connection.fetchval(f"SELECT count(*) FROM {context.mart}")  # nosec B608 # test SQL
+        return CheckResult(self.name, self.severity, "pass")
+
+
+@pytest.mark.usefixtures("preferences_readable")
+async def test_a_check_alongside_that_reads_the_mart_fails_clearly_instead_of_waiting(
+    silver: SilverWriter,
+    pipeline_dsn: str,
+    database: TestDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The publish holds the mart until the checks are done: a check reading it would wait for
+    ever, so the checking connection gives up after CHECKER_LOCK_WAIT and says why."""
+    monkeypatch.setattr(gold_build, "CHECKER_LOCK_WAIT", "200ms")
+    await write_new_customers(Shop(silver))
+    await build(pipeline_dsn, *MARTS)
+    published = await database.rows(PUBLISHED)
+    reading = replace(RECOMMENDATIONS, contract=(*RECOMMENDATIONS.contract, _ReadsTheMart()))
+
+    with pytest.raises(RuntimeError, match="must not read the mart itself"):
+        await asyncio.wait_for(
+            _build_recommendations(pipeline_dsn, alongside=True, mart=reading), timeout=30
+        )
+
+    assert await database.rows(PUBLISHED) == published
+    assert await database.rows(CANDIDATES) == []
