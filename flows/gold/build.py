@@ -492,8 +492,8 @@ async def build_mart(
             # The candidate (and nothing else) is committed, for the checker to read.
             await _drop_orphaned_candidates(connection, mart)
             async with connection.transaction(), settings_for(connection, settings):
-                candidate_rows = await _compute(
-                    connection, mart, candidate, columns, listed, committed=True
+                candidate_rows = await _fill_candidate(
+                    connection, mart, candidate, columns, committed=True
                 )
                 if mart.work_tables:
                     await connection.execute(f"DROP TABLE {', '.join(mart.work_tables)}")
@@ -514,7 +514,7 @@ async def build_mart(
                 return build
             if alongside is None:
                 await connection.execute(f"DROP TABLE IF EXISTS {candidate}")
-                candidate_rows = await _compute(connection, mart, candidate, columns, listed)
+                candidate_rows = await _fill_candidate(connection, mart, candidate, columns)
             # Only builds write a mart, each recording its row count: the row-count check
             # compares with the last one instead of counting the mart (1.5 s for the million
             # rows of the recommendations), and an incremental build counts the rows it replaces
@@ -588,31 +588,6 @@ async def build_mart(
     for warning in build.warnings:
         logger.warning("%s: %s", mart.table, warning.describe())
     return build
-
-
-async def _compute(
-    connection: asyncpg.Connection,
-    mart: Mart,
-    candidate: str,
-    columns: list[_Column],
-    listed: str,
-    *,
-    committed: bool = False,
-) -> int:
-    """Run the mart's `prepare` and SQL into `candidate`; return its row count. `committed`:
-    the candidate is an unlogged table (`_committed_candidate`), not a temporary one."""
-    if mart.prepare is not None:
-        await mart.prepare(connection)
-    statement = await connection.prepare(load_sql(mart.sql))
-    produced = [attribute.name for attribute in statement.get_attributes()]
-    names = [column.name for column in columns]
-    if sorted(produced) != sorted(names):
-        raise RuntimeError(
-            f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
-            f" {mart.table}: missing {sorted(set(names) - set(produced))}, unknown"
-            f" {sorted(set(produced) - set(names))}"
-        )
-    return await _fill_candidate(connection, mart, candidate, columns, listed, committed=committed)
 
 
 def _raise_failures(mart: Mart, results: list[CheckResult]) -> None:
@@ -730,14 +705,26 @@ async def _fill_candidate(
     mart: Mart,
     candidate: str,
     columns: list[_Column],
-    listed: str,
     *,
     committed: bool = False,
 ) -> int:
-    """Write the mart's rows to the temporary table `candidate`, shaped as the mart; return how
-    many. A `Mart.parallel` mart's by CREATE TABLE AS, each column cast to the mart's type (the
-    candidate an insert fills has them too), so that PostgreSQL may plan the query in parallel;
-    into an unlogged table when `committed` (autovacuum left out: it lives for one build)."""
+    """Run the mart's `prepare`, then write its rows to the temporary table `candidate`, shaped
+    as the mart; return how many. A `Mart.parallel` mart's by CREATE TABLE AS, each column cast
+    to the mart's type (the candidate an insert fills has them too), so that PostgreSQL may plan
+    the query in parallel; into an unlogged table when `committed` (`_committed_candidate`;
+    autovacuum left out, as it lives for one build)."""
+    if mart.prepare is not None:
+        await mart.prepare(connection)
+    statement = await connection.prepare(load_sql(mart.sql))
+    produced = [attribute.name for attribute in statement.get_attributes()]
+    names = [column.name for column in columns]
+    if sorted(produced) != sorted(names):
+        raise RuntimeError(
+            f"flows/gold/sql/{mart.sql}.sql must yield exactly the columns of"
+            f" {mart.table}: missing {sorted(set(names) - set(produced))}, unknown"
+            f" {sorted(set(produced) - set(names))}"
+        )
+    listed = ", ".join(f'"{name}"' for name in names)
     built = f"FROM ({load_sql(mart.sql)}) AS built"
     kind = "UNLOGGED TABLE" if committed else "TEMP TABLE"
     options = " WITH (autovacuum_enabled = false)" if committed else ""

@@ -198,7 +198,7 @@ async def test_a_parallel_candidate_takes_the_marts_types_as_an_insert_would(
     try:
         await connection.execute("CREATE TABLE ops.typed (amount numeric(6, 2), n smallint)")
         columns = await gold_build._mart_columns(connection, typed.table)
-        rows = await gold_build._fill_candidate(connection, typed, "typed_candidate", columns, "")
+        rows = await gold_build._fill_candidate(connection, typed, "typed_candidate", columns)
         found = await connection.fetchrow(
             "SELECT amount, pg_typeof(amount)::text AS numeric, scale(amount) AS scale,"
             " pg_typeof(n)::text AS integer FROM typed_candidate"
