@@ -111,8 +111,8 @@ async def _full_rebuild(lake: Lake) -> FullRebuild:
             )
             rebuild.seconds[build.mart] = build.seconds
             rebuild.statements[build.mart] = connection.timed_statements()[sent:]
-            for checker in checkers[opened:]:
-                rebuild.checked[build.mart] = checker.timed_statements()
+            if len(checkers) > opened:  # the mart checked its contract alongside the publish
+                rebuild.checked[build.mart] = checkers[-1].timed_statements()
             _say(f"    {build.mart}: {build.seconds:.2f} s, {build.rows:,} rows")
         elapsed = time.perf_counter() - started
     finally:

@@ -544,7 +544,7 @@ async def build_mart(
                 else:
                     checking = _check_on(alongside, context, mart.contract, proven, settings)
                     deleted, build.rows = await _replace_while_checking(
-                        checking, connection, mart, context, listed, proven, build
+                        checking, connection, mart, context, listed, build
                     )
             except asyncpg.UniqueViolationError:
                 # The index refused a key: run the checks it was trusted with, so the contract
@@ -624,13 +624,13 @@ async def _replace_while_checking(
     mart: Mart,
     context: CheckContext,
     listed: str,
-    proven: list[Unique],
     build: MartBuild,
 ) -> tuple[int, int]:
     """`_replace` while `checking` runs the contract on the checking connection. Both finish
     before either's failure is raised (the rollback that follows needs the connection idle, and
-    the results are recorded either way): failed checks first (with the unique ones `proven`
-    trusted an index with, should it have refused a key), then the replace's own error."""
+    the results are recorded either way): a key the index refused first (the caller runs the
+    checks it was trusted with, beside these results), then failed checks, then the replace's
+    own error."""
     checked, replaced = await asyncio.gather(
         checking, _replace(connection, mart, context, listed), return_exceptions=True
     )
@@ -638,8 +638,7 @@ async def _replace_while_checking(
         raise checked
     build.results = checked
     if isinstance(replaced, asyncpg.UniqueViolationError):
-        # The index refused a key: the checks it was trusted with run now, and fail.
-        await _run_proven(connection, context, mart, proven, build)
+        raise replaced
     _raise_failures(mart, build.results)
     if isinstance(replaced, BaseException):
         raise replaced
