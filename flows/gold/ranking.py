@@ -113,10 +113,44 @@ class _Segment:
     merged_whole: bool
 
 
-def _segment(baskets: Iterable[tuple[Sequence[int], int]], recommendable: set[int]) -> _Segment:
-    """Buyers and co-buyers counted over (basket, customers) pairs, in one pass each."""
-    # Every product with itself (its buyers) and with each later one (its co-buyers). Most
-    # baskets are one customer's: those are counted by Counter's C loop.
+def _bitsets_pay(products: int, baskets: int, items: int, pairs: int) -> bool:
+    """Whether counting `baskets` (holding `items` products, `pairs` pairs with themselves
+    counted, over `products` distinct products) by bitsets costs less than counting each pair.
+
+    Costs in Counter increments (about 50 ns each, measured): a bitset's bit is set from Python
+    (about 2), and each of the products' possible pairs costs an AND and a count (about 3) plus
+    a word of 64 baskets (about 1/100). A small catalogue bought in large segments pays (1M
+    orders: 46 products, 0.31 s against 0.12 s); a large one, mostly never bought together,
+    does not."""
+    possible = products * (products + 1) // 2
+    return 2 * items + possible * (3 + baskets // 6400) < pairs
+
+
+def _count_by_bitsets(baskets: Sequence[Sequence[int]], pairs: Counter[tuple[int, int]]) -> None:
+    """Add to `pairs` the one-customer `baskets`' pairs: a bitset per product (bit i: basket i
+    holds it), so a pair's co-buyers are the bits its products' sets share."""
+    size = (len(baskets) + 7) // 8
+    rows: dict[int, bytearray] = {}
+    for place, basket in enumerate(baskets):
+        byte, bit = place >> 3, 1 << (place & 7)
+        for product in basket:
+            row = rows.get(product)
+            if row is None:
+                row = rows[product] = bytearray(size)
+            row[byte] |= bit
+    sets = sorted((product, int.from_bytes(row, "little")) for product, row in rows.items())
+    for first, (x, x_buyers) in enumerate(sets):
+        for y, y_buyers in sets[first:]:
+            both = (x_buyers & y_buyers).bit_count()
+            if both:
+                pairs[x, y] += both
+
+
+def _count_pairs(
+    baskets: Iterable[tuple[Sequence[int], int]],
+) -> tuple[Counter[tuple[int, int]], int]:
+    """Customers who bought each product (x, x) and each pair (x, y), x < y, of sorted
+    (basket, customers); and the customers."""
     pairs: Counter[tuple[int, int]] = Counter()
     customers = 0
     single = []
@@ -127,7 +161,20 @@ def _segment(baskets: Iterable[tuple[Sequence[int], int]], recommendable: set[in
         else:
             for pair in combinations_with_replacement(basket, 2):
                 pairs[pair] += count
-    pairs.update(chain.from_iterable(combinations_with_replacement(b, 2) for b in single))
+    # Most baskets are one customer's: counted together, by bitsets or by Counter's C loop.
+    products = len(set(chain.from_iterable(single)))
+    items = sum(map(len, single))
+    occurring = sum(len(basket) * (len(basket) + 1) // 2 for basket in single)
+    if _bitsets_pay(products, len(single), items, occurring):
+        _count_by_bitsets(single, pairs)
+    else:
+        pairs.update(chain.from_iterable(combinations_with_replacement(b, 2) for b in single))
+    return pairs, customers
+
+
+def _segment(baskets: Iterable[tuple[Sequence[int], int]], recommendable: set[int]) -> _Segment:
+    """A segment's lists from its profiles' (sorted basket, customers)."""
+    pairs, customers = _count_pairs(baskets)
     buyers = {x: count for (x, y), count in pairs.items() if x == y}
     lists: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for (x, y), count in pairs.items():

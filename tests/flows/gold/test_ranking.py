@@ -91,6 +91,28 @@ def test_a_merged_list_cut_short_ranks_from_the_anchors_lists(
         assert rank_profiles(profiles, catalogue) == brute_force(profiles, catalogue)
 
 
+@pytest.mark.parametrize("bitsets", [True, False], ids=["bitsets", "per-pair"])
+def test_both_ways_of_counting_pairs_rank_alike(
+    monkeypatch: pytest.MonkeyPatch, bitsets: bool
+) -> None:
+    # One-customer baskets are counted by bitsets or pair by pair, as the cost model picks;
+    # each way alone must give the rules' answer (profiles of 2 or 5 customers are counted pair
+    # by pair either way).
+    monkeypatch.setattr(ranking, "_bitsets_pay", lambda *_: bitsets)
+    for seed in range(30):
+        profiles, catalogue = shop(seed)
+        assert rank_profiles(profiles, catalogue) == brute_force(profiles, catalogue)
+
+
+def test_bitsets_count_a_small_catalogue_in_large_segments_only() -> None:
+    # 46 products bought by 41,036 one-customer baskets (the champions at 1M orders): bitsets.
+    assert ranking._bitsets_pay(products=46, baskets=41_036, items=150_000, pairs=2_044_035)
+    # 5,000 products, 20,000 small baskets: 12.5M possible pairs, 70,000 occurring.
+    assert not ranking._bitsets_pay(products=5_000, baskets=20_000, items=70_000, pairs=70_000)
+    # A handful of baskets: the bitsets' setup would cost more than it saves.
+    assert not ranking._bitsets_pay(products=46, baskets=20, items=60, pairs=150)
+
+
 def test_scores_round_half_away_from_zero_as_postgresql_does() -> None:
     # Python's round() would give 0 and 2 (to even) for the two halves.
     assert points(1, 20000) == 1  # 0.5 basis points
