@@ -24,6 +24,25 @@ def _key_match(table: SilverTable, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in table.key)
 
 
+TEXT_TYPES = (ColumnType.TEXT, ColumnType.CURRENCY)
+
+
+def _partition(table: SilverTable, alias: str) -> str:
+    """The key as a window over a file groups it: text compared byte by byte (COLLATE "C").
+
+    The groups are the same as under the column's own collation, since a database's default
+    collation is deterministic and so calls two texts equal only when their bytes are. The sort
+    is cheaper: a collation other than "C" compares by strcoll without abbreviated keys (on
+    PostgreSQL 15 a database created "C.UTF-8" does so too), 1.7-2.0 s against 1.3 s for the
+    million order ids of a 1M orders file. Rows come out in byte order, which is the order of a
+    "C.UTF-8" index; a bulk file rebuilds its indexes after writing in any case."""
+    keys = []
+    for name in table.key:
+        collate = ' COLLATE "C"' if table.column(name).type in TEXT_TYPES else ""
+        keys.append(f"{alias}.{quote(name)}{collate}")
+    return ", ".join(keys)
+
+
 def deleted_at(table: SilverTable, row: str) -> str:
     """When the key of `row` was deleted from a history table: the end of its last version,
     if no version is current (a scalar subquery; NULL when the key was never deleted)."""
@@ -56,7 +75,7 @@ def classified_rows(table: SilverTable, tracked: tuple[str, ...]) -> str:
         )
     # The marked columns' values before the change: a row moving day (or customer) dirties both.
     day_select = previous_marked_columns(table, "cur")
-    partition = ", ".join(f"c.{quote(k)}" for k in table.key)
+    partition = _partition(table, "c")
     # The window sorts the rows by key, so the inserts into silver's indexes and the marks that
     # follow go in key order. Ranking only the keys a file repeats (a hash anti-join) was tried:
     # the join handed the rows on in hash order, and the INSERT into silver.orders and the

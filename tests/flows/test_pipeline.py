@@ -110,6 +110,37 @@ async def test_latest_update_wins_and_older_updates_are_counted_stale(
     assert order["status"] == "delivered"
 
 
+async def test_keys_alike_to_a_reader_but_not_byte_for_byte_are_different_rows(
+    flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
+) -> None:
+    # A file's repeated keys are found by comparing bytes (flows/silver/statements.py): case, and
+    # an accent precomposed or combined, make different keys; only the exact repeat competes.
+    composed, combined = "o-\u00e9", "o-e\u0301"
+    lake.write_atomic(
+        "landing/orders/1.csv",
+        render_orders_csv(
+            [
+                order_row("o-a", status="paid", updated_at="2026-11-19T11:00:00Z"),
+                order_row("o-A", status="placed", updated_at="2026-11-19T10:00:00Z"),
+                order_row(composed, status="shipped", updated_at="2026-11-19T10:00:00Z"),
+                order_row(combined, status="delivered", updated_at="2026-11-19T10:00:00Z"),
+                order_row("o-a", status="cancelled", updated_at="2026-11-19T09:00:00Z"),
+            ]
+        ),
+    )
+
+    [outcome] = (await run_data_pipeline(flow_settings)).loaded
+
+    assert (outcome.inserted, outcome.stale, outcome.rows_read) == (4, 1, 5)
+    orders = await database.fetch("SELECT order_id, status FROM silver.orders")
+    assert {row["order_id"]: row["status"] for row in orders} == {
+        "o-a": "paid",
+        "o-A": "placed",
+        composed: "shipped",
+        combined: "delivered",
+    }
+
+
 async def test_bad_rows_are_rejected_with_their_rule_and_raw_row(
     flow_settings: FlowSettings, lake: ObjectStore, database: TestDatabase
 ) -> None:
