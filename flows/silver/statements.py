@@ -14,6 +14,8 @@ from flows.silver.tables import SILVER_TABLE_BY_ENTITY, ColumnType, SilverTable
 
 APPLIED_OUTCOMES = ("inserted", "updated", "completed", "versioned")
 STAGE_TABLES = ("stage_raw", "stage_checked", "stage_outcomes")
+# Column types held as text in the stage tables: a collation applies to them.
+_TEXT_TYPES = (ColumnType.TEXT, ColumnType.CURRENCY)
 
 
 def _row(prefix: str, names: tuple[str, ...] | list[str]) -> str:
@@ -22,9 +24,6 @@ def _row(prefix: str, names: tuple[str, ...] | list[str]) -> str:
 
 def _key_match(table: SilverTable, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in table.key)
-
-
-TEXT_TYPES = (ColumnType.TEXT, ColumnType.CURRENCY)
 
 
 def _partition(table: SilverTable, alias: str) -> str:
@@ -38,7 +37,7 @@ def _partition(table: SilverTable, alias: str) -> str:
     "C.UTF-8" index; a bulk file rebuilds its indexes after writing in any case."""
     keys = []
     for name in table.key:
-        collate = ' COLLATE "C"' if table.column(name).type in TEXT_TYPES else ""
+        collate = ' COLLATE "C"' if table.column(name).type in _TEXT_TYPES else ""
         keys.append(f"{alias}.{quote(name)}{collate}")
     return ", ".join(keys)
 
